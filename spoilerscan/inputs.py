@@ -1,0 +1,88 @@
+"""Read reviews from files, directories, globs or stdin, refusing what is not text."""
+
+from __future__ import annotations
+
+import glob
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from spoilerscan.errors import InputError
+
+STDIN = "-"
+REVIEW_SUFFIXES = (".md", ".markdown", ".txt", ".text", ".html", ".htm", ".rst")
+_SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    name: str  # the path as given, or "-" for stdin
+    text: str
+    path: Path | None = None
+
+
+def decode(data: bytes, name: str) -> str:
+    """UTF-8 text (a BOM is kept, so output can restore it), or an InputError saying why not."""
+    if b"\x00" in data[:_SNIFF_BYTES]:
+        raise InputError(f"{name}: binary file (contains NUL bytes), not a text review")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{name}: not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})"
+        ) from None
+
+
+def read_review(name: str) -> Review:
+    """Read one review from a path, or from stdin when ``name`` is ``-``."""
+    if name == STDIN:
+        return Review(STDIN, decode(sys.stdin.buffer.read(), "<stdin>"))
+    path = Path(name)
+    if path.is_dir():
+        raise InputError(f"{name}: is a directory (use --recursive to read the reviews in it)")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file") from None
+    except OSError as error:
+        raise InputError(f"{name}: cannot read ({error.strerror})") from None
+    return Review(name, decode(data, name), path)
+
+
+def expand_inputs(names: list[str], recursive: bool = False) -> Iterator[str]:
+    """Turn command-line arguments into review names: stdin, files, globs, directory contents.
+
+    Nothing given means stdin. Names that do not exist are passed on so reading reports them.
+    """
+    if not names:
+        names = [STDIN]
+    for name in names:
+        if name != STDIN and not os.path.exists(name) and glob.has_magic(name):
+            matches = sorted(glob.glob(name, recursive=True))
+            yield from (m for m in matches if os.path.isfile(m)) if matches else [name]
+        elif recursive and os.path.isdir(name):
+            for path in sorted(Path(name).rglob("*")):
+                if path.is_file() and path.suffix.lower() in REVIEW_SUFFIXES:
+                    yield str(path)
+        else:
+            yield name
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` so that a crash leaves either the old or the new file."""
+    mode = path.stat().st_mode if path.exists() else None
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(text.encode("utf-8"))
+            out.flush()
+            os.fsync(out.fileno())
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
