@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -25,13 +25,13 @@ from spoilerscan.render import RedactStyle
 if TYPE_CHECKING:
     from spoilerscan.detect import Annotation, Detector
 
-class HighlightFormat(str, Enum):
+class HighlightFormat(StrEnum):
     terminal = "terminal"
     html = "html"
     markdown = "markdown"
 
 
-class ScanFormat(str, Enum):
+class ScanFormat(StrEnum):
     json = "json"
     jsonl = "jsonl"
 
@@ -152,7 +152,8 @@ def run_per_review(names: list[str] | None, recursive: bool, model: Path | None,
     spoilers = 0
     with user_errors():
         detector = load_detector(model)
-        for review, annotation in annotated(detector, iter_reviews(expanded, False, failures), threshold, quiet):
+        reviews = iter_reviews(expanded, False, failures)
+        for review, annotation in annotated(detector, reviews, threshold, quiet):
             spoilers += len(annotation.spoilers)
             rendered = render(review, annotation)
             if in_place and review.path is not None:
@@ -281,11 +282,12 @@ def jsonl_reviews(source: Review, failures: list[str]) -> Iterator[Review]:
 
 @app.command()
 def train(
-    data: Annotated[list[Path], typer.Option("--data", help="Labelled file used whole for training.")],
     out: Annotated[Path, typer.Option("--out", help="Directory to write the model to.")],
+    data: Annotated[list[Path] | None, typer.Option("--data", help="Labelled file used whole for training.")] = None,
     holdout: Annotated[list[Path] | None, typer.Option("--holdout", help="Labelled file split by a stable "
         "hash 70/15/15: train part trains, dev part selects, test part is kept for evaluate.")] = None,
-    dev: Annotated[list[Path] | None, typer.Option("--dev", help="Labelled file used whole for model selection.")] = None,
+    dev: Annotated[list[Path] | None, typer.Option(
+        "--dev", help="Labelled file used whole for model selection.")] = None,
     base: Annotated[Path | None, typer.Option("--base", help="Base model directory "
         "[default: all-MiniLM-L6-v2 from the 'train' extra].", show_default=False)] = None,
     epochs: Annotated[int, typer.Option(min=1)] = 3,
@@ -300,12 +302,13 @@ def train(
     Example: spoilerscan train --data ../shared/data/tvtropes/train.csv
     --holdout ../shared/data/goodreads/sentences.csv --dev ../shared/data/tvtropes/dev1.csv --out models/new
     """
-    from spoilerscan.train import TrainConfig, gather_data, train as run_training
+    from spoilerscan.train import TrainConfig, gather_data
+    from spoilerscan.train import train as run_training
 
     with user_errors():
         if base is None:
             base = default_base_model()
-        training = gather_data(data, holdout or [], dev or [])
+        training = gather_data(data or [], holdout or [], dev or [])
         config = TrainConfig(base=base, out=out, epochs=epochs, batch_size=batch_size,
                              learning_rate=learning_rate, max_length=max_length, seed=seed, max_steps=max_steps)
         meta = run_training(config, training, stderr)
@@ -365,8 +368,8 @@ def evaluate(
     for column in ("dataset", "sentences", "spoilers", "ROC-AUC", "PR-AUC", "precision", "recall", "F1"):
         table.add_column(column, justify="left" if column == "dataset" else "right")
     for r in results:
-        table.add_row(r["dataset"], str(r["sentences"]), str(r["spoilers"]),
-                      *("n/a" if r[k] is None else f"{r[k]:.3f}" for k in ("roc_auc", "pr_auc", "precision", "recall", "f1")))
+        numbers = ("n/a" if r[k] is None else f"{r[k]:.3f}" for k in ("roc_auc", "pr_auc", "precision", "recall", "f1"))
+        table.add_row(r["dataset"], str(r["sentences"]), str(r["spoilers"]), *numbers)
     Console().print(table)
 
 

@@ -89,7 +89,7 @@ def annotate_stream(texts: Iterable[tuple[object, str]], scorer: Scorer, thresho
         scores = iter(scorer(sentences) if sentences else [])
         for key, text, spans in pending:
             chunk = [next(scores) for _ in spans]
-            yield key, text, annotate_with(text, lambda _: chunk, threshold, spans)
+            yield key, text, annotate_with(text, lambda _, chunk=chunk: chunk, threshold, spans)
         pending.clear()
 
     for key, text in texts:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from rich.text import Text
@@ -16,7 +16,7 @@ from rich.text import Text
 from spoilerscan.detect import Annotation, ScoredSentence
 
 
-class RedactStyle(str, Enum):
+class RedactStyle(StrEnum):
     block = "block"
     label = "label"
     reddit = "reddit"

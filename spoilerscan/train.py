@@ -163,7 +163,8 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
             if step >= total_steps:
                 break
             running = 0.0
-            for number, batch in enumerate(_length_bucketed_batches([len(e) for e in encoded], config.batch_size, rng), 1):
+            batches = _length_bucketed_batches([len(e) for e in encoded], config.batch_size, rng)
+            for number, batch in enumerate(batches, 1):
                 if step >= total_steps:
                     break
                 padded = tokenizer.pad({"input_ids": [encoded[i] for i in batch]}, return_tensors="pt")
