@@ -179,6 +179,9 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
                 running += loss.item()
                 progress.update(task, advance=1, loss=running / number,
                                 description=f"epoch {epoch}/{config.epochs}")
+                if not console.is_terminal and step % 100 == 0:  # logs get a line, not a live bar
+                    console.print(f"step {step}/{total_steps} epoch {epoch} loss {running / number:.4f} "
+                                  f"{time.monotonic() - started:.0f} s")
             dev_scores = _dev_scores(detector, data.dev)
             aucs = {name: compute_metrics(name, [r.label for r in data.dev[name]], s, 0.5).roc_auc
                     for name, s in dev_scores.items()}
