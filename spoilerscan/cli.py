@@ -122,10 +122,11 @@ def annotated(detector: Detector, reviews: Iterator[Review], threshold: float | 
                   console=stderr, transient=True, disable=not show) as progress:
         task = progress.add_task("scoring", total=None)
 
-        def scorer(texts: list[str]) -> list[float]:
-            return detector.score(texts, on_batch=lambda n: progress.advance(task, n))
+        def scorer(texts: list[str], contexts: list[str] | None = None) -> list[float]:
+            return detector.score(texts, contexts, on_batch=lambda n: progress.advance(task, n))
 
-        for review, _, annotation in annotate_stream(((r, r.text) for r in reviews), scorer, cut):
+        stream = annotate_stream(((r, r.text) for r in reviews), scorer, cut, context=detector.context)
+        for review, _, annotation in stream:
             assert isinstance(review, Review)
             yield review, annotation
 
@@ -296,6 +297,8 @@ def train(
     max_length: Annotated[int, typer.Option(min=8, max=512)] = 128,
     seed: int = 13,
     max_steps: Annotated[int | None, typer.Option(min=1, help="Stop after this many steps (smoke runs).")] = None,
+    context: Annotated[bool, typer.Option("--context/--no-context", help="Read each sentence with its "
+        "neighbouring sentences of the same paragraph.")] = False,
 ) -> None:
     """Fine-tune the spoiler classifier and write a model directory with its card.
 
@@ -310,7 +313,8 @@ def train(
             base = default_base_model()
         training = gather_data(data or [], holdout or [], dev or [])
         config = TrainConfig(base=base, out=out, epochs=epochs, batch_size=batch_size,
-                             learning_rate=learning_rate, max_length=max_length, seed=seed, max_steps=max_steps)
+                             learning_rate=learning_rate, max_length=max_length, seed=seed, max_steps=max_steps,
+                             context=context)
         meta = run_training(config, training, stderr)
     stderr.print(f"model written to {out} (threshold {meta['threshold']:.4f})", highlight=False)
 
@@ -350,7 +354,7 @@ def evaluate(
         results: list[dict[str, Any]] = []
         for path, part in sets:
             rows = load_labelled(path, part)  # type: ignore[arg-type]
-            scores = detector.score([r.text for r in rows])
+            scores = detector.score([r.text for r in rows], [r.context for r in rows])
             name = rows[0].source + (" (held-out test part)" if part else "")
             results.append(compute_metrics(name, [r.label for r in rows], scores, detector.threshold).as_dict())
         if write_card and detector.path is not None:

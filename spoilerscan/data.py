@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from spoilerscan.errors import DataFormatError
-from spoilerscan.segment import split_sentences
+from spoilerscan.segment import neighbour_context, split_sentences
 
 Split = Literal["train", "dev", "test"]
 TEXT_COLUMNS = ("sentence", "text")
@@ -38,6 +38,7 @@ class LabelledSentence:
     text: str
     label: int
     source: str
+    context: str = ""  # neighbouring sentences of the same paragraph or entry, where known
 
 
 def parse_label(value: object, where: str) -> int:
@@ -74,7 +75,7 @@ def _pick(columns: Iterable[str], wanted: tuple[str, ...]) -> str | None:
     return next((present[w] for w in wanted if w in present), None)
 
 
-def reddit_sentences(comment: str, is_spoiler_comment: bool) -> Iterator[tuple[str, int]]:
+def reddit_sentences(comment: str, is_spoiler_comment: bool) -> Iterator[tuple[str, int, str]]:
     """Sentences of a Reddit comment, labelled 1 where mostly inside ``>!…!<`` markup."""
     clean: list[str] = []
     hidden: list[tuple[int, int]] = []
@@ -91,10 +92,12 @@ def reddit_sentences(comment: str, is_spoiler_comment: bool) -> Iterator[tuple[s
         if match:
             cursor = match.end()
     text = "".join(clean)
-    for span in split_sentences(text):
+    spans = split_sentences(text)
+    contexts = neighbour_context([text[s.start : s.end] for s in spans], [s.block for s in spans])
+    for span, context in zip(spans, contexts, strict=True):
         inside = sum(max(0, min(end, span.end) - max(start, span.start)) for start, end in hidden)
         label = int(is_spoiler_comment and inside * 2 >= span.end - span.start)
-        yield text[span.start : span.end], label
+        yield text[span.start : span.end], label, context
 
 
 def _read_csv(path: Path, source: str) -> Iterator[LabelledSentence]:
@@ -103,6 +106,9 @@ def _read_csv(path: Path, source: str) -> Iterator[LabelledSentence]:
         columns = reader.fieldnames or []
         text_col, label_col = _pick(columns, TEXT_COLUMNS), _pick(columns, LABEL_COLUMNS)
         reddit = all(c in columns for c in REDDIT_COLUMNS)
+        # TV Tropes rows of one page and trope are the sentences of one entry, in order.
+        grouped = {"page", "trope"} <= set(columns)
+        entries: dict[tuple[str, str], list[LabelledSentence]] = {}
         if not reddit and (text_col is None or label_col is None):
             raise DataFormatError(
                 f"{path}:1: columns {columns} lack a text column ({'/'.join(TEXT_COLUMNS)}) "
@@ -115,13 +121,21 @@ def _read_csv(path: Path, source: str) -> Iterator[LabelledSentence]:
                 kind = (row.get("Comment Type") or "").strip().lower()
                 if kind not in {"spoiler", "non-spoiler"}:
                     raise DataFormatError(f"{where}: unknown Comment Type {kind!r}")
-                for text, label in reddit_sentences(row["Comment"] or "", kind == "spoiler"):
-                    yield LabelledSentence(text, label, source)
+                for text, label, context in reddit_sentences(row["Comment"] or "", kind == "spoiler"):
+                    yield LabelledSentence(text, label, source, context)
                 continue
             assert text_col is not None and label_col is not None
             text = (row.get(text_col) or "").strip()
-            if text:
-                yield LabelledSentence(text, parse_label(row.get(label_col), where), source)
+            if not text:
+                continue
+            sentence = LabelledSentence(text, parse_label(row.get(label_col), where), source)
+            if grouped:
+                entries.setdefault((row["page"], row["trope"]), []).append(sentence)
+            else:
+                yield sentence
+        for members in entries.values():
+            contexts = neighbour_context([m.text for m in members], [0] * len(members))
+            yield from (LabelledSentence(m.text, m.label, m.source, c) for m, c in zip(members, contexts, strict=True))
 
 
 def _read_jsonl(path: Path, source: str) -> Iterator[LabelledSentence]:
@@ -137,10 +151,13 @@ def _read_jsonl(path: Path, source: str) -> Iterator[LabelledSentence]:
             if not isinstance(record, dict):
                 raise DataFormatError(f"{where}: expected a JSON object per line")
             if "review_sentences" in record:
-                for pair in record["review_sentences"]:
-                    if not (isinstance(pair, list) and len(pair) == 2):
-                        raise DataFormatError(f"{where}: review_sentences needs [label, text]")
-                    yield LabelledSentence(str(pair[1]).strip(), parse_label(pair[0], where), source)
+                pairs = record["review_sentences"]
+                if not all(isinstance(pair, list) and len(pair) == 2 for pair in pairs):
+                    raise DataFormatError(f"{where}: review_sentences needs [label, text] pairs")
+                texts = [str(pair[1]).strip() for pair in pairs]
+                contexts = neighbour_context(texts, [0] * len(texts))
+                for pair, text, context in zip(pairs, texts, contexts, strict=True):
+                    yield LabelledSentence(text, parse_label(pair[0], where), source, context)
                 continue
             text_key, label_key = _pick(record, TEXT_COLUMNS), _pick(record, LABEL_COLUMNS)
             if text_key is None or label_key is None:

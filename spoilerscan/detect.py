@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spoilerscan.errors import ModelError
-from spoilerscan.segment import Span, split_sentences
+from spoilerscan.segment import Span, neighbour_context, split_sentences
 
 if TYPE_CHECKING:
     import torch
@@ -60,11 +60,20 @@ class Annotation:
         return [s for s in self.sentences if s.is_spoiler]
 
 
-def annotate_with(text: str, scorer: Scorer, threshold: float, spans: Sequence[Span] | None = None) -> Annotation:
-    """Split ``text`` (unless spans are given), score each sentence, and mark the spoilers."""
+def annotate_with(text: str, scorer: Scorer, threshold: float, spans: Sequence[Span] | None = None,
+                  context: bool = False) -> Annotation:
+    """Split ``text`` (unless spans are given), score each sentence, and mark the spoilers.
+
+    With ``context`` the scorer also gets each sentence's neighbours in its paragraph.
+    """
     spans = split_sentences(text) if spans is None else spans
     texts = [text[s.start : s.end] for s in spans]
-    scores = scorer(texts) if texts else []
+    if not texts:
+        scores: list[float] = []
+    elif context:
+        scores = scorer(texts, neighbour_context(texts, [s.block for s in spans]))  # type: ignore[call-arg]
+    else:
+        scores = scorer(texts)
     return Annotation(
         [
             ScoredSentence(t, s.start, s.end, score, score >= threshold)
@@ -75,7 +84,8 @@ def annotate_with(text: str, scorer: Scorer, threshold: float, spans: Sequence[S
 
 
 def annotate_stream(texts: Iterable[tuple[object, str]], scorer: Scorer, threshold: float,
-                    chunk_sentences: int = STREAM_CHUNK_SENTENCES) -> Iterator[tuple[object, str, Annotation]]:
+                    chunk_sentences: int = STREAM_CHUNK_SENTENCES,
+                    context: bool = False) -> Iterator[tuple[object, str, Annotation]]:
     """Annotate many reviews in order, scoring their sentences together in bounded chunks.
 
     Takes and yields ``(key, text)`` pairs (plus the annotation), so that batches span reviews
@@ -86,7 +96,13 @@ def annotate_stream(texts: Iterable[tuple[object, str]], scorer: Scorer, thresho
 
     def flush() -> Iterator[tuple[object, str, Annotation]]:
         sentences = [text[s.start : s.end] for _, text, spans in pending for s in spans]
-        scores = iter(scorer(sentences) if sentences else [])
+        if not sentences:
+            scores: Iterator[float] = iter([])
+        elif context:
+            groups = [(n, s.block) for n, (_, _, spans) in enumerate(pending) for s in spans]
+            scores = iter(scorer(sentences, neighbour_context(sentences, groups)))  # type: ignore[call-arg]
+        else:
+            scores = iter(scorer(sentences))
         for key, text, spans in pending:
             chunk = [next(scores) for _ in spans]
             yield key, text, annotate_with(text, lambda _, chunk=chunk: chunk, threshold, spans)
@@ -106,12 +122,13 @@ class Detector:
     """Scores sentences with a Hugging Face sequence classifier (label 1 = spoiler)."""
 
     def __init__(self, model: Any, tokenizer: Any, threshold: float, max_length: int = 128,
-                 path: Path | None = None) -> None:
+                 path: Path | None = None, context: bool = False) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.threshold = threshold
         self.max_length = max_length
         self.path = path
+        self.context = context  # the model reads each sentence with its neighbours
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, quantize: bool = False) -> Detector:
@@ -129,6 +146,7 @@ class Detector:
             metadata = json.loads((directory / METADATA_FILE).read_text(encoding="utf-8"))
             threshold = float(metadata["threshold"])
             max_length = int(metadata.get("max_length", 128))
+            context = bool(metadata.get("context", False))
         except (ValueError, KeyError, TypeError) as error:
             raise ModelError(f"model directory {directory}: bad {METADATA_FILE} ({error})") from None
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -146,29 +164,37 @@ class Detector:
         model.eval()
         if quantize:
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-        return cls(model, tokenizer, threshold, max_length, directory)
+        return cls(model, tokenizer, threshold, max_length, directory, context)
 
-    def _forward(self, batch: list[str]) -> torch.Tensor:
+    def encode(self, sentences: list[str], contexts: list[str] | None = None) -> dict[str, Any]:
+        """Token ids for the model: a sentence, or (for context models) a sentence-context pair."""
+        if self.context:
+            pair = contexts if contexts is not None else [""] * len(sentences)
+            return self.tokenizer(sentences, pair, truncation=True, max_length=self.max_length)
+        return self.tokenizer(sentences, truncation=True, max_length=self.max_length)
+
+    def _forward(self, batch: list[str], contexts: list[str] | None) -> torch.Tensor:
         import torch
 
-        encoded = self.tokenizer(batch, padding=True, truncation=True, max_length=self.max_length,
-                                 return_tensors="pt")
+        encoded = self.tokenizer.pad(self.encode(batch, contexts), return_tensors="pt")
         with torch.inference_mode():
             logits = self.model(**encoded).logits
         return torch.softmax(logits.float(), dim=-1)[:, 1]
 
-    def score(self, sentences: list[str], batch_size: int = DEFAULT_BATCH_SIZE,
-              on_batch: Callable[[int], None] | None = None) -> list[float]:
+    def score(self, sentences: list[str], contexts: list[str] | None = None,
+              batch_size: int = DEFAULT_BATCH_SIZE, on_batch: Callable[[int], None] | None = None) -> list[float]:
         """Spoiler probability of each sentence, in input order.
 
-        Sentences are batched in length order so that padding stays small; ``on_batch`` hears
-        how many sentences each finished batch held (for progress bars).
+        ``contexts`` (neighbouring sentences) are read only by context models. Sentences are
+        batched in length order so that padding stays small; ``on_batch`` hears how many
+        sentences each finished batch held (for progress bars).
         """
         order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
         scores = [0.0] * len(sentences)
         for begin in range(0, len(order), batch_size):
             indices = order[begin : begin + batch_size]
-            probabilities = self._forward([sentences[i] for i in indices]).tolist()
+            batch_contexts = [contexts[i] for i in indices] if contexts is not None else None
+            probabilities = self._forward([sentences[i] for i in indices], batch_contexts).tolist()
             for index, probability in zip(indices, probabilities, strict=True):
                 scores[index] = float(probability)
             if on_batch is not None:
@@ -177,4 +203,5 @@ class Detector:
 
     def annotate(self, text: str, threshold: float | None = None) -> Annotation:
         """Split a review into sentences and score them against the threshold."""
-        return annotate_with(text, self.score, self.threshold if threshold is None else threshold)
+        return annotate_with(text, self.score, self.threshold if threshold is None else threshold,
+                             context=self.context)

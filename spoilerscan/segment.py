@@ -25,10 +25,15 @@ BOM = "\ufeff"
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """A sentence as [start, end) character offsets into the text it came from."""
+    """A sentence as [start, end) character offsets into the text it came from.
+
+    ``block`` numbers the paragraph-like block it sits in: its neighbours in the same block
+    are the context a context-aware model reads with it.
+    """
 
     start: int
     end: int
+    block: int = 0
 
 
 def _blocks(text: str) -> Iterator[tuple[int, int, bool]]:
@@ -87,22 +92,22 @@ def _sentence_ends(block: str) -> list[int]:
     return ends
 
 
-def _stripped(text: str, start: int, end: int) -> Span | None:
+def _stripped(text: str, start: int, end: int, block: int) -> Span | None:
     while start < end and (text[start].isspace() or text[start] == BOM):
         start += 1
     while end > start and (text[end - 1].isspace() or text[end - 1] == BOM):
         end -= 1
-    return Span(start, end) if start < end else None
+    return Span(start, end, block) if start < end else None
 
 
 def iter_sentences(text: str) -> Iterator[Span]:
     """Yield sentence spans in order; together they cover every non-space character once."""
-    for block_start, block_end, whole in _blocks(text):
+    for block, (block_start, block_end, whole) in enumerate(_blocks(text)):
         for start, end in _chunks(text, block_start, block_end):
             piece_start = start
             ends = [] if whole else _sentence_ends(text[start:end])
             for offset in [*ends, end - start]:
-                span = _stripped(text, piece_start, start + offset)
+                span = _stripped(text, piece_start, start + offset, block)
                 if span is not None:
                     yield span
                 piece_start = max(piece_start, start + offset)
@@ -111,3 +116,13 @@ def iter_sentences(text: str) -> Iterator[Span]:
 def split_sentences(text: str) -> list[Span]:
     """All sentence spans of ``text``; see :func:`iter_sentences`."""
     return list(iter_sentences(text))
+
+
+def neighbour_context(sentences: list[str], groups: list[int]) -> list[str]:
+    """For each sentence, its previous and next sentence when they share its group, else ''."""
+    contexts = []
+    for i, group in enumerate(groups):
+        before = sentences[i - 1] if i > 0 and groups[i - 1] == group else ""
+        after = sentences[i + 1] if i + 1 < len(groups) and groups[i + 1] == group else ""
+        contexts.append(f"{before} {after}".strip())
+    return contexts

