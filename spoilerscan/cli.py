@@ -50,10 +50,10 @@ Paths = Annotated[list[str] | None, typer.Argument(
     help="Review files, directories (with --recursive) or globs; '-' or nothing reads stdin.",
     show_default=False)]
 ThresholdOpt = Annotated[float | None, typer.Option(
-    "--threshold", "-t", min=0.0, max=1.0, help="Spoiler score cut-off [default: the model's own].",
+    "--threshold", "-t", min=0.0, max=1.0, help="Spoiler score cut-off \\[default: the model's own].",
     show_default=False)]
 ModelOpt = Annotated[Path | None, typer.Option(
-    "--model", "-m", help="Model directory [default: the shipped model].", show_default=False)]
+    "--model", "-m", help="Model directory \\[default: the shipped model].", show_default=False)]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")]
 RecursiveOpt = Annotated[bool, typer.Option("--recursive", "-r", help="Read review files inside directories.")]
 OutputOpt = Annotated[Path | None, typer.Option(
@@ -109,22 +109,28 @@ def iter_reviews(names: list[str] | None, recursive: bool, failures: list[str]) 
             error(str(problem))
 
 
-def annotated(detector: Detector, reviews: Iterator[Review], threshold: float | None,
-              quiet: bool) -> Iterator[tuple[Review, Annotation]]:
-    """Score reviews in shared batches, with a progress counter on stderr for long runs."""
+@contextmanager
+def progress_scorer(detector: Detector, quiet: bool, verb: str = "scored") -> Iterator[Callable[..., list[float]]]:
+    """``detector.score`` that counts scored sentences on a terminal's stderr during long runs."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from spoilerscan.detect import annotate_stream
-
-    cut = detector.threshold if threshold is None else threshold
-    show = not quiet and stderr.is_terminal
-    with Progress(SpinnerColumn(), TextColumn("scored {task.completed} sentences"),
-                  console=stderr, transient=True, disable=not show) as progress:
-        task = progress.add_task("scoring", total=None)
+    with Progress(SpinnerColumn(), TextColumn(f"{verb} {{task.completed}} sentences"), console=stderr,
+                  transient=True, disable=quiet or not stderr.is_terminal) as progress:
+        task = progress.add_task(verb, total=None)
 
         def scorer(texts: list[str], contexts: list[str] | None = None) -> list[float]:
             return detector.score(texts, contexts, on_batch=lambda n: progress.advance(task, n))
 
+        yield scorer
+
+
+def annotated(detector: Detector, reviews: Iterator[Review], threshold: float | None,
+              quiet: bool) -> Iterator[tuple[Review, Annotation]]:
+    """Score reviews in shared batches, with a progress counter on stderr for long runs."""
+    from spoilerscan.detect import annotate_stream
+
+    cut = detector.threshold if threshold is None else threshold
+    with progress_scorer(detector, quiet) as scorer:
         stream = annotate_stream(((r, r.text) for r in reviews), scorer, cut, context=detector.context)
         for review, _, annotation in stream:
             assert isinstance(review, Review)
@@ -157,10 +163,14 @@ def run_per_review(names: list[str] | None, recursive: bool, model: Path | None,
         for review, annotation in annotated(detector, reviews, threshold, quiet):
             spoilers += len(annotation.spoilers)
             rendered = render(review, annotation)
-            if in_place and review.path is not None:
-                write_atomically(review.path, rendered)
-            else:
-                emit(rendered, output)
+            try:
+                if in_place and review.path is not None:
+                    write_atomically(review.path, rendered)
+                else:
+                    emit(rendered, output)
+            except InputError as problem:  # one unwritable file must not stop the others
+                failures.append(review.name)
+                error(str(problem))
     if not quiet:
         stderr.print(f"{spoilers} spoiler sentence(s) found", style="dim", highlight=False)
     if failures:
@@ -171,8 +181,8 @@ def run_per_review(names: list[str] | None, recursive: bool, model: Path | None,
 def redact(
     paths: Paths = None,
     style: Annotated[RedactStyle, typer.Option("--style", "-s", help="How to hide a spoiler sentence: "
-        "block (█ of the same length), label ([spoiler]), reddit (>!…!<), discord (||…||), "
-        "bbcode ([spoiler]…[/spoiler]), html (<span class=\"spoiler\">…</span>).")] = RedactStyle.block,
+        "block (█ of the same length), label (\\[spoiler]), reddit (>!…!<), discord (||…||), "
+        "bbcode (\\[spoiler]…\\[/spoiler]), html (<span class=\"spoiler\">…</span>).")] = RedactStyle.block,
     output: OutputOpt = None,
     in_place: Annotated[bool, typer.Option("--in-place", "-i", help="Rewrite each file (atomically).")] = False,
     recursive: RecursiveOpt = False,
@@ -248,7 +258,10 @@ def scan(
     with user_errors():
         detector = load_detector(model)
         results = (findings(r.name, a) for r, a in annotated(detector, reviews, threshold, quiet))
-        out = output.open("w", encoding="utf-8") if output is not None else sys.stdout
+        try:
+            out = output.open("w", encoding="utf-8") if output is not None else sys.stdout
+        except OSError as problem:
+            raise InputError(f"{output}: cannot write ({problem.strerror})") from None
         try:
             if format is ScanFormat.jsonl:
                 for result in results:
@@ -290,7 +303,7 @@ def train(
     dev: Annotated[list[Path] | None, typer.Option(
         "--dev", help="Labelled file used whole for model selection.")] = None,
     base: Annotated[Path | None, typer.Option("--base", help="Base model directory "
-        "[default: all-MiniLM-L6-v2 from the 'train' extra].", show_default=False)] = None,
+        "\\[default: all-MiniLM-L6-v2 from the 'train' extra].", show_default=False)] = None,
     epochs: Annotated[int, typer.Option(min=1)] = 3,
     batch_size: Annotated[int, typer.Option(min=1)] = 32,
     learning_rate: Annotated[float, typer.Option("--lr", min=0.0)] = 5e-5,
@@ -377,14 +390,90 @@ def evaluate(
     Console().print(table)
 
 
+class CheckFormat(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+    sarif = "sarif"
+
+
+@app.command()
+def check(
+    paths: Paths = None,
+    format: Annotated[CheckFormat, typer.Option("--format", "-f", help="text: path:line:col: lines like a "
+        "compiler's (coloured on a terminal); json; github: workflow commands, shown inline in pull requests; "
+        "sarif: SARIF 2.1.0 for code-scanning upload.")] = CheckFormat.text,
+    fail_threshold: Annotated[float | None, typer.Option("--fail-threshold", min=0.0, max=1.0,
+        help="Score from which a finding fails the run; findings scored between --threshold and this are "
+        "warnings \\[default: config, else --threshold].", show_default=False)] = None,
+    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Report findings but exit 0 "
+        "(input and config errors still exit 2).")] = False,
+    style: Annotated[list[str] | None, typer.Option("--style", "-s", help="Spoiler markup that counts as marked, "
+        "repeatable: reddit, discord, bbcode, discourse, html, warning, all \\[default: config, else all].",
+        show_default=False)] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Read \\[tool.spoilerscan] from this file "
+        "\\[default: the nearest pyproject.toml that has the table].", show_default=False)] = None,
+    stdin_filename: Annotated[str, typer.Option("--stdin-filename", help="File name to report for text read "
+        "from stdin.")] = "<stdin>",
+    recursive: RecursiveOpt = False,
+    threshold: ThresholdOpt = None,
+    model: ModelOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Fail when a review has a spoiler its writer has not marked: a gate for CI and pre-commit.
+
+    Marked text is not scored: >!…!<, ||…||, \\[spoiler]…\\[/spoiler], \\[details]…\\[/details], <details>,
+    class="spoiler", and sections under a spoiler-warning heading or line. <!-- spoilerscan: ignore -->
+    skips the next sentence; <!-- spoilerscan: off --> … <!-- spoilerscan: on --> skips a block.
+    Settings come from \\[tool.spoilerscan] in the nearest pyproject.toml; options override them.
+    Rules and CI set-up: docs/check.md.
+
+    Example: spoilerscan check -r reviews/ --format github --fail-threshold 0.8
+
+    Exit codes: 0 no unmarked spoiler, 1 unmarked spoiler at or above the fail threshold,
+    2 usage, input, config or model error.
+    """
+    from spoilerscan import check as checking
+    from spoilerscan.errors import EXIT_FINDINGS
+
+    failures: list[str] = []
+    with user_errors():
+        settings = checking.load_config(config if config is not None else checking.find_config())
+        styles = checking.parse_styles(style) if style else settings.styles
+        names = checking.expand_paths(paths or [], recursive, settings)
+        detector = load_detector(model if model is not None else settings.model)
+        report_at, fail_at = checking.resolve_thresholds(threshold, fail_threshold, settings, detector.threshold)
+        reviews = iter_reviews(names, False, failures) if names else iter(())
+        texts = ((stdin_filename if r.name == STDIN else r.name, r.text) for r in reviews)
+        with progress_scorer(detector, quiet, "checked") as scorer:
+            files = list(checking.check_texts(texts, scorer, report_at, fail_at, styles, settings.allowed_phrases,
+                                              context=detector.context))
+    report = checking.Report(files, report_at, fail_at, styles, failures)
+    if format is CheckFormat.text:
+        Console(file=sys.stdout, highlight=False, soft_wrap=True).print(checking.format_text(report), end="")
+    else:
+        emit(checking.FORMATTERS[format](report), None)
+    if not quiet:
+        if not names:
+            stderr.print("no review files to check (all excluded?)", style="yellow", highlight=False)
+        stderr.print(checking.summary(report), style="dim", highlight=False, markup=False, soft_wrap=True)
+    if failures:
+        raise typer.Exit(EXIT_USAGE)
+    if report.failing and not exit_zero:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
 def main() -> None:
     """Console entry point: usage errors become one line on stderr with exit code 2."""
     try:
         code = app(standalone_mode=False)
     except typer.TyperException as problem:  # bad option, bad value, missing argument
+        message = problem.format_message().replace("\n", " ").strip()
+        if not message:  # no arguments at all: the help was printed
+            sys.exit(EXIT_USAGE)
         context = getattr(problem, "ctx", None)
         hint = f" (see '{context.command_path} --help')" if context is not None else ""
-        error(problem.format_message().replace("\n", " ") + hint)
+        error(message + hint)
         sys.exit(EXIT_USAGE)
     except (typer.Abort, KeyboardInterrupt):
         error("interrupted")

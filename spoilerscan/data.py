@@ -152,8 +152,9 @@ def _read_jsonl(path: Path, source: str) -> Iterator[LabelledSentence]:
                 raise DataFormatError(f"{where}: expected a JSON object per line")
             if "review_sentences" in record:
                 pairs = record["review_sentences"]
-                if not all(isinstance(pair, list) and len(pair) == 2 for pair in pairs):
+                if not (isinstance(pairs, list) and all(isinstance(p, list) and len(p) == 2 for p in pairs)):
                     raise DataFormatError(f"{where}: review_sentences needs [label, text] pairs")
+                pairs = [pair for pair in pairs if str(pair[1]).strip()]  # no empty sentences
                 texts = [str(pair[1]).strip() for pair in pairs]
                 contexts = neighbour_context(texts, [0] * len(texts))
                 for pair, text, context in zip(pairs, texts, contexts, strict=True):
@@ -189,4 +190,6 @@ def load_labelled(path: Path, split: Split | None = None) -> list[LabelledSenten
         raise DataFormatError(f"{path}: no labelled sentences")
     if split is not None:
         rows = [row for row in rows if split_of(row.text) == split]
+        if not rows:  # a tiny file can have an empty part; callers need at least one row
+            raise DataFormatError(f"{path}: none of its sentences fall in the {split} part of the hash split")
     return rows

@@ -162,6 +162,9 @@ class Detector:
         except Exception as error:  # corrupt files surface as many exception types
             raise ModelError(f"model directory {directory} could not be loaded: {error}".splitlines()[0]) from None
         model.eval()
+        if model.config.num_labels != 2:
+            raise ModelError(f"model directory {directory}: expected a 2-label spoiler classifier, "
+                             f"found {model.config.num_labels} labels")
         if quantize:
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         return cls(model, tokenizer, threshold, max_length, directory, context)

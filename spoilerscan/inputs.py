@@ -71,18 +71,34 @@ def expand_inputs(names: list[str], recursive: bool = False) -> Iterator[str]:
             yield name
 
 
+def _new_file_mode() -> int:
+    """The permissions ``open()`` would give a new file (mkstemp's are private, 0600)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so that a crash leaves either the old or the new file."""
-    mode = path.stat().st_mode if path.exists() else None
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Replace ``path`` with ``text`` so that a crash leaves either the old or the new file.
+
+    A symlink is followed (its target is rewritten, the link stays); a file that cannot be
+    written is an InputError, reported in one line.
+    """
+    name, path = path, Path(os.path.realpath(path))
+    try:
+        mode = path.stat().st_mode if path.exists() else _new_file_mode()
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise InputError(f"{name}: cannot write ({error.strerror})") from None
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(text.encode("utf-8"))
             out.flush()
             os.fsync(out.fileno())
-        if mode is not None:
-            os.chmod(temporary, mode)
+        os.chmod(temporary, mode & 0o7777)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise InputError(f"{name}: cannot write ({error.strerror or error})") from None
         raise

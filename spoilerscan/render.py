@@ -6,7 +6,9 @@ rewritten; every other character of the input comes back unchanged.
 
 from __future__ import annotations
 
+import dataclasses
 import html
+import re
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
@@ -52,16 +54,32 @@ def rewrite(text: str, sentences: list[ScoredSentence], replace: Callable[[Score
     return "".join(parts)
 
 
+# Markdown that opens a line (heading, quote, list item): kept when its sentence is rewritten.
+_LINE_MARKER = re.compile(r"(?:[ \t]*(?:#{1,6}[ \t]+|>[ \t]?|[-*+][ \t]+|\d{1,9}[.)][ \t]+))+")
+
+
+def _without_line_markers(text: str, sentences: list[ScoredSentence]) -> list[ScoredSentence]:
+    """Sentences trimmed of a leading "# ", "> ", "- " or "1. ", so rewriting keeps the structure."""
+    trimmed = []
+    for s in sentences:
+        line_start = text.rfind("\n", 0, s.start) + 1
+        marker = _LINE_MARKER.match(text, s.start, s.end)
+        if marker and marker.end() < s.end and not text[line_start : s.start].strip(" \t\ufeff"):
+            s = dataclasses.replace(s, start=marker.end(), text=text[marker.end() : s.end])
+        trimmed.append(s)
+    return trimmed
+
+
 def redact(text: str, annotation: Annotation, style: RedactStyle = RedactStyle.block) -> str:
-    """The review with each spoiler sentence hidden in ``style``."""
+    """The review with each spoiler sentence hidden in ``style`` (line-opening Markdown kept)."""
     hide = _REDACTORS[RedactStyle(style)]
-    return rewrite(text, annotation.spoilers, lambda s: hide(text[s.start : s.end]))
+    return rewrite(text, _without_line_markers(text, annotation.spoilers), lambda s: hide(text[s.start : s.end]))
 
 
 def highlight_markdown(text: str, annotation: Annotation) -> str:
     """Markdown with each spoiler sentence in an inline ``<mark>`` carrying its score."""
     return rewrite(
-        text, annotation.spoilers,
+        text, _without_line_markers(text, annotation.spoilers),
         lambda s: f'<mark title="spoiler score {s.score:.2f}">{text[s.start : s.end]}</mark>',
     )
 

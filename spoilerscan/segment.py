@@ -14,10 +14,16 @@ from dataclasses import dataclass
 
 import sentencex
 
-# Lines that start a new block: headings, quotes, list items, tables, fences, images, HTML.
-_BLOCK_START = re.compile(r"[ \t]*(#{1,6}[ \t]|>|[-*+][ \t]|\d{1,9}[.)][ \t]|\||```|~~~|!\[|<)")
+# A thematic break (---, ***, ___, * * *): a line of its own.
+_RULE = r"(?:[-*_][ \t]*){3,}$"
+# Lines that start a new block: headings, quotes, list items, tables, fences, images, HTML, rules.
+_BLOCK_START = re.compile(rf"[ \t]*(#{{1,6}}[ \t]|>|{_RULE}|[-*+][ \t]|\d{{1,9}}[.)][ \t]|\||```|~~~|!\[|<)")
 # Of those, lines that are a block on their own, whatever follows them.
-_SINGLE_LINE = re.compile(r"[ \t]*(#{1,6}[ \t]|\||```|~~~|!\[)")
+_SINGLE_LINE = re.compile(rf"[ \t]*(#{{1,6}}[ \t]|{_RULE}|\||```|~~~|!\[)")
+# An ordered-list marker opening a block: sentencex would split "1." off as a sentence.
+_LIST_NUMBER = re.compile(r"[ \t]*\d{1,9}[.)](?=[ \t])")
+# Closing Markdown emphasis, brackets or quotes right after a sentence's end belong to it.
+_CLOSING = re.compile(r"[*_~`)\]\"'\u2019\u201d\u00bb]+(?=\s|$)")
 # A block longer than this is cut at whitespace so a single huge line stays cheap.
 MAX_BLOCK_CHARS = 20_000
 BOM = "\ufeff"
@@ -78,6 +84,8 @@ def _sentence_ends(block: str) -> list[int]:
     """Offsets in ``block`` where sentencex ends a sentence."""
     # Line breaks inside a block are wrapping, not boundaries; same-length swap keeps offsets.
     flat = block.replace("\r", " ").replace("\n", " ")
+    # "1. " of a list item is part of its first sentence; blank it (same length) for sentencex.
+    flat = _LIST_NUMBER.sub(lambda marker: " " * len(marker.group()), flat, count=1)
     ends: list[int] = []
     cursor = 0
     for sentence in sentencex.segment("en", flat):
@@ -88,7 +96,11 @@ def _sentence_ends(block: str) -> list[int]:
         if found < 0:  # sentencex altered the text; keep what we have, never lose text
             break
         cursor = found + len(piece)
-        ends.append(cursor)
+        # "*She dies.* Next": the closing "*" ends this sentence, it does not start the next.
+        closing = _CLOSING.match(flat, cursor)
+        end = closing.end() if closing else cursor
+        if not ends or end > ends[-1]:
+            ends.append(end)
     return ends
 
 

@@ -1,0 +1,513 @@
+"""The spoilerscan command, driven through typer's CliRunner and, at the end, as a real process.
+
+The tiny random model scores everything near 0.5, so ``--threshold 0`` flags every sentence and
+``--threshold 1`` flags none: the outcomes below are deterministic.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from spoilerscan import __version__
+from spoilerscan.cli import app
+from spoilerscan.detect import annotate_with
+from spoilerscan.render import RedactStyle, redact
+from spoilerscan.segment import split_sentences
+
+REPO = Path(__file__).parent.parent
+EXAMPLE = REPO / "examples" / "sixth-sense-review.md"
+# CRLF line endings, a BOM, Markdown, dialogue, an abbreviation, a URL and non-ASCII text.
+MESSY = (
+    "\ufeff# Review: The Sixth Sense\r\n\r\n"
+    "Dr. Crowe meets Cole. \"I see dead people,\" Cole says\u2026 and I froze.\r\n"
+    "See https://example.com/a.b for more.  \r\n\r\n"
+    "- Crowe was dead all along!\r\n"
+    "![still](still.png)\r\n"
+    "Caf\u00e9 ending, 10/10 \U0001f47b\r\n"
+)
+MESSY_BYTES = MESSY.encode("utf-8")
+
+runner = CliRunner()
+
+
+def run(*args: object, input: bytes | str | None = None) -> Result:
+    return runner.invoke(app, [str(a) for a in args], input=input)
+
+
+def everything_flagged(text: str, style: RedactStyle = RedactStyle.block) -> str:
+    """What ``redact --threshold 0`` must produce: every sentence hidden, nothing else touched."""
+    return redact(text, annotate_with(text, lambda ts: [0.5] * len(ts), 0.0), style)
+
+
+def one_error_line(result: Result) -> str:
+    """The single stderr line of a user error, checked to be one line and not a traceback."""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("spoilerscan: error: ")
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+@pytest.fixture()
+def review(tmp_path: Path) -> Path:
+    path = tmp_path / "review.md"
+    path.write_bytes(MESSY_BYTES)
+    return path
+
+
+@pytest.fixture()
+def model(tiny_model_dir: Path) -> str:
+    return str(tiny_model_dir)
+
+
+# --- version and help -----------------------------------------------------------------------
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.stdout == f"spoilerscan {__version__}\n"
+
+
+@pytest.mark.parametrize("command", ["redact", "highlight", "scan", "train", "evaluate"])
+def test_each_command_has_help_with_an_example(command: str) -> None:
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Example: spoilerscan " + command in " ".join(result.stdout.split())
+    assert "--help" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["redact", "highlight", "scan"])
+def test_common_options_are_documented(command: str) -> None:
+    text = run(command, "--help").stdout
+    for option in ("--threshold", "--model", "--quiet", "--output", "--recursive"):
+        assert option in text
+
+
+def test_redact_help_lists_the_styles() -> None:
+    text = run("redact", "--help").stdout
+    for style in RedactStyle:
+        assert style.value in text
+
+
+def test_root_help() -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    for command in ("redact", "highlight", "scan", "train", "evaluate"):
+        assert command in result.stdout
+
+
+# --- redact ---------------------------------------------------------------------------------
+
+
+def test_nothing_flagged_gives_the_input_back_byte_for_byte(review: Path, model: str) -> None:
+    result = run("redact", review, "--model", model, "--threshold", "1", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes == MESSY_BYTES
+    assert result.stderr == ""
+
+
+def test_redact_to_a_file_keeps_bom_crlf_and_markdown(review: Path, model: str, tmp_path: Path) -> None:
+    out = tmp_path / "safe.md"
+    result = run("redact", review, "-m", model, "-t", "0", "-o", out, "-q")
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes == b""
+    written = out.read_bytes()
+    assert written == everything_flagged(MESSY).encode("utf-8")
+    assert written.startswith(b"\xef\xbb\xbf# ")
+    assert written.count(b"\r\n") == MESSY_BYTES.count(b"\r\n")
+    assert b"\n" not in written.replace(b"\r\n", b"")
+    assert written.endswith(b"\r\n")
+    text = written.decode("utf-8")
+    assert len(text) == len(MESSY)  # block style keeps every length
+    assert not set(text) - set(MESSY) - {"\u2588"}
+
+
+@pytest.mark.parametrize("style", list(RedactStyle))
+def test_every_style(review: Path, model: str, style: RedactStyle) -> None:
+    result = run("redact", review, "-m", model, "-t", "0", "--style", style.value, "-q")
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes == everything_flagged(MESSY, style).encode("utf-8")
+
+
+def test_summary_goes_to_stderr_not_stdout(review: Path, model: str) -> None:
+    result = run("redact", review, "-m", model, "-t", "0")
+    assert result.exit_code == 0
+    assert result.stdout_bytes == everything_flagged(MESSY).encode("utf-8")
+    assert result.stderr.strip() == f"{len(split_sentences(MESSY))} spoiler sentence(s) found"
+
+
+def test_stdin(model: str) -> None:
+    result = run("redact", "-", "-m", model, "-t", "1", "-q", input=MESSY_BYTES)
+    assert result.exit_code == 0
+    assert result.stdout_bytes == MESSY_BYTES
+    result = run("redact", "-m", model, "-t", "0", "-q", input=MESSY_BYTES)  # no path also means stdin
+    assert result.stdout_bytes == everything_flagged(MESSY).encode("utf-8")
+
+
+def test_empty_file_gives_empty_output(tmp_path: Path, model: str) -> None:
+    empty = tmp_path / "empty.md"
+    empty.write_bytes(b"")
+    for command in (["redact"], ["highlight", "--format", "markdown"]):
+        result = run(*command, empty, "-m", model, "-t", "0", "-q")
+        assert result.exit_code == 0
+        assert result.stdout_bytes == b""
+        assert result.stderr == ""
+
+
+def test_whitespace_only_file_comes_back_unchanged(tmp_path: Path, model: str) -> None:
+    blank = tmp_path / "blank.md"
+    blank.write_bytes(b"\xef\xbb\xbf\r\n \t\r\n")
+    result = run("redact", blank, "-m", model, "-t", "0", "-q")
+    assert (result.exit_code, result.stdout_bytes) == (0, b"\xef\xbb\xbf\r\n \t\r\n")
+
+
+def test_several_files_one_bad(tmp_path: Path, model: str) -> None:
+    first, second = tmp_path / "a.md", tmp_path / "b.md"
+    first.write_text("First review. It is good.")
+    second.write_text("Second review.")
+    missing = tmp_path / "missing.md"
+    result = run("redact", first, missing, second, "-m", model, "-t", "1", "-q")
+    assert result.exit_code == 2
+    assert result.stdout_bytes == b"First review. It is good.Second review."
+    assert one_error_line(result) == f"spoilerscan: error: {missing}: no such file"
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"\x7fELF\x02\x01\x01\x00\x00\x00", "binary file"),
+    (b"caf\xe9 au lait", "not UTF-8 text (byte 0xe9 at offset 3)"),
+])
+def test_binary_and_undecodable_files(tmp_path: Path, model: str, content: bytes, message: str) -> None:
+    bad = tmp_path / "bad.md"
+    bad.write_bytes(content)
+    good = tmp_path / "good.md"
+    good.write_text("Fine.")
+    result = run("redact", bad, good, "-m", model, "-t", "1", "-q")
+    assert result.exit_code == 2
+    assert result.stdout_bytes == b"Fine."
+    assert message in one_error_line(result)
+
+
+def test_directory_needs_recursive(tmp_path: Path, model: str) -> None:
+    (tmp_path / "reviews" / "deeper").mkdir(parents=True)
+    (tmp_path / "reviews" / "one.md").write_text("One.")
+    (tmp_path / "reviews" / "deeper" / "two.txt").write_text("Two.")
+    (tmp_path / "reviews" / "image.png").write_bytes(b"\x89PNG\x00")
+    result = run("redact", tmp_path / "reviews", "-m", model, "-t", "1", "-q")
+    assert result.exit_code == 2
+    assert "is a directory" in one_error_line(result)
+    result = run("redact", tmp_path / "reviews", "--recursive", "-m", model, "-t", "1", "-q")
+    assert result.exit_code == 0
+    assert result.stdout_bytes == b"Two.One."  # sorted paths: deeper/two.txt before one.md
+
+
+def test_glob_argument(tmp_path: Path, model: str) -> None:
+    (tmp_path / "a.md").write_text("A one.")
+    (tmp_path / "b.md").write_text("B two.")
+    (tmp_path / "c.txt").write_text("C three.")
+    result = run("redact", str(tmp_path / "*.md"), "-m", model, "-t", "1", "-q")
+    assert (result.exit_code, result.stdout) == (0, "A one.B two.")
+
+
+def test_in_place(tmp_path: Path, model: str) -> None:
+    first, second = tmp_path / "a.md", tmp_path / "b.md"
+    first.write_bytes(MESSY_BYTES)
+    second.write_bytes(b"He dies.\r\n")
+    result = run("redact", first, second, "--in-place", "-m", model, "-t", "0", "-q")
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes == b""
+    assert first.read_bytes() == everything_flagged(MESSY).encode("utf-8")
+    assert second.read_bytes() == ("\u2588" * 8 + "\r\n").encode("utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.md", "b.md"]  # no temporary files left
+
+
+def test_in_place_refuses_stdin(model: str) -> None:
+    result = run("redact", "-", "--in-place", "-m", model, input=b"x")
+    assert result.exit_code == 2
+
+
+def test_output_takes_one_input(tmp_path: Path, review: Path, model: str) -> None:
+    result = run("redact", review, review, "-o", tmp_path / "out.md", "-m", model)
+    assert result.exit_code == 2
+    assert not (tmp_path / "out.md").exists()
+
+
+def test_unknown_style(review: Path, model: str) -> None:
+    result = run("redact", review, "--style", "spoilertag", "-m", model)
+    assert result.exit_code == 2
+    assert "spoilertag" in result.stderr
+    assert result.stdout_bytes == b""
+
+
+@pytest.mark.parametrize("value", ["-0.1", "1.5", "half"])
+def test_bad_threshold(review: Path, model: str, value: str) -> None:
+    assert run("redact", review, "--threshold", value, "-m", model).exit_code == 2
+
+
+# --- model directory problems ---------------------------------------------------------------
+
+
+def damage_truncated_weights(directory: Path) -> None:
+    weights = directory / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])
+
+
+def damage_missing_metadata(directory: Path) -> None:
+    (directory / "spoilerscan.json").unlink()
+
+
+def damage_bad_metadata(directory: Path) -> None:
+    (directory / "spoilerscan.json").write_text("{not json")
+
+
+def damage_metadata_without_threshold(directory: Path) -> None:
+    (directory / "spoilerscan.json").write_text('{"max_length": 64}')
+
+
+def damage_bad_config(directory: Path) -> None:
+    (directory / "config.json").write_text("{")
+
+
+def damage_missing_tokenizer(directory: Path) -> None:
+    (directory / "tokenizer.json").unlink()
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    (damage_truncated_weights, "could not be loaded"),
+    (damage_missing_metadata, "incomplete: missing spoilerscan.json"),
+    (damage_bad_metadata, "bad spoilerscan.json"),
+    (damage_metadata_without_threshold, "bad spoilerscan.json"),
+    (damage_bad_config, "could not be loaded"),
+    (damage_missing_tokenizer, "incomplete: missing tokenizer.json"),
+])
+@pytest.mark.parametrize("command", ["redact", "scan"])
+def test_corrupt_model_directory(tiny_model_copy: Path, review: Path, damage, message: str, command: str) -> None:
+    damage(tiny_model_copy)
+    result = run(command, review, "--model", tiny_model_copy)
+    assert result.exit_code == 2
+    line = one_error_line(result)
+    assert str(tiny_model_copy) in line
+    assert message in line
+    assert result.stdout_bytes == b""
+    assert review.read_bytes() == MESSY_BYTES
+
+
+def test_missing_model_directory(tmp_path: Path, review: Path) -> None:
+    result = run("redact", review, "--model", tmp_path / "no-model")
+    assert result.exit_code == 2
+    assert one_error_line(result) == f"spoilerscan: error: model directory not found: {tmp_path / 'no-model'}"
+
+
+# --- highlight ------------------------------------------------------------------------------
+
+
+def test_highlight_markdown(review: Path, model: str) -> None:
+    result = run("highlight", review, "--format", "markdown", "-m", model, "-t", "0", "-q")
+    assert result.exit_code == 0
+    out = result.stdout_bytes.decode("utf-8")
+    assert out.count("<mark ") == len(split_sentences(MESSY))
+    assert out.startswith("\ufeff# <mark")
+    assert out.replace("\r\n", "") .count("\n") == 0  # line endings are still CRLF
+    result = run("highlight", review, "--format", "markdown", "-m", model, "-t", "1", "-q")
+    assert result.stdout_bytes == MESSY_BYTES
+
+
+def test_highlight_html_to_a_file(review: Path, model: str, tmp_path: Path) -> None:
+    out = tmp_path / "review.html"
+    result = run("highlight", review, "-f", "html", "-o", out, "-m", model, "-t", "0", "-q")
+    assert result.exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert page.count('<mark class="spoiler"') == len(split_sentences(MESSY))
+    assert "&quot;I see dead people,&quot;" in page
+
+
+def test_highlight_terminal(review: Path, model: str) -> None:
+    result = run("highlight", review, "-m", model, "-t", "0", "-q")
+    assert result.exit_code == 0
+    assert "Dr. Crowe meets Cole. [0.50]" in result.stdout
+    result = run("highlight", review, "-m", model, "-t", "1", "-q")
+    assert "[0." not in result.stdout
+    assert "Crowe was dead all along!" in result.stdout
+
+
+# --- scan -----------------------------------------------------------------------------------
+
+
+def test_scan_json_offsets_index_the_original_text(review: Path, model: str) -> None:
+    result = run("scan", review, "-m", model, "-t", "0", "-q")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    [found] = document["reviews"]
+    assert found["file"] == str(review)
+    assert found["threshold"] == 0.0
+    text = review.read_bytes().decode("utf-8")
+    assert len(found["sentences"]) == len(split_sentences(text))
+    for index, sentence in enumerate(found["sentences"]):
+        assert set(sentence) == {"index", "start", "end", "text", "score", "spoiler"}
+        assert sentence["index"] == index
+        assert text[sentence["start"] : sentence["end"]] == sentence["text"]
+        assert 0.0 <= sentence["score"] <= 1.0
+        assert sentence["spoiler"] is True
+    assert found["sentences"][0]["text"] == "# Review: The Sixth Sense"
+    assert found["sentences"][0]["start"] == 1  # after the BOM
+    assert found["summary"]["sentences"] == len(found["sentences"])
+    assert found["summary"]["spoilers"] == len(found["sentences"])
+    assert found["summary"]["max_score"] == max(s["score"] for s in found["sentences"])
+
+
+def test_scan_uses_the_model_threshold_by_default(review: Path, model: str) -> None:
+    found = json.loads(run("scan", review, "-m", model, "-q").stdout)["reviews"][0]
+    assert found["threshold"] == 0.5
+    assert all(s["spoiler"] == (s["score"] >= 0.5) for s in found["sentences"])
+
+
+def test_scan_jsonl_one_line_per_review(tmp_path: Path, review: Path, model: str) -> None:
+    other = tmp_path / "other.md"
+    other.write_text("Another review. Short.")
+    empty = tmp_path / "empty.md"
+    empty.write_text("")
+    result = run("scan", review, empty, other, "--format", "jsonl", "-m", model, "-t", "1", "-q")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert [json.loads(line)["file"] for line in lines] == [str(review), str(empty), str(other)]
+    assert json.loads(lines[1])["sentences"] == []
+    assert json.loads(lines[2])["summary"]["sentences"] == 2
+    assert not any(s["spoiler"] for line in lines for s in json.loads(line)["sentences"])
+
+
+def test_scan_bulk_jsonl_input(tmp_path: Path, model: str) -> None:
+    bulk = tmp_path / "bulk.jsonl"
+    records = [{"id": "r1", "text": "He dies. She lives."}, {"text": "No id here."}, "not an object",
+               {"id": 7, "text": MESSY}]
+    bulk.write_text("\n".join(json.dumps(r) for r in records) + "\n\n{broken\n", encoding="utf-8")
+    result = run("scan", bulk, "--jsonl-input", "-f", "jsonl", "-m", model, "-t", "0", "-q")
+    assert result.exit_code == 2  # the bad lines are reported, the rest still scanned
+    found = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [f["file"] for f in found] == ["r1", f"{bulk}:2", "7"]
+    assert [s["text"] for s in found[0]["sentences"]] == ["He dies.", "She lives."]
+    for sentence in found[2]["sentences"]:
+        assert MESSY[sentence["start"] : sentence["end"]] == sentence["text"]
+    errors = result.stderr.splitlines()
+    assert errors == [f"spoilerscan: error: {bulk}:3: expected a JSON object with a string 'text'",
+                      f"spoilerscan: error: {bulk}:6: expected a JSON object with a string 'text'"]
+
+
+def test_scan_to_a_file(review: Path, model: str, tmp_path: Path) -> None:
+    out = tmp_path / "found.json"
+    result = run("scan", review, "-o", out, "-m", model, "-q")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert json.loads(out.read_text(encoding="utf-8"))["reviews"][0]["file"] == str(review)
+
+
+def test_scan_several_files_one_bad(tmp_path: Path, review: Path, model: str) -> None:
+    result = run("scan", tmp_path / "nope.md", review, "-f", "jsonl", "-m", model, "-q")
+    assert result.exit_code == 2
+    assert [json.loads(line)["file"] for line in result.stdout.splitlines()] == [str(review)]
+    assert "nope.md: no such file" in one_error_line(result)
+
+
+# --- the installed command, as a real process ----------------------------------------------
+
+COMMAND = Path(sys.executable).parent / "spoilerscan"
+
+
+def spoilerscan(*args: object, input: bytes | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    return subprocess.run([str(COMMAND), *map(str, args)], input=input, capture_output=True, env=env,
+                          timeout=timeout, check=False)
+
+
+@pytest.mark.slow
+def test_installed_command_pipes_stdin_to_stdout(model: str) -> None:
+    assert COMMAND.exists(), f"console script missing: {COMMAND}"
+    unchanged = spoilerscan("redact", "-", "--model", model, "--threshold", "1", input=MESSY_BYTES)
+    assert unchanged.returncode == 0, unchanged.stderr
+    assert unchanged.stdout == MESSY_BYTES
+    redacted = spoilerscan("redact", "-", "--model", model, "--threshold", "0", input=MESSY_BYTES)
+    assert redacted.returncode == 0, redacted.stderr
+    assert redacted.stdout == everything_flagged(MESSY).encode("utf-8")  # nothing else on stdout
+    assert b"Traceback" not in redacted.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args", [
+    ["redact", "--bogus-option"],
+    ["redact", "--style", "nope", "x.md"],
+    ["scan", "--threshold", "7"],
+    ["frobnicate"],
+])
+def test_installed_command_usage_error_is_one_line(args: list[str]) -> None:
+    result = spoilerscan(*args)
+    assert result.returncode == 2
+    assert result.stdout == b""
+    lines = result.stderr.decode().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("spoilerscan: error: ")
+    assert b"Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_installed_command_input_errors(tmp_path: Path, model: str) -> None:
+    binary = tmp_path / "b.md"
+    binary.write_bytes(b"\x00\x01\x02")
+    good = tmp_path / "good.md"
+    good.write_bytes(b"Fine.\r\n")
+    result = spoilerscan("redact", tmp_path / "missing.md", binary, good, "-m", model, "-t", "1", "-q")
+    assert result.returncode == 2
+    assert result.stdout == b"Fine.\r\n"
+    lines = result.stderr.decode().splitlines()
+    assert lines == [f"spoilerscan: error: {tmp_path / 'missing.md'}: no such file",
+                     f"spoilerscan: error: {binary}: binary file (contains NUL bytes), not a text review"]
+
+
+@pytest.mark.slow
+def test_installed_command_version() -> None:
+    result = spoilerscan("--version")
+    assert (result.returncode, result.stdout.decode()) == (0, f"spoilerscan {__version__}\n")
+
+
+@pytest.mark.slow
+def test_installed_command_without_arguments_shows_help_only() -> None:
+    result = spoilerscan()
+    assert b"Usage" in result.stdout
+    assert b"error" not in result.stderr
+
+
+@pytest.mark.slow
+def test_installed_command_unwritable_scan_output(tmp_path: Path, review: Path, model: str) -> None:
+    result = spoilerscan("scan", review, "-o", tmp_path / "no" / "dir.json", "-m", model)
+    assert result.returncode == 2
+    assert b"Traceback" not in result.stderr
+    assert len(result.stderr.decode().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_installed_command_ten_megabyte_single_line(tmp_path: Path, model: str) -> None:
+    words = ("the film was long and slow but the ending was a twist i loved it very much " * 8).split()
+    # About 10 MB on one line, with a sentence break only every few thousand characters.
+    chunk = " ".join(words[i % len(words)] for i in range(700)) + ". "
+    big = tmp_path / "big.txt"
+    big.write_bytes((chunk * (10_000_000 // len(chunk) + 1)).encode("ascii"))
+    assert big.stat().st_size >= 10_000_000 and b"\n" not in big.read_bytes()
+    result = spoilerscan("scan", big, "--format", "jsonl", "--threshold", "1", "--model", model, "--quiet")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stderr == b""
+    [line] = result.stdout.decode().splitlines()
+    found = json.loads(line)
+    text = big.read_text(encoding="ascii")
+    assert found["summary"]["sentences"] == len(found["sentences"]) > 1000
+    assert found["summary"]["spoilers"] == 0
+    previous_end = 0
+    for sentence in found["sentences"]:
+        assert previous_end <= sentence["start"] < sentence["end"] <= len(text)
+        assert text[sentence["start"] : sentence["end"]] == sentence["text"]
+        previous_end = sentence["end"]

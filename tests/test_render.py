@@ -1,0 +1,241 @@
+"""Renderers with an injected, deterministic scorer: only spoiler sentences ever change."""
+
+from __future__ import annotations
+
+import html
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from spoilerscan.detect import Annotation, ScoredSentence, annotate_with
+from spoilerscan.render import (
+    RedactStyle,
+    findings,
+    highlight_html,
+    highlight_markdown,
+    highlight_terminal,
+    redact,
+)
+from spoilerscan.segment import BOM
+
+REVIEW = (
+    BOM + "# The Sixth Sense\r\n\r\n"
+    "I went in knowing nothing. Dr. Crowe is a child psychologist.\r\n"
+    "In the end he dies, or rather he died\r\nlong before. What a film!\r\n"
+)
+
+
+def dies_scorer(texts: list[str]) -> list[float]:
+    """1.0 for sentences that mention 'dies', else 0.0."""
+    return [1.0 if "dies" in t else 0.0 for t in texts]
+
+
+def annotate(text: str, scorer=dies_scorer, threshold: float = 0.5) -> Annotation:
+    return annotate_with(text, scorer, threshold)
+
+
+SPOILER = "In the end he dies, or rather he died\r\nlong before."
+
+
+def test_annotation_marks_the_injected_spoilers() -> None:
+    annotation = annotate(REVIEW)
+    assert [s.text for s in annotation.spoilers] == [SPOILER]
+    assert [s.is_spoiler for s in annotation.sentences] == [False, False, False, True, False]
+    assert annotation.threshold == 0.5
+    for s in annotation.sentences:
+        assert REVIEW[s.start : s.end] == s.text
+        assert s.score == (1.0 if s.is_spoiler else 0.0)
+
+
+def test_threshold_is_inclusive() -> None:
+    annotation = annotate("Fine. Great.", lambda texts: [0.3, 0.7], threshold=0.3)
+    assert [s.is_spoiler for s in annotation.sentences] == [True, True]
+    assert not annotate("Fine. Great.", lambda texts: [0.3, 0.7], threshold=0.71).spoilers
+
+
+@pytest.mark.parametrize(("style", "hidden"), [
+    ("block", "\u2588" * 37 + "\r\n" + "\u2588" * 12),
+    ("label", "[spoiler]"),
+    ("reddit", f">!{SPOILER}!<"),
+    ("discord", f"||{SPOILER}||"),
+    ("bbcode", f"[spoiler]{SPOILER}[/spoiler]"),
+    ("html", f'<span class="spoiler">{SPOILER}</span>'),
+])
+def test_every_redact_style(style: str, hidden: str) -> None:
+    out = redact(REVIEW, annotate(REVIEW), RedactStyle(style))
+    assert out == REVIEW.replace(SPOILER, hidden)
+    assert out.startswith(BOM + "# The Sixth Sense\r\n\r\n")
+    assert out.endswith(" What a film!\r\n")
+
+
+def test_style_may_be_given_as_a_string() -> None:
+    assert redact(REVIEW, annotate(REVIEW), "label") == REVIEW.replace(SPOILER, "[spoiler]")  # type: ignore[arg-type]
+
+
+def test_unknown_style_is_refused() -> None:
+    with pytest.raises(ValueError, match="nope"):
+        redact(REVIEW, annotate(REVIEW), "nope")  # type: ignore[arg-type]
+
+
+def test_block_style_keeps_length_and_line_breaks() -> None:
+    out = redact(REVIEW, annotate(REVIEW), RedactStyle.block)
+    assert len(out) == len(REVIEW)
+    assert [i for i, ch in enumerate(out) if ch in "\r\n"] == [i for i, ch in enumerate(REVIEW) if ch in "\r\n"]
+
+
+def test_several_spoilers_and_adjacent_ones() -> None:
+    text = "He dies. She dies. It ends. Everyone dies."
+    assert redact(text, annotate(text), RedactStyle.label) == "[spoiler] [spoiler] It ends. [spoiler]"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("# He dies\n", "# [spoiler]\n"),
+    ("- He dies.\n- Fine.", "- [spoiler]\n- Fine."),
+    ("> He dies.", "> [spoiler]"),
+    ("1. He dies.", "1. [spoiler]"),
+    ("Fine. 2. He dies.", "Fine. 2. He dies.".replace("2. He dies.", "[spoiler]")),
+])
+def test_line_opening_markdown_survives_redaction(text: str, expected: str) -> None:
+    annotation = annotate(text)
+    assert annotation.spoilers
+    assert redact(text, annotation, RedactStyle.label) == expected
+
+
+def test_reddit_style_keeps_a_list_a_list() -> None:
+    text = "- He dies.\n- Fine."
+    assert redact(text, annotate(text), RedactStyle.reddit) == "- >!He dies.!<\n- Fine."
+
+
+def test_empty_review() -> None:
+    annotation = annotate("")
+    assert annotation.sentences == []
+    for style in RedactStyle:
+        assert redact("", annotation, style) == ""
+
+
+# --- highlight ------------------------------------------------------------------------------
+
+
+def test_markdown_highlight() -> None:
+    text = "Great cast. **He dies** at the end.\n\n- She dies too.\n"
+    out = highlight_markdown(text, annotate(text))
+    assert out == ('Great cast. <mark title="spoiler score 1.00">**He dies** at the end.</mark>\n\n'
+                   '- <mark title="spoiler score 1.00">She dies too.</mark>\n')
+
+
+def test_html_highlight_is_an_escaped_full_page() -> None:
+    text = "I love <i>this</i> & that. The <b>hero</b> dies & is \"gone\". Fine."
+    page = highlight_html(text, annotate(text), title="<review>.md")
+    assert page.startswith("<!DOCTYPE html>")
+    assert page.rstrip().endswith("</html>")
+    assert '<meta charset="utf-8">' in page
+    assert "<title>&lt;review&gt;.md</title>" in page
+    assert "I love &lt;i&gt;this&lt;/i&gt; &amp; that. <mark" in page
+    assert ('<mark class="spoiler" title="spoiler score 1.00">The &lt;b&gt;hero&lt;/b&gt; dies &amp; is '
+            "&quot;gone&quot;.</mark>") in page
+    assert "<b>" not in page
+    assert "1 spoiler sentence marked" in page
+    # Unescaping the review part gives the input back exactly.
+    body = page.split('<div class="review">', 1)[1].split("</div>", 1)[0]
+    body = body.replace('<mark class="spoiler" title="spoiler score 1.00">', "").replace("</mark>", "")
+    assert html.unescape(body) == text
+
+
+def test_html_highlight_counts_plural() -> None:
+    text = "He dies. She dies."
+    assert "2 spoiler sentences marked (threshold 0.50)" in highlight_html(text, annotate(text))
+
+
+def test_terminal_highlight_marks_spoilers_with_scores() -> None:
+    text = "Fine. He dies. Fine again."
+    rich_text = highlight_terminal(text, annotate(text))
+    assert rich_text.plain == "Fine. He dies. [1.00] Fine again."
+    styled = [(span.start, span.end, str(span.style)) for span in rich_text.spans]
+    assert (6, 14, "bold red") in styled
+
+
+# --- findings -------------------------------------------------------------------------------
+
+
+def test_findings_fields() -> None:
+    scores = {"Good.": 0.1234567891, "He dies.": 0.9}
+    text = "Good. He dies."
+    result = findings("review.md", annotate(text, lambda ts: [scores[t] for t in ts]))
+    assert result == {
+        "file": "review.md",
+        "threshold": 0.5,
+        "sentences": [
+            {"index": 0, "start": 0, "end": 5, "text": "Good.", "score": 0.123457, "spoiler": False},
+            {"index": 1, "start": 6, "end": 14, "text": "He dies.", "score": 0.9, "spoiler": True},
+        ],
+        "summary": {"sentences": 2, "spoilers": 1, "max_score": 0.9},
+    }
+    json.dumps(result)  # serialisable as is
+
+
+def test_findings_of_an_empty_review() -> None:
+    assert findings("-", annotate(""))["summary"] == {"sentences": 0, "spoilers": 0, "max_score": 0.0}
+
+
+# --- properties -----------------------------------------------------------------------------
+
+TEXTS = st.one_of(
+    st.text(max_size=300),
+    st.lists(st.sampled_from([
+        "He", "dies", "lives", ".", "!", "...", " ", "\n", "\r\n", "\n\n", BOM, "# ", "- ", "> ", "1. ", "*", "_",
+        '"', "Dr.", "é", "😀", "█", "[spoiler]", ">!", "!<", "||", "<", "&",
+    ]), max_size=60).map("".join),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXTS, st.sampled_from(list(RedactStyle)))
+def test_nothing_flagged_means_nothing_changes(text: str, style: RedactStyle) -> None:
+    annotation = annotate(text, lambda ts: [0.0] * len(ts))
+    assert redact(text, annotation, style) == text
+    assert highlight_markdown(text, annotation) == text
+
+
+def _outside(text: str, spoilers: list[ScoredSentence]) -> list[str]:
+    """The pieces of ``text`` before, between and after the spoiler sentences."""
+    pieces, cursor = [], 0
+    for s in spoilers:
+        pieces.append(text[cursor : s.start])
+        cursor = s.end
+    return [*pieces, text[cursor:]]
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXTS, st.sampled_from(list(RedactStyle)), st.randoms(use_true_random=False))
+def test_text_outside_spoilers_is_byte_identical(text: str, style: RedactStyle, rng) -> None:
+    annotation = annotate(text, lambda ts: [float(rng.random() < 0.5) for _ in ts])
+    out = redact(text, annotation, style)
+    pieces = _outside(text, annotation.spoilers)
+    assert out.startswith(pieces[0])
+    assert out.endswith(pieces[-1])
+    cursor = len(pieces[0])
+    for piece in pieces[1:]:  # every untouched piece is still there, whole and in order
+        found = out.find(piece, cursor)
+        assert found >= 0
+        cursor = found + len(piece)
+    assert out.encode("utf-8").startswith(pieces[0].encode("utf-8"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXTS, st.randoms(use_true_random=False))
+def test_block_style_changes_only_spoiler_characters(text: str, rng) -> None:
+    annotation = annotate(text, lambda ts: [float(rng.random() < 0.5) for _ in ts])
+    out = redact(text, annotation, RedactStyle.block)
+    assert len(out) == len(text)
+    inside = set()
+    for s in annotation.spoilers:
+        inside.update(range(s.start, s.end))
+    for i, (before, after) in enumerate(zip(text, out, strict=True)):
+        if i not in inside or before in "\r\n":
+            assert after == before
+        else:
+            assert after in (before, "\u2588")
+    for s in annotation.spoilers:  # something of each spoiler is hidden
+        assert "\u2588" in out[s.start : s.end] or set(text[s.start : s.end]) <= {"\u2588"}

@@ -1,0 +1,130 @@
+"""Smoke test of `spoilerscan train` and `evaluate` on the tiny random model and a tiny fixture."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from spoilerscan.cli import app
+from spoilerscan.data import load_labelled
+from spoilerscan.detect import REQUIRED_FILES, Detector
+from spoilerscan.evaluate import best_f1_threshold, compute_metrics
+
+FIXTURE = Path(__file__).parent / "fixtures" / "tiny_labelled.csv"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("trained") / "model"
+    result = runner.invoke(app, ["train", "--base", str(tiny_model_dir), "--data", str(FIXTURE),
+                                 "--dev", str(FIXTURE), "--out", str(out), "--max-steps", "3", "--epochs", "1",
+                                 "--batch-size", "8"])
+    assert result.exit_code == 0, result.output
+    assert f"model written to {out}" in result.stderr
+    return out
+
+
+def test_fixture_is_balanced_enough() -> None:
+    rows = load_labelled(FIXTURE)
+    assert len(rows) == 40
+    assert sum(r.label for r in rows) == 20
+
+
+def test_train_writes_a_complete_model_directory(trained: Path) -> None:
+    for name in (*REQUIRED_FILES, "README.md"):
+        assert (trained / name).is_file(), name
+
+
+def test_weights_are_fp16(trained: Path) -> None:
+    from safetensors import safe_open
+
+    with safe_open(str(trained / "model.safetensors"), framework="pt") as weights:
+        dtypes = {str(weights.get_tensor(key).dtype) for key in weights.keys()}  # noqa: SIM118
+    assert "torch.float16" in dtypes
+    assert "torch.float32" not in dtypes
+
+
+def test_metadata_and_model_card(trained: Path) -> None:
+    meta = json.loads((trained / "spoilerscan.json").read_text(encoding="utf-8"))
+    assert 0.0 <= meta["threshold"] <= 1.0
+    assert meta["max_length"] == 128
+    assert meta["epochs_log"][0]["steps"] == 3
+    assert meta["dev_metrics"][0]["dataset"] == "fixtures/tiny_labelled"
+    card = (trained / "README.md").read_text(encoding="utf-8")
+    assert card.startswith("---\n")
+    assert f"{meta['threshold']:.4f}" in card
+    assert "fixtures/tiny_labelled" in card
+    assert "## Terms" in card
+
+
+def test_trained_model_loads_and_scores(trained: Path) -> None:
+    detector = Detector.load(trained)
+    scores = detector.score(["In the end the hero dies.", "The acting is superb."])
+    assert len(scores) == 2 and all(0.0 <= s <= 1.0 for s in scores)
+    assert detector.threshold == json.loads((trained / "spoilerscan.json").read_text())["threshold"]
+
+
+def test_evaluate_json(trained: Path) -> None:
+    result = runner.invoke(app, ["evaluate", "--model", str(trained), "--data", str(FIXTURE), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    [dataset] = report["datasets"]
+    assert dataset["dataset"] == "fixtures/tiny_labelled"
+    assert (dataset["sentences"], dataset["spoilers"]) == (40, 20)
+    for key in ("roc_auc", "pr_auc", "precision", "recall", "f1"):
+        assert 0.0 <= dataset[key] <= 1.0
+    assert report["threshold"] == dataset["threshold"]
+
+
+def test_evaluate_table_and_write_card(trained: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = Path(shutil.copytree(trained, tmp_path / "copy"))
+    result = runner.invoke(app, ["evaluate", "--model", str(copy), "--holdout", str(FIXTURE), "--write-card"])
+    assert result.exit_code == 0, result.output
+    assert "ROC-AUC" in result.stdout
+    meta = json.loads((copy / "spoilerscan.json").read_text())
+    assert meta["test_metrics"][0]["dataset"] == "fixtures/tiny_labelled (held-out test part)"
+    assert "## Held-out test metrics" in (copy / "README.md").read_text()
+
+
+def test_evaluate_needs_data(trained: Path) -> None:
+    assert runner.invoke(app, ["evaluate", "--model", str(trained)]).exit_code == 2
+
+
+def test_train_bad_data_is_one_line(tmp_path: Path, tiny_model_dir: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("review,verdict\nGood.,1\n")
+    result = runner.invoke(app, ["train", "--base", str(tiny_model_dir), "--data", str(bad), "--dev", str(FIXTURE),
+                                 "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"spoilerscan: error: {bad}:1: columns")
+    assert len(result.stderr.splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_train_without_dev_data(tmp_path: Path, tiny_model_dir: Path) -> None:
+    result = runner.invoke(app, ["train", "--base", str(tiny_model_dir), "--data", str(FIXTURE),
+                                 "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "no dev data" in result.stderr
+
+
+def test_compute_metrics_and_threshold() -> None:
+    metrics = compute_metrics("x", [0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], 0.5)
+    assert metrics.roc_auc == pytest.approx(0.75)
+    assert (metrics.precision, metrics.recall, metrics.f1) == (1.0, 0.5, pytest.approx(2 / 3))
+    assert compute_metrics("x", [1, 1], [0.2, 0.9], 0.5).roc_auc is None
+    assert best_f1_threshold([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == pytest.approx(0.35)
+
+
+def test_evaluate_holdout_with_an_empty_test_part(tmp_path: Path, trained: Path) -> None:
+    tiny = tmp_path / "two.csv"
+    tiny.write_text("sentence,spoiler\na,1\nb,0\n")  # both sentences hash to the train part
+    result = runner.invoke(app, ["evaluate", "--model", str(trained), "--holdout", str(tiny)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"spoilerscan: error: {tiny}: none of its sentences fall in the test part")
