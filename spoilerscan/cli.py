@@ -19,7 +19,7 @@ from rich.console import Console
 
 from spoilerscan import __version__
 from spoilerscan.errors import EXIT_OK, EXIT_USAGE, InputError, SpoilerscanError
-from spoilerscan.inputs import STDIN, Review, expand_inputs, read_review, write_atomically
+from spoilerscan.inputs import STDIN, Review, expand_inputs, iter_jsonl_reviews, read_review, write_atomically
 from spoilerscan.render import RedactStyle
 
 if TYPE_CHECKING:
@@ -252,9 +252,7 @@ def scan(
     from spoilerscan.render import findings
 
     failures: list[str] = []
-    reviews = iter_reviews(paths, recursive, failures)
-    if jsonl_input:
-        reviews = (r for source in reviews for r in jsonl_reviews(source, failures))
+    reviews = jsonl_stream(paths, recursive, failures) if jsonl_input else iter_reviews(paths, recursive, failures)
     with user_errors():
         detector = load_detector(model)
         results = (findings(r.name, a) for r, a in annotated(detector, reviews, threshold, quiet))
@@ -277,21 +275,18 @@ def scan(
         raise typer.Exit(EXIT_USAGE)
 
 
-def jsonl_reviews(source: Review, failures: list[str]) -> Iterator[Review]:
-    """Reviews from a JSONL file of {"id", "text"} objects; bad lines are reported and skipped."""
-    for number, line in enumerate(source.text.splitlines(), start=1):
-        if not line.strip():
-            continue
+def jsonl_stream(names: list[str] | None, recursive: bool, failures: list[str]) -> Iterator[Review]:
+    """Reviews streamed from JSONL inputs; bad files and bad lines are reported and skipped."""
+
+    def report(message: str) -> None:
+        failures.append(message)
+        error(message)
+
+    for name in expand_inputs(names or [], recursive):
         try:
-            record = json.loads(line)
-            text = record["text"]
-            if not isinstance(text, str):
-                raise TypeError
-        except (json.JSONDecodeError, KeyError, TypeError):
-            failures.append(source.name)
-            error(f"{source.name}:{number}: expected a JSON object with a string 'text'")
-            continue
-        yield Review(str(record.get("id", f"{source.name}:{number}")), text)
+            yield from iter_jsonl_reviews(name, report)
+        except InputError as problem:
+            report(str(problem))
 
 
 @app.command()

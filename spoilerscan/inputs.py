@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import glob
+import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from spoilerscan.errors import InputError
 
@@ -36,20 +38,61 @@ def decode(data: bytes, name: str) -> str:
         ) from None
 
 
-def read_review(name: str) -> Review:
-    """Read one review from a path, or from stdin when ``name`` is ``-``."""
+def _open(name: str) -> BinaryIO:
+    """A binary handle on a path, or on stdin for ``-``; problems become one-line InputErrors."""
     if name == STDIN:
-        return Review(STDIN, decode(sys.stdin.buffer.read(), "<stdin>"))
-    path = Path(name)
-    if path.is_dir():
+        return sys.stdin.buffer
+    if os.path.isdir(name):
         raise InputError(f"{name}: is a directory (use --recursive to read the reviews in it)")
     try:
-        data = path.read_bytes()
+        return open(name, "rb")  # the caller closes it
     except FileNotFoundError:
         raise InputError(f"{name}: no such file") from None
     except OSError as error:
         raise InputError(f"{name}: cannot read ({error.strerror})") from None
-    return Review(name, decode(data, name), path)
+
+
+def read_review(name: str) -> Review:
+    """Read one review from a path, or from stdin when ``name`` is ``-``."""
+    handle = _open(name)
+    try:
+        data = handle.read()
+    except OSError as error:
+        raise InputError(f"{name}: cannot read ({error.strerror})") from None
+    finally:
+        if handle is not sys.stdin.buffer:
+            handle.close()
+    return Review(name, decode(data, "<stdin>" if name == STDIN else name), None if name == STDIN else Path(name))
+
+
+def iter_jsonl_reviews(name: str, report: Callable[[str], None]) -> Iterator[Review]:
+    """Stream reviews from JSONL of ``{"id": …, "text": …}`` lines, one line in memory at a time.
+
+    A bad line is passed to ``report`` and skipped; reviews without an id are named file:line.
+    """
+    handle = _open(name)
+    try:
+        for number, raw in enumerate(handle, start=1):
+            where = f"{'<stdin>' if name == STDIN else name}:{number}"
+            try:
+                line = decode(raw, where)
+            except InputError as problem:
+                report(str(problem))
+                continue
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                text = record["text"]
+                if not isinstance(text, str):
+                    raise TypeError
+            except (json.JSONDecodeError, KeyError, TypeError):
+                report(f"{where}: expected a JSON object with a string 'text'")
+                continue
+            yield Review(str(record.get("id", where)), text)
+    finally:
+        if handle is not sys.stdin.buffer:
+            handle.close()
 
 
 def expand_inputs(names: list[str], recursive: bool = False) -> Iterator[str]:
