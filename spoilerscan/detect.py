@@ -129,12 +129,14 @@ class Detector:
         self.max_length = max_length
         self.path = path
         self.context = context  # the model reads each sentence with its neighbours
+        self.quantized = False
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, quantize: bool = False) -> Detector:
+    def load(cls, path: str | Path | None = None, *, quantize: bool | None = None) -> Detector:
         """Load a model directory written by ``spoilerscan train`` (default: the shipped one).
 
-        ``quantize`` applies torch dynamic int8 quantisation to the linear layers (faster on CPU).
+        ``quantize`` applies torch dynamic int8 quantisation to the linear layers (faster on CPU);
+        by default it is on only where the model's recorded accuracy check allowed it.
         """
         directory = Path(path) if path is not None else default_model_path()
         if not directory.is_dir():
@@ -147,6 +149,8 @@ class Detector:
             threshold = float(metadata["threshold"])
             max_length = int(metadata.get("max_length", 128))
             context = bool(metadata.get("context", False))
+            if quantize is None:
+                quantize = bool(metadata.get("int8_default", False))
         except (ValueError, KeyError, TypeError) as error:
             raise ModelError(f"model directory {directory}: bad {METADATA_FILE} ({error})") from None
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -167,7 +171,9 @@ class Detector:
                              f"found {model.config.num_labels} labels")
         if quantize:
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-        return cls(model, tokenizer, threshold, max_length, directory, context)
+        detector = cls(model, tokenizer, threshold, max_length, directory, context)
+        detector.quantized = quantize
+        return detector
 
     def encode(self, sentences: list[str], contexts: list[str] | None = None) -> dict[str, Any]:
         """Token ids for the model: a sentence, or (for context models) a sentence-context pair."""

@@ -70,6 +70,10 @@ def render_card(meta: dict[str, Any]) -> str:
         lines += ["", "## Held-out test metrics", "",
                   "Never seen in training, model selection or threshold choice.", "",
                   _table(meta["test_metrics"])]
+    if meta.get("test_metrics_int8"):
+        lines += ["", "## Held-out test metrics, int8 dynamic quantisation", "", _table(meta["test_metrics_int8"])]
+    if meta.get("int8_check"):
+        lines += ["", meta["int8_check"]]
     for note in meta.get("notes", []):
         lines += ["", note]
     lines += ["", "## Terms", "", TERMS, ""]

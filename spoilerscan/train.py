@@ -42,6 +42,9 @@ class TrainConfig:
     warmup_share: float = 0.06
     weight_decay: float = 0.01
     context: bool = False  # read each sentence with its neighbouring sentences
+    # Share of training examples shown without their context, so that the sentence itself
+    # must carry the decision and a spoiler among opinions is not talked down by them.
+    context_dropout: float = 0.0
 
 
 @dataclass
@@ -141,6 +144,7 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
     encodings = detector.encode(texts, [row.context for row in data.train])
     encoded = encodings["input_ids"]
     segments = encodings.get("token_type_ids")
+    alone = detector.encode(texts, [""] * len(texts)) if config.context and config.context_dropout > 0 else None
     counts = Counter(labels.tolist())
     # Inverse-frequency class weights: each class carries half of the loss.
     class_weights = torch.tensor([len(labels) / (2 * max(counts[c], 1)) for c in (0, 1)], dtype=torch.float)
@@ -171,9 +175,12 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
             for number, batch in enumerate(batches, 1):
                 if step >= total_steps:
                     break
-                features = {"input_ids": [encoded[i] for i in batch]}
+                dropped = {i for i in batch if alone is not None and rng.random() < config.context_dropout}
+                features = {"input_ids": [(alone["input_ids"] if i in dropped else encoded)[i] for i in batch]}
                 if segments is not None:
-                    features["token_type_ids"] = [segments[i] for i in batch]
+                    features["token_type_ids"] = [
+                        (alone["token_type_ids"] if i in dropped else segments)[i] for i in batch  # type: ignore[index]
+                    ]
                 padded = tokenizer.pad(features, return_tensors="pt")
                 logits = model(**padded).logits
                 loss = loss_fn(logits, labels[batch])
@@ -233,8 +240,7 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
             "optimiser": f"AdamW lr {config.learning_rate}, weight decay {config.weight_decay}, "
             f"linear schedule, {config.warmup_share:.0%} warm-up, grad-norm clip 1.0",
             "batches": f"{config.batch_size} sentences, length-bucketed, max {config.max_length} tokens",
-            "input": "sentence paired with its previous and next sentence of the same paragraph/entry"
-            if config.context else "the sentence alone",
+            "input": _input_description(config),
             "epochs": f"{config.epochs} planned, {step} steps run; epoch {best_epoch} selected on mean dev ROC-AUC",
             "seed": config.seed,
             "training time": f"{time.monotonic() - started:.0f} s on {os.cpu_count()} CPU cores",
@@ -250,6 +256,15 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
     return meta
 
 
+def _input_description(config: TrainConfig) -> str:
+    if not config.context:
+        return "the sentence alone"
+    described = "sentence paired with its previous and next sentence of the same paragraph/entry"
+    if config.context_dropout:
+        described += f", context dropped for {config.context_dropout:.0%} of training examples"
+    return described
+
+
 def write_metadata(directory: Path, meta: dict[str, Any]) -> None:
     """Save spoilerscan.json and re-render the model card from it."""
     (directory / METADATA_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
@@ -258,3 +273,31 @@ def write_metadata(directory: Path, meta: dict[str, Any]) -> None:
 
 def read_metadata(directory: Path) -> dict[str, Any]:
     return json.loads((directory / METADATA_FILE).read_text(encoding="utf-8"))
+
+
+INT8_MAX_AUC_LOSS = 0.005
+
+
+def record_test_metrics(directory: Path, results: list[dict[str, Any]], int8: bool) -> None:
+    """Store held-out metrics; once fp32 and int8 are both known, decide the default precision.
+
+    int8 becomes the default only if its ROC-AUC is within INT8_MAX_AUC_LOSS of fp32 on every
+    dataset evaluated with both.
+    """
+    meta = read_metadata(directory)
+    meta["test_metrics_int8" if int8 else "test_metrics"] = results
+    fp32 = {m["dataset"]: m["roc_auc"] for m in meta.get("test_metrics", []) if m["roc_auc"] is not None}
+    quant = {m["dataset"]: m["roc_auc"] for m in meta.get("test_metrics_int8", []) if m["roc_auc"] is not None}
+    shared = sorted(fp32.keys() & quant.keys())
+    if shared:
+        losses = {name: fp32[name] - quant[name] for name in shared}
+        worst = max(losses.values())
+        meta["int8_default"] = worst <= INT8_MAX_AUC_LOSS
+        meta["int8_check"] = (
+            "int8 dynamic quantisation vs fp32, ROC-AUC change on held-out data: "
+            + ", ".join(f"{name} {-loss:+.4f}" for name, loss in losses.items())
+            + f"; largest loss {worst:.4f} {'<=' if meta['int8_default'] else '>'} {INT8_MAX_AUC_LOSS}, so "
+            + ("int8 is the default (--precision fp32 to opt out)." if meta["int8_default"]
+               else "fp32 stays the default (--precision int8 to opt in).")
+        )
+    write_metadata(directory, meta)

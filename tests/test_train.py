@@ -128,3 +128,39 @@ def test_evaluate_holdout_with_an_empty_test_part(tmp_path: Path, trained: Path)
     result = runner.invoke(app, ["evaluate", "--model", str(trained), "--holdout", str(tiny)])
     assert result.exit_code == 2
     assert result.stderr.startswith(f"spoilerscan: error: {tiny}: none of its sentences fall in the test part")
+
+
+def _metrics(dataset: str, auc: float) -> dict[str, object]:
+    return compute_metrics(dataset, [0, 1, 0, 1], [0.1, 0.9, 0.2, 0.8], 0.5).as_dict() | {"roc_auc": auc}
+
+
+@pytest.mark.parametrize(("int8_auc", "expected"), [(0.846, True), (0.844, False)])
+def test_int8_becomes_default_only_within_the_accuracy_budget(
+    tiny_model_copy: Path, int8_auc: float, expected: bool
+) -> None:
+    from spoilerscan.train import record_test_metrics
+
+    record_test_metrics(tiny_model_copy, [_metrics("tv", 0.85), _metrics("gr", 0.90)], int8=False)
+    assert "int8_default" not in json.loads((tiny_model_copy / "spoilerscan.json").read_text())
+    record_test_metrics(tiny_model_copy, [_metrics("tv", int8_auc), _metrics("gr", 0.90)], int8=True)
+    meta = json.loads((tiny_model_copy / "spoilerscan.json").read_text())
+    assert meta["int8_default"] is expected
+    assert "int8" in (tiny_model_copy / "README.md").read_text(encoding="utf-8")
+    assert Detector.load(tiny_model_copy).quantized is expected
+
+
+def test_precision_option_picks_the_quantised_model(tiny_model_dir: Path) -> None:
+    import torch
+
+    int8 = Detector.load(tiny_model_dir, quantize=True)
+    assert int8.quantized
+    assert any(isinstance(m, torch.ao.nn.quantized.dynamic.Linear) for m in int8.model.modules())
+    assert not Detector.load(tiny_model_dir).quantized  # the tiny model records no int8 check
+    for precision in ("fp32", "int8", "auto"):
+        result = runner.invoke(app, ["scan", "-", "--model", str(tiny_model_dir), "--precision", precision, "-q"],
+                               input="He dies. I loved it.")
+        assert result.exit_code == 0, result.output
+        assert len(json.loads(result.stdout)["reviews"][0]["sentences"]) == 2
+    result = runner.invoke(app, ["evaluate", "--model", str(tiny_model_dir), "--data", str(FIXTURE),
+                                 "--precision", "auto"])
+    assert result.exit_code == 2
