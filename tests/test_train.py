@@ -164,3 +164,19 @@ def test_precision_option_picks_the_quantised_model(tiny_model_dir: Path) -> Non
     result = runner.invoke(app, ["evaluate", "--model", str(tiny_model_dir), "--data", str(FIXTURE),
                                  "--precision", "auto"])
     assert result.exit_code == 2
+
+
+def test_context_training_is_recorded_and_used_when_scoring(tiny_model_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "context-model"
+    result = runner.invoke(app, ["train", "--base", str(tiny_model_dir), "--data", str(FIXTURE), "--dev", str(FIXTURE),
+                                 "--out", str(out), "--max-steps", "2", "--epochs", "1", "--batch-size", "8",
+                                 "--context", "--context-dropout", "0.5"])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((out / "spoilerscan.json").read_text(encoding="utf-8"))
+    assert meta["context"] is True
+    assert "context dropped for 50% of training examples" in meta["recipe"]["input"]
+    detector = Detector.load(out)
+    assert detector.context
+    # A context model reads the neighbours: the same sentence scores differently beside other text.
+    alone, beside = detector.score(["he dies ."] * 2, ["", "great acting , i loved the film ."])
+    assert alone != beside
