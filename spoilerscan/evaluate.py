@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from spoilerscan.data import LabelledSentence
-
 
 @dataclass(frozen=True, slots=True)
 class Metrics:
@@ -61,9 +59,3 @@ def best_f1_threshold(labels: Sequence[int], scores: Sequence[float]) -> float:
     precision, recall, thresholds = precision_recall_curve(labels, scores)
     f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
     return float(thresholds[int(np.argmax(f1[:-1]))])
-
-
-def score_rows(score: object, rows: Sequence[LabelledSentence]) -> list[float]:
-    """Score labelled rows with a ``Detector.score``-like callable."""
-    assert callable(score)
-    return list(score([row.text for row in rows]))
