@@ -3,8 +3,10 @@
     python benchmarks/run.py --corpus ../shared/data/goodreads/sentences.csv
 
 - throughput: raw batched forward pass vs the end-to-end pipeline (split, tokenize, infer,
-  render findings) over the same sentences, fp32 and int8, side by side in one run;
-- cold start: median wall time of whole `spoilerscan` processes (GNU time via subprocess);
+  render findings) over the same sentences, for ONNX Runtime fp32, torch fp32 and torch int8,
+  side by side in one run;
+- cold start: median wall time of whole `spoilerscan` processes: --help, and redact of a
+  30-sentence review on each engine (plus the one-off first run that exports the ONNX model);
 - memory: peak RSS of `spoilerscan scan` on a large single file, at two sizes (flatness).
 The corpus is any labelled file spoilerscan reads; its sentences are grouped into reviews.
 """
@@ -59,19 +61,17 @@ def model_inputs(texts: list[str]) -> tuple[list[str], list[str]]:
 
 def raw_forward_rate(detector, texts: list[str], batch_size: int) -> float:  # type: ignore[no-untyped-def]
     """Sentences/s of the model alone: the pipeline's inputs, tokenized and batched beforehand."""
-    import torch
-
     sentences, contexts = model_inputs(texts)
     order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+    engine = detector.engine
     batches = []
     for begin in range(0, len(order), batch_size):
         chosen = order[begin : begin + batch_size]
-        encoded = detector.encode([sentences[i] for i in chosen], [contexts[i] for i in chosen])
-        batches.append(detector.tokenizer.pad(encoded, return_tensors="pt"))
+        pairs = [contexts[i] for i in chosen] if detector.context else None
+        batches.append(engine.encode([sentences[i] for i in chosen], pairs))
     started = time.perf_counter()
-    with torch.inference_mode():
-        for batch in batches:
-            detector.model(**batch)
+    for batch in batches:
+        engine.probabilities(batch)
     return len(sentences) / (time.perf_counter() - started)
 
 
@@ -91,11 +91,11 @@ def end_to_end_rate(detector, texts: list[str]) -> tuple[float, int]:  # type: i
     return count / (time.perf_counter() - started), count
 
 
-def timed_runs(command: list[str], runs: int, stdin: bytes | None = None) -> dict[str, float]:
+def timed_runs(command: list[str], runs: int, env: dict[str, str] | None = None) -> dict[str, float]:
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run(command, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
         times.append(time.perf_counter() - started)
     return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times), "runs": runs}
 
@@ -126,6 +126,7 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
     from spoilerscan.detect import Detector
+    from spoilerscan.segment import split_sentences
 
     sentences = load_corpus(args.corpus, args.sentences)
     texts = reviews_of(sentences)
@@ -134,8 +135,9 @@ def main() -> None:
         "corpus": str(args.corpus), "sentences": len(sentences), "batch_size": args.batch_size,
     }
     throughput = {}
-    for name, quantize in (("fp32", False), ("int8", True)):
-        detector = Detector.load(args.model, quantize=quantize)
+    for name, engine, quantize in (("onnx fp32", "onnx", False), ("torch fp32", "torch", False),
+                                   ("torch int8", "torch", True)):
+        detector = Detector.load(args.model, quantize=quantize, engine=engine)
         import torch
 
         raw_forward_rate(detector, texts[:7], args.batch_size)  # warm-up
@@ -150,13 +152,23 @@ def main() -> None:
 
     command = spoilerscan_command()
     model_args = ["--model", str(args.model)] if args.model else []
-    cold = {
-        "help": timed_runs([*command, "--help"], args.runs),
-        "redact_example": timed_runs([*command, "redact", str(EXAMPLE), "--quiet", *model_args], args.runs),
-    }
+    with tempfile.TemporaryDirectory() as scratch:
+        review = Path(scratch) / "review.txt"
+        review.write_text(" ".join(sentences[:30]) + "\n", encoding="utf-8")
+        redact = [*command, "redact", str(review), "--quiet", *model_args]
+        fresh_cache = {**os.environ, "SPOILERSCAN_CACHE_DIR": str(Path(scratch) / "cache")}
+        cold = {
+            "review_sentences": len(split_sentences(review.read_text(encoding="utf-8"))),
+            "help": timed_runs([*command, "--help"], args.runs),
+            "redact_first_run_with_onnx_export": timed_runs(redact, 1, env=fresh_cache),
+            "redact_onnx": timed_runs(redact, args.runs, env=fresh_cache),
+            "redact_torch": timed_runs(redact, args.runs, env={**os.environ, "SPOILERSCAN_ENGINE": "torch"}),
+        }
     results["cold_start"] = cold
-    print(f"cold start: --help {cold['help']['median_s']:.3f} s, redact example "
-          f"{cold['redact_example']['median_s']:.3f} s (median of {args.runs})", flush=True)
+    print(f"cold start, median of {args.runs}: --help {cold['help']['median_s']:.3f} s; redact of a "
+          f"{cold['review_sentences']}-sentence review: onnx {cold['redact_onnx']['median_s']:.3f} s, torch "
+          f"{cold['redact_torch']['median_s']:.3f} s, first run with export "
+          f"{cold['redact_first_run_with_onnx_export']['median_s']:.1f} s", flush=True)
 
     memory = []
     with tempfile.TemporaryDirectory() as scratch:

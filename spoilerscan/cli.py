@@ -18,7 +18,8 @@ import typer
 from rich.console import Console
 
 from spoilerscan import __version__
-from spoilerscan.errors import EXIT_OK, EXIT_USAGE, InputError, SpoilerscanError
+from spoilerscan.engines import ENGINE_NAMES
+from spoilerscan.errors import EXIT_OK, EXIT_USAGE, InputError, ModelError, SpoilerscanError
 from spoilerscan.inputs import STDIN, Review, expand_inputs, iter_jsonl_reviews, read_review, write_atomically
 from spoilerscan.render import RedactStyle
 
@@ -99,10 +100,29 @@ PrecisionOpt = Annotated[Precision, typer.Option(
     "--precision", help="auto: int8 where the model card's accuracy check allows it, else fp32.")]
 
 
-def load_detector(model: Path | None, precision: Precision = Precision.auto) -> Detector:
+ENGINE_VARIABLE = "SPOILERSCAN_ENGINE"
+
+
+def load_detector(model: Path | None, precision: Precision = Precision.auto, quiet: bool = False) -> Detector:
+    """The detector for a command; ``SPOILERSCAN_ENGINE`` (auto, onnx, torch) picks what runs fp32."""
+    import os
+
     from spoilerscan.detect import Detector
 
-    return Detector.load(model, quantize=None if precision is Precision.auto else precision is Precision.int8)
+    engine = os.environ.get(ENGINE_VARIABLE, "auto").strip().lower() or "auto"
+
+    def announce_export() -> None:
+        if not quiet:
+            stderr.print("spoilerscan: preparing the ONNX Runtime copy of this model (first run only)",
+                         markup=False, highlight=False, soft_wrap=True)
+
+    try:
+        return Detector.load(model, quantize=None if precision is Precision.auto else precision is Precision.int8,
+                             engine=engine, on_export=announce_export)
+    except ModelError as problem:
+        if engine not in ENGINE_NAMES:
+            raise ModelError(f"{ENGINE_VARIABLE}={engine!r} is not one of {', '.join(ENGINE_NAMES)}") from None
+        raise problem
 
 
 def iter_reviews(names: list[str] | None, recursive: bool, failures: list[str]) -> Iterator[Review]:
@@ -168,7 +188,7 @@ def run_per_review(names: list[str] | None, recursive: bool, model: Path | None,
     failures: list[str] = []
     spoilers = 0
     with user_errors():
-        detector = load_detector(model, precision)
+        detector = load_detector(model, precision, quiet)
         reviews = iter_reviews(expanded, False, failures)
         for review, annotation in annotated(detector, reviews, threshold, quiet):
             spoilers += len(annotation.spoilers)
@@ -267,7 +287,7 @@ def scan(
     failures: list[str] = []
     reviews = jsonl_stream(paths, recursive, failures) if jsonl_input else iter_reviews(paths, recursive, failures)
     with user_errors():
-        detector = load_detector(model, precision)
+        detector = load_detector(model, precision, quiet)
         results = (findings(r.name, a) for r, a in annotated(detector, reviews, threshold, quiet))
         try:
             out = output.open("w", encoding="utf-8") if output is not None else sys.stdout
@@ -359,8 +379,10 @@ def evaluate(
     model: ModelOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON.")] = False,
     write_card: Annotated[bool, typer.Option("--write-card", help="Record these test metrics "
-        "in the model's spoilerscan.json and model card (per precision; with both recorded, int8 "
-        "becomes the default when its ROC-AUC is within 0.005 of fp32 on every dataset).")] = False,
+        "in the model's spoilerscan.json and model card, per way of running it: torch fp32 (the reference, "
+        "with SPOILERSCAN_ENGINE=torch), ONNX Runtime fp32 (the default engine) and int8. int8 becomes the "
+        "default only if its ROC-AUC is within 0.005 of torch fp32 on every dataset; ONNX Runtime stays "
+        "the default only while it is.")] = False,
     precision: Annotated[Precision, typer.Option("--precision", help="Evaluate the fp32 or the int8 model.")
     ] = Precision.fp32,
 ) -> None:
@@ -388,13 +410,16 @@ def evaluate(
         if write_card and detector.path is not None:
             from spoilerscan.train import record_test_metrics
 
-            record_test_metrics(detector.path, results, int8=precision is Precision.int8)
+            record_test_metrics(detector.path, results, int8=precision is Precision.int8,
+                                onnx=detector.engine.name == "onnx")
     if as_json:
-        typer.echo(json.dumps({"threshold": detector.threshold, "datasets": results}, indent=2))
+        typer.echo(json.dumps({"threshold": detector.threshold, "engine": detector.engine.name,
+                               "precision": detector.engine.precision, "datasets": results}, indent=2))
         return
     from rich.table import Table
 
-    table = Table(title=f"spoilerscan evaluation, {precision.value} (threshold {detector.threshold:.4f})")
+    table = Table(title=f"spoilerscan evaluation, {detector.engine.name} {detector.engine.precision} "
+                        f"(threshold {detector.threshold:.4f})")
     for column in ("dataset", "sentences", "spoilers", "ROC-AUC", "PR-AUC", "precision", "recall", "F1"):
         table.add_column(column, justify="left" if column == "dataset" else "right")
     for r in results:
@@ -455,7 +480,7 @@ def check(
         settings = checking.load_config(config if config is not None else checking.find_config())
         styles = checking.parse_styles(style) if style else settings.styles
         names = checking.expand_paths(paths or [], recursive, settings)
-        detector = load_detector(model if model is not None else settings.model, precision)
+        detector = load_detector(model if model is not None else settings.model, precision, quiet)
         report_at, fail_at = checking.resolve_thresholds(threshold, fail_threshold, settings, detector.threshold)
         reviews = iter_reviews(names, False, failures) if names else iter(())
         texts = ((stdin_filename if r.name == STDIN else r.name, r.text) for r in reviews)

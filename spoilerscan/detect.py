@@ -7,26 +7,18 @@ probabilities for sentences and ``annotate`` splits and scores a whole review.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+from spoilerscan.engines import ENGINE_NAMES, Engine, TorchEngine, load_onnx_engine
 from spoilerscan.errors import ModelError
 from spoilerscan.segment import Span, neighbour_context, split_sentences
-
-if TYPE_CHECKING:
-    import torch
 
 METADATA_FILE = "spoilerscan.json"
 REQUIRED_FILES = ("config.json", "model.safetensors", "tokenizer.json", METADATA_FILE)
 MODEL_DIR_NAME = "spoiler-minilm"
 DEFAULT_BATCH_SIZE = 32
-# Padding lengths to a multiple of 16 keeps the number of distinct tensor shapes small: with
-# every length its own shape, CPU memory grew with each new shape (758 MB at 0.25 MB of input,
-# 969 MB at 1 MB); the extra padding costs little.
-PAD_MULTIPLE = 16
 
 # A callable that scores sentences; tests inject deterministic ones through the same API.
 Scorer = Callable[[list[str]], list[float]]
@@ -123,26 +115,34 @@ def annotate_stream(texts: Iterable[tuple[object, str]], scorer: Scorer, thresho
 
 
 class Detector:
-    """Scores sentences with a Hugging Face sequence classifier (label 1 = spoiler)."""
+    """Scores sentences with a fine-tuned sequence classifier (label 1 = spoiler)."""
 
-    def __init__(self, model: Any, tokenizer: Any, threshold: float, max_length: int = 128,
-                 path: Path | None = None, context: bool = False) -> None:
-        self.model = model
-        self.tokenizer = tokenizer
+    def __init__(self, engine: Engine, threshold: float, path: Path | None = None, context: bool = False,
+                 max_length: int = 128) -> None:
+        self.engine = engine
         self.threshold = threshold
         self.max_length = max_length
         self.path = path
         self.context = context  # the model reads each sentence with its neighbours
-        self.quantized = False
+
+    @property
+    def quantized(self) -> bool:
+        return self.engine.precision == "int8"
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, quantize: bool | None = None) -> Detector:
+    def load(cls, path: str | Path | None = None, *, quantize: bool | None = None, engine: str = "auto",
+             on_export: Callable[[], None] | None = None) -> Detector:
         """Load a model directory written by ``spoilerscan train`` (default: the shipped one).
 
         ``quantize`` applies torch dynamic int8 quantisation to the linear layers (faster on CPU);
-        by default it is on only where the model's recorded accuracy check allowed it.
+        by default it is on only where the model's recorded accuracy check allowed it. ``engine``
+        picks what runs fp32: ``onnx`` (ONNX Runtime, fast to start; exported and cached on first
+        use, when ``on_export`` is called), ``torch``, or ``auto``: onnx where it can (and where the
+        model's recorded accuracy check did not rule it out), else torch.
         """
         directory = Path(path) if path is not None else default_model_path()
+        if engine not in ENGINE_NAMES:
+            raise ModelError(f"unknown engine {engine!r}: choose from {', '.join(ENGINE_NAMES)}")
         if not directory.is_dir():
             raise ModelError(f"model directory not found: {directory}")
         missing = [name for name in REQUIRED_FILES if not (directory / name).is_file()]
@@ -155,45 +155,30 @@ class Detector:
             context = bool(metadata.get("context", False))
             if quantize is None:
                 quantize = bool(metadata.get("int8_default", False))
+            # ONNX Runtime runs the same fp32 arithmetic; only a failed recorded check turns it off.
+            onnx_allowed = metadata.get("onnx_default", True) is not False
         except (ValueError, KeyError, TypeError) as error:
             raise ModelError(f"model directory {directory}: bad {METADATA_FILE} ({error})") from None
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        import torch
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
         try:
-            tokenizer = AutoTokenizer.from_pretrained(directory)
-            model = AutoModelForSequenceClassification.from_pretrained(directory, dtype=torch.float32)
-        except Exception as error:  # corrupt files surface as many exception types
-            raise ModelError(f"model directory {directory} could not be loaded: {error}".splitlines()[0]) from None
-        model.eval()
-        if model.config.num_labels != 2:
+            config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+            labels = len(config.get("id2label", {"0": "", "1": ""}))
+        except (ValueError, TypeError, AttributeError) as error:
+            raise ModelError(f"model directory {directory} could not be loaded: bad config.json ({error})") from None
+        if labels != 2:
             raise ModelError(f"model directory {directory}: expected a 2-label spoiler classifier, "
-                             f"found {model.config.num_labels} labels")
-        if quantize:
-            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-        detector = cls(model, tokenizer, threshold, max_length, directory, context)
-        detector.quantized = quantize
-        return detector
-
-    def encode(self, sentences: list[str], contexts: list[str] | None = None) -> dict[str, Any]:
-        """Token ids for the model: a sentence, or (for context models) a sentence-context pair."""
-        if self.context:
-            pair = contexts if contexts is not None else [""] * len(sentences)
-            return self.tokenizer(sentences, pair, truncation=True, max_length=self.max_length)
-        return self.tokenizer(sentences, truncation=True, max_length=self.max_length)
-
-    def _forward(self, batch: list[str], contexts: list[str] | None) -> torch.Tensor:
-        import torch
-
-        encoded = self.tokenizer.pad(self.encode(batch, contexts), pad_to_multiple_of=PAD_MULTIPLE,
-                                     return_tensors="pt")
-        with torch.inference_mode():
-            logits = self.model(**encoded).logits
-        return torch.softmax(logits.float(), dim=-1)[:, 1]
+                             f"found {labels} labels")
+        runner: Engine | None = None
+        if quantize and engine == "onnx":
+            raise ModelError("int8 runs on the torch engine; use fp32 with the onnx engine")
+        if not quantize and (engine == "onnx" or (engine == "auto" and onnx_allowed)):
+            try:
+                runner = load_onnx_engine(directory, max_length, on_export)
+            except (ImportError, ModelError) as error:
+                if engine == "onnx":
+                    raise ModelError(str(error).splitlines()[0]) from None
+        if runner is None:
+            runner = TorchEngine.load(directory, max_length, bool(quantize))
+        return cls(runner, threshold, directory, context, max_length)
 
     def score(self, sentences: list[str], contexts: list[str] | None = None,
               batch_size: int = DEFAULT_BATCH_SIZE, on_batch: Callable[[int], None] | None = None) -> list[float]:
@@ -203,12 +188,14 @@ class Detector:
         batched in length order so that padding stays small; ``on_batch`` hears how many
         sentences each finished batch held (for progress bars).
         """
+        if self.context and contexts is None:
+            contexts = [""] * len(sentences)
         order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
         scores = [0.0] * len(sentences)
         for begin in range(0, len(order), batch_size):
             indices = order[begin : begin + batch_size]
-            batch_contexts = [contexts[i] for i in indices] if contexts is not None else None
-            probabilities = self._forward([sentences[i] for i in indices], batch_contexts).tolist()
+            pairs = [contexts[i] for i in indices] if self.context and contexts is not None else None
+            probabilities = self.engine.probabilities(self.engine.encode([sentences[i] for i in indices], pairs))
             for index, probability in zip(indices, probabilities, strict=True):
                 scores[index] = float(probability)
             if on_batch is not None:

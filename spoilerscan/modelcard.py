@@ -74,6 +74,13 @@ def render_card(meta: dict[str, Any]) -> str:
         lines += ["", "## Held-out test metrics, int8 dynamic quantisation", "", _table(meta["test_metrics_int8"])]
     if meta.get("int8_check"):
         lines += ["", meta["int8_check"]]
+    if meta.get("test_metrics_onnx"):
+        heading = "## Held-out test metrics, ONNX Runtime fp32"
+        if not meta.get("test_metrics"):
+            heading += "\n\nNever seen in training, model selection or threshold choice."
+        lines += ["", heading, "", _table(meta["test_metrics_onnx"])]
+    if meta.get("onnx_check"):
+        lines += ["", meta["onnx_check"]]
     for note in meta.get("notes", []):
         lines += ["", note]
     lines += ["", "## Terms", "", TERMS, ""]

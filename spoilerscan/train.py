@@ -24,6 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from spoilerscan.data import LabelledSentence, load_labelled
 from spoilerscan.detect import METADATA_FILE, Detector
+from spoilerscan.engines import TorchEngine
 from spoilerscan.errors import ModelError
 from spoilerscan.evaluate import best_f1_threshold, compute_metrics
 from spoilerscan.modelcard import render_card
@@ -102,11 +103,11 @@ def _length_bucketed_batches(lengths: list[int], batch_size: int, rng: random.Ra
     return batches
 
 
-def _dev_scores(detector: Detector, dev: dict[str, list[LabelledSentence]]) -> dict[str, list[float]]:
-    detector.model.eval()
+def _dev_scores(detector: Detector, model: Any, dev: dict[str, list[LabelledSentence]]) -> dict[str, list[float]]:
+    model.eval()
     scores = {name: detector.score([r.text for r in rows], [r.context for r in rows], batch_size=64)
               for name, rows in dev.items()}
-    detector.model.train()
+    model.train()
     return scores
 
 
@@ -140,11 +141,12 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
 
     texts = [row.text for row in data.train]
     labels = torch.tensor([row.label for row in data.train])
-    detector = Detector(model, tokenizer, threshold=0.5, max_length=config.max_length, context=config.context)
-    encodings = detector.encode(texts, [row.context for row in data.train])
+    engine = TorchEngine(model, tokenizer, config.max_length)
+    detector = Detector(engine, threshold=0.5, context=config.context, max_length=config.max_length)
+    encodings = engine.tokenize(texts, [row.context for row in data.train] if config.context else None)
     encoded = encodings["input_ids"]
     segments = encodings.get("token_type_ids")
-    alone = detector.encode(texts, [""] * len(texts)) if config.context and config.context_dropout > 0 else None
+    alone = engine.tokenize(texts, [""] * len(texts)) if config.context and config.context_dropout > 0 else None
     counts = Counter(labels.tolist())
     # Inverse-frequency class weights: each class carries half of the loss.
     class_weights = torch.tensor([len(labels) / (2 * max(counts[c], 1)) for c in (0, 1)], dtype=torch.float)
@@ -196,7 +198,7 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
                 if not console.is_terminal and step % 100 == 0:  # logs get a line, not a live bar
                     console.print(f"step {step}/{total_steps} epoch {epoch} loss {running / number:.4f} "
                                   f"{time.monotonic() - started:.0f} s")
-            dev_scores = _dev_scores(detector, data.dev)
+            dev_scores = _dev_scores(detector, model, data.dev)
             aucs = {name: compute_metrics(name, [r.label for r in data.dev[name]], s, 0.5).roc_auc
                     for name, s in dev_scores.items()}
             known = [a for a in aucs.values() if a is not None]
@@ -213,7 +215,7 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
     assert best_state is not None
     model.load_state_dict(best_state)
     model.eval()
-    dev_scores = _dev_scores(detector, data.dev)
+    dev_scores = _dev_scores(detector, model, data.dev)
     chosen_on = threshold_source(data.dev)
     threshold = best_f1_threshold([r.label for r in data.dev[chosen_on]], dev_scores[chosen_on])
     dev_metrics = [
@@ -276,28 +278,48 @@ def read_metadata(directory: Path) -> dict[str, Any]:
 
 
 INT8_MAX_AUC_LOSS = 0.005
+ONNX_MAX_AUC_CHANGE = 0.005
 
 
-def record_test_metrics(directory: Path, results: list[dict[str, Any]], int8: bool) -> None:
-    """Store held-out metrics; once fp32 and int8 are both known, decide the default precision.
+def _roc_aucs(meta: dict[str, Any], key: str) -> dict[str, float]:
+    return {m["dataset"]: m["roc_auc"] for m in meta.get(key, []) if m["roc_auc"] is not None}
 
-    int8 becomes the default only if its ROC-AUC is within INT8_MAX_AUC_LOSS of fp32 on every
-    dataset evaluated with both.
+
+def _compare_with_fp32(meta: dict[str, Any], key: str, what: str, budget: float, losses_only: bool,
+                       verdicts: tuple[str, str], digits: int = 4) -> tuple[bool, str] | None:
+    """Whether ``key``'s ROC-AUC stays within ``budget`` of torch fp32 on every shared dataset, and why."""
+    reference, candidate = _roc_aucs(meta, "test_metrics"), _roc_aucs(meta, key)
+    changes = {name: candidate[name] - reference[name] for name in sorted(reference.keys() & candidate.keys())}
+    if not changes:
+        return None
+    worst = max(-c if losses_only else abs(c) for c in changes.values())
+    passed = worst <= budget
+    return passed, (
+        f"{what} vs torch fp32, ROC-AUC change on held-out data: "
+        + ", ".join(f"{name} {change:+.{digits}f}" for name, change in changes.items())
+        + f"; largest {'loss' if losses_only else 'change'} {worst:.{digits}f} {'<=' if passed else '>'} {budget}, "
+        + f"so {verdicts[passed]}"
+    )
+
+
+def record_test_metrics(directory: Path, results: list[dict[str, Any]], int8: bool, onnx: bool = False) -> None:
+    """Store held-out metrics per way of running the model, and decide the defaults from them.
+
+    ``test_metrics`` are torch fp32, the reference. int8 becomes the default only if its ROC-AUC
+    is within INT8_MAX_AUC_LOSS of fp32 on every dataset evaluated with both; ONNX Runtime stays
+    the fp32 default only while its ROC-AUC is within ONNX_MAX_AUC_CHANGE of torch.
     """
     meta = read_metadata(directory)
-    meta["test_metrics_int8" if int8 else "test_metrics"] = results
-    fp32 = {m["dataset"]: m["roc_auc"] for m in meta.get("test_metrics", []) if m["roc_auc"] is not None}
-    quant = {m["dataset"]: m["roc_auc"] for m in meta.get("test_metrics_int8", []) if m["roc_auc"] is not None}
-    shared = sorted(fp32.keys() & quant.keys())
-    if shared:
-        losses = {name: fp32[name] - quant[name] for name in shared}
-        worst = max(losses.values())
-        meta["int8_default"] = worst <= INT8_MAX_AUC_LOSS
-        meta["int8_check"] = (
-            "int8 dynamic quantisation vs fp32, ROC-AUC change on held-out data: "
-            + ", ".join(f"{name} {-loss:+.4f}" for name, loss in losses.items())
-            + f"; largest loss {worst:.4f} {'<=' if meta['int8_default'] else '>'} {INT8_MAX_AUC_LOSS}, so "
-            + ("int8 is the default (--precision fp32 to opt out)." if meta["int8_default"]
-               else "fp32 stays the default (--precision int8 to opt in).")
-        )
+    meta["test_metrics_int8" if int8 else "test_metrics_onnx" if onnx else "test_metrics"] = results
+    int8_check = _compare_with_fp32(meta, "test_metrics_int8", "int8 dynamic quantisation", INT8_MAX_AUC_LOSS,
+                                    losses_only=True, verdicts=("fp32 stays the default (--precision int8 to opt in).",
+                                                                "int8 is the default (--precision fp32 to opt out)."))
+    if int8_check is not None:
+        meta["int8_default"], meta["int8_check"] = int8_check
+    onnx_check = _compare_with_fp32(meta, "test_metrics_onnx", "ONNX Runtime fp32", ONNX_MAX_AUC_CHANGE,
+                                    losses_only=False, digits=6, verdicts=(
+                                        "torch runs fp32 by default (SPOILERSCAN_ENGINE=onnx to opt in).",
+                                        "ONNX Runtime runs fp32 by default (SPOILERSCAN_ENGINE=torch to opt out)."))
+    if onnx_check is not None:
+        meta["onnx_default"], meta["onnx_check"] = onnx_check
     write_metadata(directory, meta)

@@ -41,6 +41,14 @@ def build_tiny_model(directory: Path, threshold: float = 0.5, seed: int = 0) -> 
     return directory
 
 
+@pytest.fixture(scope="session", autouse=True)
+def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private ONNX export cache for the run (subprocesses inherit it), never the user's."""
+    directory = tmp_path_factory.mktemp("onnx-cache")
+    os.environ["SPOILERSCAN_CACHE_DIR"] = str(directory)
+    return directory
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_model(tmp_path_factory.mktemp("tiny-model"))

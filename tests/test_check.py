@@ -68,7 +68,7 @@ class KeywordDetector:
 def detector(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> KeywordDetector:
     """The keyword stub as the CLI's model, run from an empty directory (no pyproject above it)."""
     stub = KeywordDetector()
-    monkeypatch.setattr(cli, "load_detector", lambda model, precision=None: stub)
+    monkeypatch.setattr(cli, "load_detector", lambda model, precision=None, quiet=False: stub)
     monkeypatch.chdir(tmp_path)
     return stub
 
