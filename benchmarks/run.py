@@ -154,7 +154,10 @@ def main() -> None:
     model_args = ["--model", str(args.model)] if args.model else []
     with tempfile.TemporaryDirectory() as scratch:
         review = Path(scratch) / "review.txt"
-        review.write_text(" ".join(sentences[:30]) + "\n", encoding="utf-8")
+        take = 30
+        while len(split_sentences(" ".join(sentences[:take]))) < 30 and take < len(sentences):
+            take += 1  # some corpus lines hold more than one sentence, some join up
+        review.write_text(" ".join(sentences[:take]) + "\n", encoding="utf-8")
         redact = [*command, "redact", str(review), "--quiet", *model_args]
         fresh_cache = {**os.environ, "SPOILERSCAN_CACHE_DIR": str(Path(scratch) / "cache")}
         cold = {

@@ -40,7 +40,9 @@ class ScanFormat(StrEnum):
 app = typer.Typer(
     name="spoilerscan",
     help="Find the sentences of a review that give the story away, and hide or mark them.\n\n"
-    "Exit codes: 0 success, 1 unmarked spoilers found (check), 2 usage, input or model error.",
+    "Exit codes: 0 success, 1 unmarked spoilers found (check), 2 usage, input or model error.\n\n"
+    "Environment: SPOILERSCAN_ENGINE=auto|onnx|torch picks what runs the fp32 model (auto: ONNX Runtime, "
+    "exported once per model into SPOILERSCAN_CACHE_DIR [default ~/.cache/spoilerscan]).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -88,6 +90,11 @@ def user_errors() -> Iterator[None]:
     except SpoilerscanError as problem:
         error(str(problem))
         raise typer.Exit(problem.exit_code) from None
+
+
+class Balance(StrEnum):
+    weights = "weights"
+    resample = "resample"
 
 
 class Precision(StrEnum):
@@ -342,6 +349,9 @@ def train(
         "neighbouring sentences of the same paragraph.")] = False,
     context_dropout: Annotated[float, typer.Option(min=0.0, max=1.0, help="With --context: share of training "
         "examples shown without their context.")] = 0.0,
+    balance: Annotated[Balance, typer.Option(help="weights: inverse-frequency class weights in the loss, every "
+        "sentence once per epoch; resample: each epoch draws as many sentences, half from each class.")
+    ] = Balance.weights,
 ) -> None:
     """Fine-tune the spoiler classifier and write a model directory with its card.
 
@@ -357,7 +367,7 @@ def train(
         training = gather_data(data or [], holdout or [], dev or [])
         config = TrainConfig(base=base, out=out, epochs=epochs, batch_size=batch_size,
                              learning_rate=learning_rate, max_length=max_length, seed=seed, max_steps=max_steps,
-                             context=context, context_dropout=context_dropout)
+                             context=context, context_dropout=context_dropout, balance=balance.value)
         meta = run_training(config, training, stderr)
     stderr.print(f"model written to {out} (threshold {meta['threshold']:.4f})", highlight=False)
 

@@ -208,22 +208,30 @@ def export_onnx(directory: Path, target: Path, max_length: int = 128,
 
 def load_onnx_engine(directory: Path, max_length: int = 128,
                      on_export: Callable[[], None] | None = None) -> OnnxEngine:
-    """The ONNX Runtime engine for a model directory, exporting it to the cache on first use."""
+    """The ONNX Runtime engine for a model directory, exporting it to the cache on first use.
+
+    A cached file that no longer loads (damaged, or from an incompatible ONNX Runtime) is exported
+    again rather than sending every later run down the slow path.
+    """
     import onnxruntime  # noqa: F401  (fail early, before any export, where it is not installed)
 
     onnx_file = onnx_file_for(directory)
-    if not onnx_file.is_file():
+    if onnx_file.is_file():
         try:
-            onnx_file.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise ModelError(f"cannot cache the ONNX model in {onnx_file.parent}: {error.strerror}") from None
-        if not os.access(onnx_file.parent, os.W_OK):
-            raise ModelError(f"cannot cache the ONNX model in {onnx_file.parent}: not writable")
-        try:
-            export_onnx(directory, onnx_file, max_length, on_export)
+            return OnnxEngine.load(onnx_file, directory, max_length)
         except ModelError:
-            raise
-        except Exception as error:
-            raise ModelError(f"could not export {directory} to ONNX in {onnx_file.parent}: {error}"
-                             .splitlines()[0]) from None
+            onnx_file.unlink(missing_ok=True)
+    try:
+        onnx_file.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ModelError(f"cannot cache the ONNX model in {onnx_file.parent}: {error.strerror}") from None
+    if not os.access(onnx_file.parent, os.W_OK):
+        raise ModelError(f"cannot cache the ONNX model in {onnx_file.parent}: not writable")
+    try:
+        export_onnx(directory, onnx_file, max_length, on_export)
+    except ModelError:
+        raise
+    except Exception as error:
+        raise ModelError(f"could not export {directory} to ONNX in {onnx_file.parent}: {error}"
+                         .splitlines()[0]) from None
     return OnnxEngine.load(onnx_file, directory, max_length)

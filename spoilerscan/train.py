@@ -46,6 +46,9 @@ class TrainConfig:
     # Share of training examples shown without their context, so that the sentence itself
     # must carry the decision and a spoiler among opinions is not talked down by them.
     context_dropout: float = 0.0
+    # How the rare spoiler class is made to count: "weights" (inverse-frequency loss weights, every
+    # sentence once per epoch) or "resample" (each epoch draws as many sentences, half of each class).
+    balance: str = "weights"
 
 
 @dataclass
@@ -90,9 +93,18 @@ def _seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _length_bucketed_batches(lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:
+def _balanced_draw(labels: list[int], rng: random.Random) -> list[int]:
+    """As many indices as there are rows, drawn with replacement, half from each class."""
+    by_class = [[i for i, label in enumerate(labels) if label == c] for c in (0, 1)]
+    if not all(by_class):
+        return list(range(len(labels)))
+    return [rng.choice(by_class[number % 2]) for number in range(len(labels))]
+
+
+def _length_bucketed_batches(lengths: list[int], batch_size: int, rng: random.Random,
+                             order: list[int] | None = None) -> list[list[int]]:
     """Shuffle, sort within pools of 50 batches by length, then shuffle the batches."""
-    order = list(range(len(lengths)))
+    order = list(range(len(lengths))) if order is None else list(order)
     rng.shuffle(order)
     pool = batch_size * 50
     batches: list[list[int]] = []
@@ -150,7 +162,8 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
     counts = Counter(labels.tolist())
     # Inverse-frequency class weights: each class carries half of the loss.
     class_weights = torch.tensor([len(labels) / (2 * max(counts[c], 1)) for c in (0, 1)], dtype=torch.float)
-    loss_fn = torch.nn.CrossEntropyLoss(weight=class_weights)
+    resample = config.balance == "resample"
+    loss_fn = torch.nn.CrossEntropyLoss(weight=None if resample else class_weights)
     rng = random.Random(config.seed)
     steps_per_epoch = -(-len(texts) // config.batch_size)
     total_steps = steps_per_epoch * config.epochs
@@ -173,7 +186,8 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
             if step >= total_steps:
                 break
             running = 0.0
-            batches = _length_bucketed_batches([len(e) for e in encoded], config.batch_size, rng)
+            drawn = _balanced_draw(labels.tolist(), rng) if resample else None
+            batches = _length_bucketed_batches([len(e) for e in encoded], config.batch_size, rng, drawn)
             for number, batch in enumerate(batches, 1):
                 if step >= total_steps:
                     break
@@ -237,7 +251,8 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
         "recipe": {
             "training sentences": f"{len(texts)} ({counts[1]} spoilers); per source: "
             + ", ".join(f"{k} {v[0]} ({v[1]} spoilers)" for k, v in per_source.items()),
-            "loss": "cross-entropy with inverse-frequency class weights "
+            "loss": "plain cross-entropy; each epoch resamples the training rows, half spoilers, half not"
+            if resample else "cross-entropy with inverse-frequency class weights "
             + ", ".join(f"{w:.3f}" for w in class_weights.tolist()),
             "optimiser": f"AdamW lr {config.learning_rate}, weight decay {config.weight_decay}, "
             f"linear schedule, {config.warmup_share:.0%} warm-up, grad-norm clip 1.0",

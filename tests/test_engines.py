@@ -68,6 +68,18 @@ def test_export_happens_once_per_weights(tiny_model_copy: Path, own_cache: Path)
     assert not list(own_cache.glob("*.partial"))
 
 
+def test_a_damaged_cached_export_is_exported_again(tiny_model_copy: Path, own_cache: Path) -> None:
+    reference = Detector.load(tiny_model_copy, engine="torch").score(SENTENCES)
+    Detector.load(tiny_model_copy, engine="onnx")
+    cached = onnx_file_for(tiny_model_copy)
+    cached.write_bytes(b"not an onnx model")
+    exports: list[int] = []
+    detector = Detector.load(tiny_model_copy, engine="onnx", on_export=lambda: exports.append(1))
+    assert exports == [1]
+    assert detector.score(SENTENCES) == pytest.approx(reference, abs=1e-5)
+    assert cached.stat().st_size > 1000
+
+
 def test_auto_falls_back_to_torch_when_the_cache_is_unusable(tiny_model_dir: Path, tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "a-file"

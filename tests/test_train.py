@@ -182,3 +182,29 @@ def test_context_training_is_recorded_and_used_when_scoring(tiny_model_dir: Path
     # A context model reads the neighbours: the same sentence scores differently beside other text.
     alone, beside = detector.score(["he dies ."] * 2, ["", "great acting , i loved the film ."])
     assert alone != beside
+
+
+def test_balanced_draw_takes_half_of_each_class() -> None:
+    import random
+
+    from spoilerscan.train import _balanced_draw
+
+    labels = [0] * 18 + [1] * 2
+    drawn = _balanced_draw(labels, random.Random(0))
+    assert len(drawn) == 20
+    assert sum(labels[i] for i in drawn) == 10
+    assert set(i for i in drawn if labels[i]) <= {18, 19}
+    assert _balanced_draw([0, 0, 0], random.Random(0)) == [0, 1, 2]  # one class only: every row once
+
+
+def test_train_with_resampling(tiny_model_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "resampled"
+    args = ["train", "--base", str(tiny_model_dir), "--data", str(FIXTURE), "--dev", str(FIXTURE), "--out", str(out),
+            "--max-steps", "2", "--epochs", "1", "--batch-size", "8", "--context"]
+    result = runner.invoke(app, [*args, "--balance", "resample"])
+    assert result.exit_code == 0, result.output
+    recipe = json.loads((out / "spoilerscan.json").read_text())["recipe"]
+    assert recipe["loss"].startswith("plain cross-entropy; each epoch resamples")
+    bad = runner.invoke(app, [*args, "--balance", "smote"])
+    assert bad.exit_code == 2
+    assert "smote" in bad.stderr
