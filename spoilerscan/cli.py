@@ -124,12 +124,15 @@ def load_detector(model: Path | None, precision: Precision = Precision.auto, qui
                          markup=False, highlight=False, soft_wrap=True)
 
     try:
-        return Detector.load(model, quantize=None if precision is Precision.auto else precision is Precision.int8,
-                             engine=engine, on_export=announce_export)
+        detector = Detector.load(model, quantize=None if precision is Precision.auto else precision is Precision.int8,
+                                 engine=engine, on_export=announce_export)
     except ModelError as problem:
         if engine not in ENGINE_NAMES:
             raise ModelError(f"{ENGINE_VARIABLE}={engine!r} is not one of {', '.join(ENGINE_NAMES)}") from None
         raise problem
+    if detector.fallback and not quiet:
+        stderr.print(f"spoilerscan: note: {detector.fallback}", markup=False, highlight=False, soft_wrap=True)
+    return detector
 
 
 def iter_reviews(names: list[str] | None, recursive: bool, failures: list[str]) -> Iterator[Review]:

@@ -124,6 +124,7 @@ class Detector:
         self.max_length = max_length
         self.path = path
         self.context = context  # the model reads each sentence with its neighbours
+        self.fallback: str | None = None  # why auto did not get the fast engine, if it did not
 
     @property
     def quantized(self) -> bool:
@@ -168,6 +169,7 @@ class Detector:
             raise ModelError(f"model directory {directory}: expected a 2-label spoiler classifier, "
                              f"found {labels} labels")
         runner: Engine | None = None
+        fallback: str | None = None
         if quantize and engine == "onnx":
             raise ModelError("int8 runs on the torch engine; use fp32 with the onnx engine")
         if not quantize and (engine == "onnx" or (engine == "auto" and onnx_allowed)):
@@ -176,9 +178,12 @@ class Detector:
             except (ImportError, ModelError) as error:
                 if engine == "onnx":
                     raise ModelError(str(error).splitlines()[0]) from None
+                fallback = f"running on torch, not ONNX Runtime: {str(error).splitlines()[0]}"
         if runner is None:
             runner = TorchEngine.load(directory, max_length, bool(quantize))
-        return cls(runner, threshold, directory, context, max_length)
+        detector = cls(runner, threshold, directory, context, max_length)
+        detector.fallback = fallback
+        return detector
 
     def score(self, sentences: list[str], contexts: list[str] | None = None,
               batch_size: int = DEFAULT_BATCH_SIZE, on_batch: Callable[[int], None] | None = None) -> list[float]:

@@ -85,7 +85,13 @@ def test_auto_falls_back_to_torch_when_the_cache_is_unusable(tiny_model_dir: Pat
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     monkeypatch.setenv("SPOILERSCAN_CACHE_DIR", str(blocker / "cache"))
-    assert Detector.load(tiny_model_dir).engine.name == "torch"
+    detector = Detector.load(tiny_model_dir)
+    assert detector.engine.name == "torch"
+    assert detector.fallback is not None and "cannot cache the ONNX model" in detector.fallback
+    assert Detector.load(tiny_model_dir, engine="torch").fallback is None  # asked for: nothing to explain
+    result = runner.invoke(cli.app, ["redact", "-", "--model", str(tiny_model_dir), "-t", "1"], input="He dies.")
+    assert result.exit_code == 0 and result.stdout == "He dies."
+    assert result.stderr.startswith("spoilerscan: note: running on torch, not ONNX Runtime: cannot cache")
     with pytest.raises(ModelError, match="cannot cache the ONNX model"):
         Detector.load(tiny_model_dir, engine="onnx")
 
