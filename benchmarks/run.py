@@ -7,7 +7,8 @@
   side by side in one run;
 - cold start: median wall time of whole `spoilerscan` processes: --help, and redact of a
   30-sentence review on each engine (plus the one-off first run that exports the ONNX model);
-- memory: peak RSS of `spoilerscan scan` on a large single file, at two sizes (flatness).
+- memory: peak RSS of `spoilerscan scan` on one large single-review file and on a JSONL archive of
+  30-sentence reviews, each at two sizes (flatness).
 The corpus is any labelled file spoilerscan reads; its sentences are grouped into reviews.
 """
 
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "sixth-sense-review.md"
@@ -112,29 +114,10 @@ def peak_rss_mb(command: list[str]) -> tuple[float, float]:
     raise RuntimeError("GNU time gave no peak RSS")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", type=Path, required=True, help="labelled data file to draw sentences from")
-    parser.add_argument("--model", type=Path, default=None, help="model directory [shipped model]")
-    parser.add_argument("--sentences", type=int, default=3000, help="sentences for the throughput runs")
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--runs", type=int, default=5, help="runs per cold-start measurement")
-    parser.add_argument("--memory-mb", type=float, nargs="*", default=[2.5, 10.0],
-                        help="sizes of the single-file memory runs (MB)")
-    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "latest.json")
-    args = parser.parse_args()
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
+def measure_throughput(args: argparse.Namespace, texts: list[str]) -> dict[str, object]:
     from spoilerscan.detect import Detector
-    from spoilerscan.segment import split_sentences
 
-    sentences = load_corpus(args.corpus, args.sentences)
-    texts = reviews_of(sentences)
-    results: dict[str, object] = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "corpus": str(args.corpus), "sentences": len(sentences), "batch_size": args.batch_size,
-    }
-    throughput = {}
+    throughput: dict[str, object] = {}
     for name, engine, quantize in (("onnx fp32", "onnx", False), ("torch fp32", "torch", False),
                                    ("torch int8", "torch", True)):
         detector = Detector.load(args.model, quantize=quantize, engine=engine)
@@ -148,10 +131,13 @@ def main() -> None:
                             "torch_threads": torch.get_num_threads()}
         print(f"{name}: raw forward {raw:.0f} sent/s, end-to-end {e2e:.0f} sent/s "
               f"({counted} sentences), ratio {e2e / raw:.2f}", flush=True)
-    results["throughput"] = throughput
+    return throughput
 
-    command = spoilerscan_command()
-    model_args = ["--model", str(args.model)] if args.model else []
+
+def measure_cold_start(args: argparse.Namespace, sentences: list[str], command: list[str],
+                       model_args: list[str]) -> dict[str, object]:
+    from spoilerscan.segment import split_sentences
+
     with tempfile.TemporaryDirectory() as scratch:
         review = Path(scratch) / "review.txt"
         take = 30
@@ -160,32 +146,76 @@ def main() -> None:
         review.write_text(" ".join(sentences[:take]) + "\n", encoding="utf-8")
         redact = [*command, "redact", str(review), "--quiet", *model_args]
         fresh_cache = {**os.environ, "SPOILERSCAN_CACHE_DIR": str(Path(scratch) / "cache")}
-        cold = {
+        cold: dict[str, Any] = {
             "review_sentences": len(split_sentences(review.read_text(encoding="utf-8"))),
             "help": timed_runs([*command, "--help"], args.runs),
             "redact_first_run_with_onnx_export": timed_runs(redact, 1, env=fresh_cache),
             "redact_onnx": timed_runs(redact, args.runs, env=fresh_cache),
             "redact_torch": timed_runs(redact, args.runs, env={**os.environ, "SPOILERSCAN_ENGINE": "torch"}),
         }
-    results["cold_start"] = cold
     print(f"cold start, median of {args.runs}: --help {cold['help']['median_s']:.3f} s; redact of a "
           f"{cold['review_sentences']}-sentence review: onnx {cold['redact_onnx']['median_s']:.3f} s, torch "
           f"{cold['redact_torch']['median_s']:.3f} s, first run with export "
           f"{cold['redact_first_run_with_onnx_export']['median_s']:.1f} s", flush=True)
+    return cold
 
-    memory = []
+
+def measure_memory(args: argparse.Namespace, sentences: list[str], command: list[str],
+                   model_args: list[str]) -> list[dict[str, object]]:
+    """Peak RSS of ``scan`` on one big single-review file, and on a JSONL archive of many reviews."""
+    memory: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as scratch:
         block = " ".join(sentences) + " "
+        reviews = reviews_of(sentences)
         for size in args.memory_mb:
             target = int(size * 1_000_000)
-            path = Path(scratch) / f"big-{size}.txt"
-            path.write_text((block * (target // len(block) + 1))[:target], encoding="utf-8")
-            rss, wall = peak_rss_mb([*command, "scan", str(path), "--format", "jsonl", "--quiet",
-                                     "-o", os.devnull, *model_args])
-            memory.append({"input_mb": size, "peak_rss_mb": rss, "wall_s": wall})
-            print(f"memory: {size} MB input -> peak RSS {rss:.0f} MB in {wall:.0f} s", flush=True)
-    results["memory"] = memory
+            single = Path(scratch) / f"big-{size}.txt"
+            single.write_text((block * (target // len(block) + 1))[:target], encoding="utf-8")
+            archive = Path(scratch) / f"archive-{size}.jsonl"
+            with archive.open("w", encoding="utf-8") as out:
+                written = number = 0
+                while written < target:
+                    line = json.dumps({"id": number, "text": reviews[number % len(reviews)]}) + "\n"
+                    written += out.write(line)
+                    number += 1
+            for shape, path, extra in (("single review", single, []), ("jsonl archive", archive, ["--jsonl-input"])):
+                rss, wall = peak_rss_mb([*command, "scan", str(path), *extra, "--format", "jsonl", "--quiet",
+                                         "-o", os.devnull, *model_args])
+                memory.append({"input": shape, "input_mb": size, "peak_rss_mb": rss, "wall_s": wall})
+                print(f"memory: {size} MB {shape} -> peak RSS {rss:.0f} MB in {wall:.0f} s", flush=True)
+    return memory
 
+
+PARTS = ("throughput", "cold", "memory")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, required=True, help="labelled data file to draw sentences from")
+    parser.add_argument("--model", type=Path, default=None, help="model directory [shipped model]")
+    parser.add_argument("--sentences", type=int, default=3000, help="sentences for the throughput runs")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--runs", type=int, default=5, help="runs per cold-start measurement")
+    parser.add_argument("--memory-mb", type=float, nargs="*", default=[1.0, 10.0],
+                        help="input sizes of the memory runs (MB)")
+    parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS), help="what to measure [all]")
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "latest.json")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+    sentences = load_corpus(args.corpus, args.sentences)
+    command = spoilerscan_command()
+    model_args = ["--model", str(args.model)] if args.model else []
+    results: dict[str, object] = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "corpus": str(args.corpus), "sentences": len(sentences), "batch_size": args.batch_size,
+    }
+    if "throughput" in args.parts:
+        results["throughput"] = measure_throughput(args, reviews_of(sentences))
+    if "cold" in args.parts:
+        results["cold_start"] = measure_cold_start(args, sentences, command, model_args)
+    if "memory" in args.parts:
+        results["memory"] = measure_memory(args, sentences, command, model_args)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")

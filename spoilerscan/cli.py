@@ -355,6 +355,8 @@ def train(
     balance: Annotated[Balance, typer.Option(help="weights: inverse-frequency class weights in the loss, every "
         "sentence once per epoch; resample: each epoch draws as many sentences, half from each class.")
     ] = Balance.weights,
+    source_weight: Annotated[list[str] | None, typer.Option("--source-weight", metavar="SOURCE=FACTOR",
+        help="Multiply the loss of one data source's rows, e.g. goodreads/sentences=3 (repeatable).")] = None,
 ) -> None:
     """Fine-tune the spoiler classifier and write a model directory with its card.
 
@@ -370,9 +372,25 @@ def train(
         training = gather_data(data or [], holdout or [], dev or [])
         config = TrainConfig(base=base, out=out, epochs=epochs, batch_size=batch_size,
                              learning_rate=learning_rate, max_length=max_length, seed=seed, max_steps=max_steps,
-                             context=context, context_dropout=context_dropout, balance=balance.value)
+                             context=context, context_dropout=context_dropout, balance=balance.value,
+                             source_weights=parse_source_weights(source_weight or []))
         meta = run_training(config, training, stderr)
     stderr.print(f"model written to {out} (threshold {meta['threshold']:.4f})", highlight=False)
+
+
+def parse_source_weights(pairs: list[str]) -> dict[str, float]:
+    """``SOURCE=FACTOR`` options as a mapping; a malformed one is a usage error."""
+    weights: dict[str, float] = {}
+    for pair in pairs:
+        name, _, factor = pair.rpartition("=")
+        try:
+            weights[name] = float(factor)
+        except ValueError:
+            name = ""
+        if not name or not weights.get(name, 0.0) > 0:
+            raise typer.BadParameter(f"expected SOURCE=FACTOR with a positive factor, got {pair!r}",
+                                     param_hint="'--source-weight'")
+    return weights
 
 
 def default_base_model() -> Path:

@@ -208,3 +208,21 @@ def test_train_with_resampling(tiny_model_dir: Path, tmp_path: Path) -> None:
     bad = runner.invoke(app, [*args, "--balance", "smote"])
     assert bad.exit_code == 2
     assert "smote" in bad.stderr
+
+
+def test_train_with_source_weights(tiny_model_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "weighted"
+    args = ["train", "--base", str(tiny_model_dir), "--data", str(FIXTURE), "--dev", str(FIXTURE), "--out", str(out),
+            "--max-steps", "2", "--epochs", "1", "--batch-size", "8"]
+    result = runner.invoke(app, [*args, "--source-weight", "fixtures/tiny_labelled=2.5"])
+    assert result.exit_code == 0, result.output
+    recipe = json.loads((out / "spoilerscan.json").read_text())["recipe"]
+    assert recipe["loss"].endswith("; rows from fixtures/tiny_labelled weighted x2.5")
+    unknown = runner.invoke(app, [*args, "--source-weight", "imdb/reviews=2"])
+    assert unknown.exit_code == 2
+    assert unknown.stderr == ("spoilerscan: error: no training data from source imdb/reviews "
+                              "(sources: fixtures/tiny_labelled)\n")
+    for bad in ("fixtures/tiny_labelled", "fixtures/tiny_labelled=0", "=2", "x=two"):
+        result = runner.invoke(app, [*args, "--source-weight", bad], env={"COLUMNS": "300"})
+        assert result.exit_code == 2, bad
+        assert "expected SOURCE=FACTOR with a positive factor" in result.stderr
