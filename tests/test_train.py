@@ -197,10 +197,14 @@ def test_balanced_draw_takes_half_of_each_class() -> None:
     assert _balanced_draw([0, 0, 0], random.Random(0)) == [0, 1, 2]  # one class only: every row once
 
 
+def _two_step_training(base: Path, out: Path) -> list[str]:
+    return ["train", "--base", str(base), "--data", str(FIXTURE), "--dev", str(FIXTURE), "--out", str(out),
+            "--max-steps", "2", "--epochs", "1", "--batch-size", "8"]
+
+
 def test_train_with_resampling(tiny_model_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "resampled"
-    args = ["train", "--base", str(tiny_model_dir), "--data", str(FIXTURE), "--dev", str(FIXTURE), "--out", str(out),
-            "--max-steps", "2", "--epochs", "1", "--batch-size", "8", "--context"]
+    args = [*_two_step_training(tiny_model_dir, out), "--context"]
     result = runner.invoke(app, [*args, "--balance", "resample"])
     assert result.exit_code == 0, result.output
     recipe = json.loads((out / "spoilerscan.json").read_text())["recipe"]
@@ -212,8 +216,7 @@ def test_train_with_resampling(tiny_model_dir: Path, tmp_path: Path) -> None:
 
 def test_train_with_source_weights(tiny_model_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "weighted"
-    args = ["train", "--base", str(tiny_model_dir), "--data", str(FIXTURE), "--dev", str(FIXTURE), "--out", str(out),
-            "--max-steps", "2", "--epochs", "1", "--batch-size", "8"]
+    args = _two_step_training(tiny_model_dir, out)
     result = runner.invoke(app, [*args, "--source-weight", "fixtures/tiny_labelled=2.5"])
     assert result.exit_code == 0, result.output
     recipe = json.loads((out / "spoilerscan.json").read_text())["recipe"]
