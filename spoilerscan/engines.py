@@ -79,7 +79,9 @@ class TorchEngine:
             raise ModelError(f"model directory {directory} could not be loaded: {error}".splitlines()[0]) from None
         model.eval()
         if quantize:
-            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # torch's notes on its own deprecated API are not the user's business
+                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         return cls(model, tokenizer, max_length, "int8" if quantize else "fp32")
 
     def tokenize(self, sentences: list[str], pairs: list[str] | None) -> Any:

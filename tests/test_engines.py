@@ -97,7 +97,14 @@ def test_auto_falls_back_to_torch_when_the_cache_is_unusable(tiny_model_dir: Pat
 
 
 def test_int8_runs_on_torch(tiny_model_dir: Path) -> None:
-    assert Detector.load(tiny_model_dir, quantize=True).engine.name == "torch"
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        int8 = Detector.load(tiny_model_dir, quantize=True)
+        int8.score(SENTENCES)
+    assert int8.engine.name == "torch"
+    assert [str(w.message) for w in caught] == []  # nothing for the user's stderr
     with pytest.raises(ModelError, match="int8 runs on the torch engine"):
         Detector.load(tiny_model_dir, quantize=True, engine="onnx")
     with pytest.raises(ModelError, match="unknown engine"):
