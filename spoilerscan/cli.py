@@ -117,19 +117,16 @@ def load_detector(model: Path | None, precision: Precision = Precision.auto, qui
     from spoilerscan.detect import Detector
 
     engine = os.environ.get(ENGINE_VARIABLE, "auto").strip().lower() or "auto"
+    if engine not in ENGINE_NAMES:
+        raise ModelError(f"{ENGINE_VARIABLE}={engine!r} is not one of {', '.join(ENGINE_NAMES)}")
 
     def announce_export() -> None:
         if not quiet:
             stderr.print("spoilerscan: preparing the ONNX Runtime copy of this model (first run only)",
                          markup=False, highlight=False, soft_wrap=True)
 
-    try:
-        detector = Detector.load(model, quantize=None if precision is Precision.auto else precision is Precision.int8,
-                                 engine=engine, on_export=announce_export)
-    except ModelError as problem:
-        if engine not in ENGINE_NAMES:
-            raise ModelError(f"{ENGINE_VARIABLE}={engine!r} is not one of {', '.join(ENGINE_NAMES)}") from None
-        raise problem
+    detector = Detector.load(model, quantize=None if precision is Precision.auto else precision is Precision.int8,
+                             engine=engine, on_export=announce_export)
     if detector.fallback and not quiet:
         stderr.print(f"spoilerscan: note: {detector.fallback}", markup=False, highlight=False, soft_wrap=True)
     return detector
@@ -382,14 +379,15 @@ def parse_source_weights(pairs: list[str]) -> dict[str, float]:
     """``SOURCE=FACTOR`` options as a mapping; a malformed one is a usage error."""
     weights: dict[str, float] = {}
     for pair in pairs:
-        name, _, factor = pair.rpartition("=")
+        name, _, text = pair.rpartition("=")
         try:
-            weights[name] = float(factor)
+            factor = float(text)
         except ValueError:
-            name = ""
-        if not name or not weights.get(name, 0.0) > 0:
+            factor = 0.0
+        if not name or not factor > 0:
             raise typer.BadParameter(f"expected SOURCE=FACTOR with a positive factor, got {pair!r}",
                                      param_hint="'--source-weight'")
+        weights[name] = factor
     return weights
 
 

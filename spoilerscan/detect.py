@@ -114,6 +114,23 @@ def annotate_stream(texts: Iterable[tuple[object, str]], scorer: Scorer, thresho
     yield from flush()
 
 
+def _open_engine(directory: Path, max_length: int, quantize: bool, engine: str, onnx_allowed: bool,
+                 on_export: Callable[[], None] | None) -> tuple[Engine, str | None]:
+    """The engine that runs the model, and why auto settled for torch if it did."""
+    if quantize and engine == "onnx":
+        raise ModelError("int8 runs on the torch engine; use fp32 with the onnx engine")
+    fallback = None
+    if not quantize and (engine == "onnx" or (engine == "auto" and onnx_allowed)):
+        try:
+            return load_onnx_engine(directory, max_length, on_export), None
+        except (ImportError, ModelError) as error:
+            reason = str(error).splitlines()[0]
+            if engine == "onnx":
+                raise ModelError(reason) from None
+            fallback = f"running on torch, not ONNX Runtime: {reason}"
+    return TorchEngine.load(directory, max_length, quantize), fallback
+
+
 class Detector:
     """Scores sentences with a fine-tuned sequence classifier (label 1 = spoiler)."""
 
@@ -168,19 +185,7 @@ class Detector:
         if labels != 2:
             raise ModelError(f"model directory {directory}: expected a 2-label spoiler classifier, "
                              f"found {labels} labels")
-        runner: Engine | None = None
-        fallback: str | None = None
-        if quantize and engine == "onnx":
-            raise ModelError("int8 runs on the torch engine; use fp32 with the onnx engine")
-        if not quantize and (engine == "onnx" or (engine == "auto" and onnx_allowed)):
-            try:
-                runner = load_onnx_engine(directory, max_length, on_export)
-            except (ImportError, ModelError) as error:
-                if engine == "onnx":
-                    raise ModelError(str(error).splitlines()[0]) from None
-                fallback = f"running on torch, not ONNX Runtime: {str(error).splitlines()[0]}"
-        if runner is None:
-            runner = TorchEngine.load(directory, max_length, bool(quantize))
+        runner, fallback = _open_engine(directory, max_length, bool(quantize), engine, onnx_allowed, on_export)
         detector = cls(runner, threshold, directory, context, max_length)
         detector.fallback = fallback
         return detector
