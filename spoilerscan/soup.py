@@ -60,10 +60,10 @@ def average_weights(weights: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return {key: sum(w[key] for w in weights) / len(weights) for key in weights[0]}
 
 
-Scorer = Callable[[dict[str, Any]], tuple[dict[str, float | None], float]]
+DevScorer = Callable[[dict[str, Any]], tuple[dict[str, float | None], float]]  # weights -> dev ROC-AUCs, mean
 
 
-def choose_greedily(ranked: list[Ingredient], score: Scorer,
+def choose_greedily(ranked: list[Ingredient], score: DevScorer,
                     console: Console | None = None) -> tuple[list[Ingredient], list[dict[str, Any]]]:
     """Greedy soup: from the best run on, add each next run only if the average's dev score does not fall."""
     kept = [ranked[0]]
