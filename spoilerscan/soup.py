@@ -20,7 +20,7 @@ from rich.console import Console
 from spoilerscan.data import LabelledSentence
 from spoilerscan.detect import Detector, check_model_directory
 from spoilerscan.errors import ModelError
-from spoilerscan.train import choose_threshold, dev_roc_aucs, read_metadata, write_metadata
+from spoilerscan.train import choose_threshold, dev_roc_aucs, make_output_directory, read_metadata, write_metadata
 
 WEIGHTS_FILE = "model.safetensors"
 # Files copied from the first run; the weights are the soup's own.
@@ -40,7 +40,11 @@ class Ingredient:
 def _load_weights(path: Path) -> dict[str, Any]:
     from safetensors.torch import load_file
 
-    return {key: tensor.float() for key, tensor in load_file(path / WEIGHTS_FILE).items()}
+    try:
+        tensors = load_file(path / WEIGHTS_FILE)
+    except Exception as error:  # safetensors reports a damaged file with its own error types
+        raise ModelError(f"model directory {path}: cannot read {WEIGHTS_FILE} ({error})".splitlines()[0]) from None
+    return {key: tensor.float() for key, tensor in tensors.items()}
 
 
 def _check_compatible(first: Ingredient, other: Ingredient) -> None:
@@ -105,6 +109,7 @@ def make_soup(paths: Sequence[Path], out: Path, dev: dict[str, list[LabelledSent
     ingredients = [Ingredient(path.name, path, read_metadata(path), _load_weights(path), {}, 0.0) for path in paths]
     for ingredient in ingredients[1:]:  # all checked before the slow scoring starts
         _check_compatible(ingredients[0], ingredient)
+    make_output_directory(out)
     for ingredient in ingredients:
         ingredient.dev_roc_auc, ingredient.selection = score(ingredient.weights)
         console.print(f"{ingredient.name}: mean dev ROC-AUC {ingredient.selection:.4f}", highlight=False)
@@ -146,7 +151,6 @@ def make_soup(paths: Sequence[Path], out: Path, dev: dict[str, list[LabelledSent
         },
         "dev_metrics": dev_metrics,
     }
-    out.mkdir(parents=True, exist_ok=True)
     model.half().save_pretrained(out, safe_serialization=True)
     for name in _COPIED:
         if (ranked[0].path / name).is_file():

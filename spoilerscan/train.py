@@ -168,6 +168,7 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
         )
     except Exception as error:
         raise ModelError(f"base model {config.base} could not be loaded: {error}".splitlines()[0]) from None
+    make_output_directory(config.out)
 
     texts = [row.text for row in data.train]
     labels = torch.tensor([row.label for row in data.train])
@@ -285,7 +286,6 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
         "epochs_log": epochs_log,
         "dev_metrics": dev_metrics,
     }
-    config.out.mkdir(parents=True, exist_ok=True)
     model.half().save_pretrained(config.out, safe_serialization=True)
     tokenizer.save_pretrained(config.out)
     write_metadata(config.out, meta)
@@ -308,7 +308,21 @@ def write_metadata(directory: Path, meta: dict[str, Any]) -> None:
 
 
 def read_metadata(directory: Path) -> dict[str, Any]:
-    return json.loads((directory / METADATA_FILE).read_text(encoding="utf-8"))
+    try:
+        meta = json.loads((directory / METADATA_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ModelError(f"model directory {directory}: cannot read {METADATA_FILE} ({error})") from None
+    if not isinstance(meta, dict):
+        raise ModelError(f"model directory {directory}: {METADATA_FILE} is not a JSON object")
+    return meta
+
+
+def make_output_directory(out: Path) -> None:
+    """Create the directory a model will be written to; called before long work, so it fails early."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ModelError(f"cannot write the model to {out}: {error.strerror or error}") from None
 
 
 INT8_MAX_AUC_LOSS = 0.005

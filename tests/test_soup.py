@@ -120,3 +120,24 @@ def test_greedy_choice_keeps_a_run_only_while_the_average_does_not_fall() -> Non
     assert [step["kept"] for step in log] == [True, True, False, True]
     assert [round(step["soup_selection"], 3) for step in log] == [-1.0, -0.5, -0.667, 0.0]
     assert float(average_weights([i.weights for i in kept])["w"]) == pytest.approx(3.0)
+
+
+def test_damaged_runs_and_unwritable_output_are_one_line(runs: list[Path], tmp_path: Path) -> None:
+    import shutil
+
+    bad_meta = Path(shutil.copytree(runs[1], tmp_path / "bad-meta"))
+    (bad_meta / "spoilerscan.json").write_text("{not json", encoding="utf-8")
+    bad_weights = Path(shutil.copytree(runs[1], tmp_path / "bad-weights"))
+    (bad_weights / "model.safetensors").write_bytes(b"\x00" * 100)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    cases = {
+        "cannot read spoilerscan.json": _soup([runs[0], bad_meta], tmp_path / "a"),
+        "cannot read model.safetensors": _soup([runs[0], bad_weights], tmp_path / "b"),
+        f"cannot write the model to {blocker}": _soup(runs[:2], blocker),
+    }
+    for message, result in cases.items():
+        assert result.exit_code == 2, (message, result.output)
+        assert message in result.stderr
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()  # nothing left behind on failure

@@ -229,3 +229,12 @@ def test_train_with_source_weights(tiny_model_dir: Path, tmp_path: Path) -> None
         result = runner.invoke(app, [*args, "--source-weight", bad], env={"COLUMNS": "300"})
         assert result.exit_code == 2, bad
         assert "expected SOURCE=FACTOR with a positive factor" in result.stderr
+
+
+def test_train_to_an_unwritable_output_is_one_line(tiny_model_dir: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    result = runner.invoke(app, _two_step_training(tiny_model_dir, blocker / "model"), env={"COLUMNS": "300"})
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"spoilerscan: error: cannot write the model to {blocker / 'model'}: ")
+    assert result.stderr.count("\n") == 1
