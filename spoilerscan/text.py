@@ -1,0 +1,513 @@
+"""The one model of a review's text: lines, a line index, and blocks of prose with their kind.
+
+Segmentation, rendering, ``check`` and training-data reading all read structure from here, so a
+heading, a table cell or a code fence means the same thing to each of them. Markdown structure
+comes from markdown-it-py (CommonMark plus tables), HTML from the standard library's
+``html.parser``; plain text keeps simple line rules. Every offset indexes the text as given
+(BOM included), and :attr:`Document.prose` has the same length as the text: each character that
+is not prose (markup, code, tags, link targets) is a space there, line breaks kept.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+from html.parser import HTMLParser
+from pathlib import PurePath
+
+BOM = "\ufeff"
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class Format(StrEnum):
+    """How a review's structure is read; ``auto`` picks one from the file name."""
+
+    auto = "auto"
+    markdown = "markdown"
+    html = "html"
+    text = "text"
+
+
+_SUFFIX_FORMATS = {".md": Format.markdown, ".markdown": Format.markdown, ".html": Format.html,
+                   ".htm": Format.html}
+
+
+def format_for(name: str | None, choice: Format | str = Format.auto) -> Format:
+    """The format to read ``name`` in: ``choice`` unless auto, else by suffix (plain text otherwise)."""
+    choice = Format(choice)
+    if choice is not Format.auto:
+        return choice
+    return _SUFFIX_FORMATS.get(PurePath(name).suffix.lower(), Format.text) if name else Format.text
+
+
+class BlockKind(StrEnum):
+    """What a block is, so that a title can be told from body text and code from prose."""
+
+    paragraph = "paragraph"
+    heading = "heading"
+    list_item = "list_item"
+    quote = "quote"
+    table_cell = "table_cell"
+    html_block = "html_block"  # prose inside HTML elements other than the ones above
+    code = "code"  # fenced or indented code, <pre>, <script>, <style>: never prose
+    rule = "rule"  # a thematic break (---, <hr>)
+    front_matter = "front_matter"  # YAML/TOML front matter of a Markdown file: never prose
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A paragraph-like unit: no sentence crosses its edges.
+
+    ``start``/``end`` is its extent in the source (markers included); ``ranges`` are the
+    characters in it that are prose, in order. ``whole`` blocks (titles, one-line table rows of
+    plain text) are one unit, never split into sentences. ``level`` is a heading's level.
+    """
+
+    start: int
+    end: int
+    kind: BlockKind
+    ranges: tuple[tuple[int, int], ...] = ()
+    level: int = 0
+    whole: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """An HTML tag in the source: ``closing`` for ``</x>``, ``void`` for ``<br>``/``<x/>``."""
+
+    start: int
+    end: int
+    name: str
+    closing: bool = False
+    void: bool = False
+
+
+class LineIndex:
+    """Maps character offsets to 1-based (line, column), counting columns in characters.
+
+    CRLF, LF and a lone CR each end one line; a BOM at the start does not shift line 1's columns.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0, *(m.end() for m in LINE_BREAK.finditer(text))]
+        self.bom = text.startswith(BOM)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect_right(self.starts, offset) - 1
+        column = offset - self.starts[line] + 1
+        if line == 0 and self.bom and offset > 0:
+            column -= 1
+        return line + 1, column
+
+    def span(self, start: int, end: int) -> tuple[int, int, int, int]:
+        """(line, column, end_line, end_column) of [start, end); end_column is one past the last character."""
+        line, column = self.position(start)
+        end_line, last_column = self.position(max(start, end - 1))
+        return line, column, end_line, last_column + 1
+
+
+def lines(text: str) -> Iterator[tuple[int, int, int]]:
+    """(start, content_end, end) of each line: CRLF, LF and a lone CR end a line, nothing else does."""
+    start = 0
+    for match in LINE_BREAK.finditer(text):
+        yield start, match.start(), match.end()
+        start = match.end()
+    if start < len(text):
+        yield start, len(text), len(text)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A review's text with its format, its blocks in order and (for HTML) its tags."""
+
+    text: str
+    format: Format
+    blocks: tuple[Block, ...]
+    tags: tuple[Tag, ...] = ()
+    line_index: LineIndex = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "line_index", LineIndex(self.text))
+
+    @cached_property
+    def prose(self) -> str:
+        """The text with every character outside the blocks' prose ranges blanked (length kept)."""
+        if self.format is Format.text:
+            return self.text
+        parts: list[str] = []
+        cursor = 0
+        for start, end in self.prose_ranges():
+            parts.append(_blank(self.text[cursor:start]))
+            parts.append(self.text[start:end])
+            cursor = end
+        parts.append(_blank(self.text[cursor:]))
+        return "".join(parts)
+
+    def prose_ranges(self) -> Iterator[tuple[int, int]]:
+        """Every prose range of every block, in offset order."""
+        for block in self.blocks:
+            yield from block.ranges
+
+    @cached_property
+    def _range_starts(self) -> tuple[list[int], list[tuple[int, int]]]:
+        flat = sorted(self.prose_ranges())
+        return [start for start, _ in flat], flat
+
+    def prose_within(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The prose parts of [start, end): what a renderer may rewrite without breaking markup."""
+        if self.format is Format.text:
+            return [(start, end)] if start < end else []
+        starts, flat = self._range_starts
+        index = max(0, bisect_right(starts, start) - 1)
+        found: list[tuple[int, int]] = []
+        while index < len(flat) and flat[index][0] < end:
+            begin, stop = max(flat[index][0], start), min(flat[index][1], end)
+            if begin < stop:
+                found.append((begin, stop))
+            index += 1
+        return found
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) without the whitespace at either edge."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _blank(piece: str) -> str:
+    """Spaces of the same length, line breaks kept."""
+    if not piece:
+        return piece
+    return re.sub(r"[^\r\n]", " ", piece)
+
+
+def parse(text: str, fmt: Format | str = Format.text) -> Document:
+    """Read ``text`` in format ``fmt`` (``auto`` means plain text here: there is no name)."""
+    fmt = Format(fmt)
+    if fmt is Format.markdown:
+        return _parse_markdown(text)
+    if fmt is Format.html:
+        blocks, tags = _html_blocks(text, 0, len(text))
+        return Document(text, Format.html, tuple(blocks), tuple(tags))
+    return Document(text, Format.text, tuple(_text_blocks(text)))
+
+
+# --------------------------------------------------------------------------- plain text
+
+# A thematic break (---, ***, ___, * * *): a line of its own.
+_RULE = r"(?:[-*_][ \t]*){3,}$"
+# Lines that start a new block: headings, quotes, list items, tables, fences, images, HTML, rules.
+_BLOCK_START = re.compile(rf"[ \t]*(#{{1,6}}[ \t]|>|{_RULE}|[-*+][ \t]|\d{{1,9}}[.)][ \t]|\||```|~~~|!\[|<)")
+# Of those, lines that are a block on their own, whatever follows them.
+_SINGLE_LINE = re.compile(rf"[ \t]*(#{{1,6}}[ \t]|{_RULE}|\||```|~~~|!\[)")
+_ATX_HEADING = re.compile(r"[ \t]{0,3}(#{1,6})(?:[ \t]+.*)?")
+_HTML_HEADING = re.compile(r"\s*<h([1-6])\b[^>]*>.*?</h\1\s*>.*", re.IGNORECASE)
+_LINE_KINDS = ((re.compile(r"[ \t]*>"), BlockKind.quote), (re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]"),
+               BlockKind.list_item), (re.compile(r"[ \t]*\|"), BlockKind.table_cell),
+               (re.compile(r"[ \t]*(?:```|~~~)"), BlockKind.code))
+_THEMATIC_BREAK = re.compile(r"[ \t]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*")
+
+
+def _text_kind(line: str) -> tuple[BlockKind, int]:
+    """Kind and heading level of a plain-text block from its first line."""
+    heading = _ATX_HEADING.fullmatch(line) or _HTML_HEADING.fullmatch(line)
+    if heading:
+        marker = heading.group(1)
+        return BlockKind.heading, len(marker) if marker.startswith("#") else int(marker)
+    if _THEMATIC_BREAK.fullmatch(line):
+        return BlockKind.rule, 0
+    for pattern, kind in _LINE_KINDS:
+        if pattern.match(line):
+            return kind, 0
+    return BlockKind.paragraph, 0
+
+
+def _text_blocks(text: str) -> Iterator[Block]:
+    """Today's plain-text rules: blank lines and line-opening Markdown start blocks; all of it is prose."""
+    start: int | None = None
+    single = False
+    first = ""
+    end = 0
+
+    def close() -> Block:
+        kind, level = _text_kind(first)
+        return Block(start, end, kind, ((start, end),), level, single)  # type: ignore[arg-type]
+
+    for line_start, content_end, _ in lines(text):
+        content = text[line_start:content_end].lstrip(BOM)
+        if not content.strip():
+            if start is not None:
+                yield close()
+                start = None
+            continue
+        if start is not None and (single or _BLOCK_START.match(content)):
+            yield close()
+            start = None
+        if start is None:
+            start, single, first = line_start, bool(_SINGLE_LINE.match(content)), content
+        end = content_end
+    if start is not None:
+        yield close()
+
+
+# --------------------------------------------------------------------------- HTML
+
+# Elements that bound sentences: text on either side of one never forms one sentence.
+_HTML_BLOCK_ELEMENTS = frozenset(
+    "address article aside blockquote body br caption center dd details dialog dir div dl dt fieldset figcaption "
+    "figure footer form h1 h2 h3 h4 h5 h6 head header hgroup hr html li main menu nav ol option p pre section "
+    "summary table tbody td tfoot th thead title tr ul".split())
+_HTML_KINDS = {"p": BlockKind.paragraph, "li": BlockKind.list_item, "blockquote": BlockKind.quote,
+               "td": BlockKind.table_cell, "th": BlockKind.table_cell, "title": BlockKind.heading,
+               "dt": BlockKind.list_item, "dd": BlockKind.list_item,
+               **{f"h{n}": BlockKind.heading for n in range(1, 7)}}
+# Content that is never prose.
+_HTML_CODE = frozenset({"script", "style", "template", "pre", "textarea"})
+_HTML_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+
+
+class _Walker(HTMLParser):
+    """Collects the source offsets of text nodes and tags; ``getpos`` gives each token's start."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        # HTMLParser counts lines by "\n" alone: its own line starts convert its positions.
+        self.newline_starts = [0, *(m.end() for m in re.finditer("\n", text))]
+        self.events: list[tuple[int, str, str]] = []  # (offset, kind, tag name)
+
+    def _at(self) -> int:
+        line, column = self.getpos()
+        return self.newline_starts[line - 1] + column
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.events.append((self._at(), "void" if tag in _HTML_VOID else "open", tag))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.events.append((self._at(), "void", tag))
+
+    def handle_endtag(self, tag: str) -> None:
+        self.events.append((self._at(), "close", tag))
+
+    def handle_data(self, data: str) -> None:
+        self.events.append((self._at(), "data", ""))
+
+    def handle_comment(self, data: str) -> None:
+        self.events.append((self._at(), "other", ""))
+
+    handle_decl = handle_pi = unknown_decl = handle_comment
+
+
+def _html_blocks(text: str, start: int, end: int) -> tuple[list[Block], list[Tag]]:
+    """Blocks of prose and the tags of the HTML in ``text[start:end]``; block elements bound blocks."""
+    walker = _Walker(text[start:end])
+    walker.feed(text[start:end])
+    walker.close()
+    events = walker.events
+    blocks: list[Block] = []
+    tags: list[Tag] = []
+    stack: list[str] = []  # open block-level and code elements
+    ranges: list[tuple[int, int]] = []
+    kind, level = BlockKind.html_block, 0
+
+    def close_block() -> None:
+        nonlocal ranges
+        trimmed = [_trim(text, *r) for r in ranges if text[r[0] : r[1]].strip()]
+        if trimmed:
+            blocks.append(Block(trimmed[0][0], trimmed[-1][1], kind, tuple(trimmed), level, kind is BlockKind.heading))
+        ranges = []
+
+    for index, (at, what, name) in enumerate(events):
+        token_start = start + at
+        token_end = start + events[index + 1][0] if index + 1 < len(events) else end
+        if what == "data":
+            if not any(element in _HTML_CODE for element in stack):
+                ranges.append((token_start, token_end))
+            continue
+        if what == "other":
+            continue
+        tags.append(Tag(token_start, token_end, name, what == "close", what == "void"))
+        if name not in _HTML_BLOCK_ELEMENTS and name not in _HTML_CODE:
+            continue
+        close_block()
+        if what == "open":
+            stack.append(name)
+        elif what == "close" and name in stack:
+            del stack[len(stack) - 1 - stack[::-1].index(name) :]
+        inner = next((element for element in reversed(stack) if element in _HTML_KINDS), None)
+        kind = _HTML_KINDS.get(inner or "", BlockKind.html_block)
+        level = int(inner[1]) if inner and inner[0] == "h" and inner[1:].isdigit() else 0
+    close_block()
+    return blocks, tags
+
+
+# --------------------------------------------------------------------------- Markdown
+
+_FRONT_MATTER = re.compile(r"\A(\ufeff?)(---|\+\+\+)[ \t]*(?:\r\n|\r|\n)")
+# Inline parts of Markdown that are not prose: code spans are skipped (they stay prose), escapes
+# too; HTML tags and comments, autolinks, and the brackets and targets of links and images are not.
+_INLINE = re.compile(
+    r"(?P<code>(`+)(?:(?!\2)[\s\S])*?\2)"
+    r"|\\[\s\S]"
+    r"|(?P<html><!--[\s\S]*?-->|<\?[\s\S]*?\?>|<![A-Za-z][^>]*>|<!\[CDATA\[[\s\S]*?\]\]>"
+    r"|</[A-Za-z][A-Za-z0-9-]*\s*>"
+    r"|<[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][\w.:-]*(?:\s*=\s*(?:[^\s\"'=<>`]+|'[^']*'|\"[^\"]*\"))?)*\s*/?>"
+    r"|<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>|<[\w.!#$%&'*+/=?^`{|}~-]+@[\w.-]+>)"
+    r"|(?P<open>!?\[)(?=(?:[^\[\]\\]|\\.|\[[^\[\]]*\])*\]\()"
+    r"|(?P<target>\]\((?:[^()\s\\]|\\.|\([^()\s]*\))*(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\))"
+)
+_MD_CONTAINERS = {"blockquote_open": BlockKind.quote, "list_item_open": BlockKind.list_item}
+
+
+def _front_matter_end(text: str) -> int:
+    """End of YAML (---) or TOML (+++) front matter opening the file, or 0 if there is none."""
+    opening = _FRONT_MATTER.match(text)
+    if not opening:
+        return 0
+    fence = opening.group(2)
+    closing = re.compile(rf"^(?:{re.escape(fence)}|\.\.\.)[ \t]*$", re.MULTILINE)
+    for line_start, content_end, line_end in lines(text[opening.end() :]):
+        piece = text[opening.end() + line_start : opening.end() + content_end]
+        if closing.fullmatch(piece) and (fence == "---" or piece.startswith("+++")):
+            return opening.end() + line_end
+    return 0
+
+
+def _parse_markdown(text: str) -> Document:
+    from markdown_it import MarkdownIt
+
+    starts = [0, *(m.end() for m in LINE_BREAK.finditer(text))]
+
+    def line_range(first: int, last: int) -> tuple[int, int]:
+        """[start, content end) of source lines first..last-1 (markdown-it's ``map``)."""
+        begin = starts[min(first, len(starts) - 1)]
+        stop = starts[last] if last < len(starts) else len(text)
+        while stop > begin and text[stop - 1] in "\r\n":
+            stop -= 1
+        return begin, stop
+
+    blocks: list[Block] = []
+    tags: list[Tag] = []
+    front = _front_matter_end(text)
+    if front:
+        blocks.append(Block(0, front, BlockKind.front_matter))
+    # markdown-it reads the text without a BOM and with front matter as blank lines (line numbers kept).
+    front_lines = len(starts) - len([s for s in starts if s >= front]) if front else 0
+    body = "\n" * front_lines + text[front:] if front else text.removeprefix(BOM)
+    containers: list[BlockKind] = []
+    heading_level = 0
+    cell_row = -1
+    cell_cursor = 0
+    for token in MarkdownIt("commonmark").enable("table").parse(body):
+        if token.type in _MD_CONTAINERS:
+            containers.append(_MD_CONTAINERS[token.type])
+        elif token.type in ("blockquote_close", "list_item_close"):
+            containers.pop()
+        elif token.type == "heading_open":
+            heading_level = int(token.tag[1])
+        elif token.type == "heading_close":
+            heading_level = 0
+        elif token.type == "tr_open":
+            cell_row, cell_cursor = token.map[0] if token.map else -1, 0
+        elif token.type == "tr_close":
+            cell_row = -1
+        elif token.type in ("fence", "code_block", "hr", "html_block") and token.map:
+            begin, stop = line_range(*token.map)
+            if token.type == "html_block":
+                found_blocks, found_tags = _html_blocks(text, begin, stop)
+                blocks.extend(found_blocks)
+                tags.extend(found_tags)
+            else:
+                blocks.append(Block(begin, stop, BlockKind.rule if token.type == "hr" else BlockKind.code))
+        elif token.type == "inline" and token.map:
+            if cell_row >= 0:
+                ranges, cell_cursor = _cell_range(text, token.content, line_range(cell_row, cell_row + 1),
+                                                  cell_cursor)
+                kind = BlockKind.table_cell
+            else:
+                kind = BlockKind.heading if heading_level else containers[-1] if containers else BlockKind.paragraph
+                ranges = _line_ranges(text, token.content, token.map, line_range, heading_level)
+            ranges = _without_inline_markup(text, ranges, tags)
+            if ranges:
+                blocks.append(Block(ranges[0][0], ranges[-1][1], kind, tuple(ranges), heading_level,
+                                    kind is BlockKind.heading))
+    blocks.sort(key=lambda b: b.start)
+    return Document(text, Format.markdown, tuple(blocks), tuple(sorted(tags, key=lambda t: t.start)))
+
+
+def _cell_range(text: str, content: str, row: tuple[int, int], cursor: int) -> tuple[list[tuple[int, int]], int]:
+    """Where a table cell's text sits in its row (cells come in order), and the cursor after it."""
+    begin, stop = row
+    piece = content.strip()
+    found = text.find(piece, begin + cursor, stop) if piece else -1
+    if found < 0:
+        return [], cursor
+    return [(found, found + len(piece))], found + len(piece) - begin
+
+
+def _line_ranges(text: str, content: str, span: list[int], line_range: Callable[[int, int], tuple[int, int]],
+                 heading_level: int) -> list[tuple[int, int]]:
+    """Where each line of an inline token's content (a paragraph, a heading) sits in the source.
+
+    markdown-it strips container markers and indentation from the content's lines, so each one
+    is found at the end of its source line (a heading's closing #s and a setext underline aside).
+    """
+    first, last = span
+    content_lines = content.split("\n")
+    ranges: list[tuple[int, int]] = []
+    for number, wanted in zip(range(first, last), content_lines, strict=False):
+        begin, stop = line_range(number, number + 1)
+        line = text[begin:stop].rstrip(" \t")
+        if heading_level and line.lstrip(" \t>").startswith("#"):
+            line = _ATX_CLOSING.sub("", line)
+        wanted = wanted.strip(" \t")
+        if not wanted:
+            continue
+        at = len(line) - len(wanted) if line.endswith(wanted) else line.find(wanted)
+        if at < 0:  # tabs expanded by markdown-it: take the line after its markers
+            at = len(line) - len(line.lstrip(" \t>-*+0123456789.)#"))
+            wanted = line[at:]
+        if wanted:
+            ranges.append((begin + at, begin + at + len(wanted)))
+    return ranges
+
+
+_ATX_CLOSING = re.compile(r"[ \t]+#+[ \t]*$")
+
+
+def _without_inline_markup(text: str, ranges: list[tuple[int, int]], tags: list[Tag]) -> list[tuple[int, int]]:
+    """Prose ranges minus inline HTML, autolinks and the brackets and targets of links; tags are collected."""
+    if not ranges:
+        return ranges
+    cut: list[tuple[int, int]] = []
+    for begin, stop in ranges:
+        for match in _INLINE.finditer(text, begin, stop):
+            for group in ("html", "open", "target"):
+                if match.group(group) is None:
+                    continue
+                cut.append(match.span(group))
+                tag = re.match(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[\s/>]", match.group(group)) if group == "html" else None
+                if tag:
+                    name = tag.group(2).lower()
+                    tags.append(Tag(match.start(group), match.end(group), name, bool(tag.group(1)),
+                                    name in _HTML_VOID or match.group(group).endswith("/>")))
+    if not cut:
+        return ranges
+    result: list[tuple[int, int]] = []
+    for begin, stop in ranges:
+        cursor = begin
+        for cut_start, cut_end in cut:
+            if cut_end <= cursor or cut_start >= stop:
+                continue
+            if cut_start > cursor:
+                result.append((cursor, cut_start))
+            cursor = max(cursor, cut_end)
+        if cursor < stop:
+            result.append((cursor, stop))
+    return [r for r in result if text[r[0] : r[1]].strip()]
