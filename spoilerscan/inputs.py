@@ -1,4 +1,9 @@
-"""Read reviews from files, directories, globs or stdin, refusing what is not text."""
+"""Read reviews from files, directories, globs or stdin, refusing what is not text.
+
+Every command expands its arguments here, once: globs and ``include``/``exclude`` patterns have
+gitignore semantics (pathspec), so ``drafts`` excludes every ``drafts`` folder, ``posts/*.md`` is
+anchored to the root, ``**`` spans folders and ``!pattern`` re-includes.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,21 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from pathspec import GitIgnoreSpec
+
 from spoilerscan.errors import InputError
+from spoilerscan.text import Format, format_for
 
 STDIN = "-"
+STDIN_NAME = "<stdin>"
 REVIEW_SUFFIXES = (".md", ".markdown", ".txt", ".text", ".html", ".htm", ".rst")
+DEFAULT_INCLUDE = tuple(f"*{suffix}" for suffix in REVIEW_SUFFIXES)
 _SNIFF_BYTES = 8192
 
 
@@ -24,6 +35,10 @@ class Review:
     name: str  # the path as given, or "-" for stdin
     text: str
     path: Path | None = None
+
+    def format(self, choice: Format | str = Format.auto, stdin_name: str | None = None) -> Format:
+        """How to read this review: ``choice``, else by its suffix (stdin by ``stdin_name``'s, else text)."""
+        return format_for(stdin_name if self.name == STDIN else self.name, choice)
 
 
 def decode(data: bytes, name: str) -> str:
@@ -62,7 +77,7 @@ def read_review(name: str) -> Review:
     finally:
         if handle is not sys.stdin.buffer:
             handle.close()
-    return Review(name, decode(data, "<stdin>" if name == STDIN else name), None if name == STDIN else Path(name))
+    return Review(name, decode(data, STDIN_NAME if name == STDIN else name), None if name == STDIN else Path(name))
 
 
 def iter_jsonl_reviews(name: str, report: Callable[[str], None]) -> Iterator[Review]:
@@ -73,7 +88,7 @@ def iter_jsonl_reviews(name: str, report: Callable[[str], None]) -> Iterator[Rev
     handle = _open(name)
     try:
         for number, raw in enumerate(handle, start=1):
-            where = f"{'<stdin>' if name == STDIN else name}:{number}"
+            where = f"{STDIN_NAME if name == STDIN else name}:{number}"
             try:
                 line = decode(raw, where)
             except InputError as problem:
@@ -95,23 +110,97 @@ def iter_jsonl_reviews(name: str, report: Callable[[str], None]) -> Iterator[Rev
             handle.close()
 
 
-def expand_inputs(names: list[str], recursive: bool = False) -> Iterator[str]:
-    """Turn command-line arguments into review names: stdin, files, globs, directory contents.
+@lru_cache(maxsize=32)
+def path_spec(patterns: tuple[str, ...]) -> GitIgnoreSpec:
+    """Patterns with gitignore semantics; a leading ``./`` is dropped."""
+    return GitIgnoreSpec.from_lines(pattern.strip().removeprefix("./") for pattern in patterns)
 
-    Nothing given means stdin. Names that do not exist are passed on so reading reports them.
+
+def relative_path(path: str, root: Path) -> str:
+    """``path`` relative to ``root`` in POSIX form (as given, if it lies outside)."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return PurePosixPath(absolute.relative_to(root.absolute())).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which files directories expand to (``include``) and which are never read (``exclude``).
+
+    Patterns are relative to ``root`` (default: the current directory).
+    """
+
+    include: tuple[str, ...] = DEFAULT_INCLUDE
+    exclude: tuple[str, ...] = ()
+    root: Path | None = None
+
+    def _relative(self, path: str) -> str:
+        return relative_path(path, self.root if self.root is not None else Path.cwd())
+
+    def excluded(self, path: str, directory: bool = False) -> bool:
+        if not self.exclude:
+            return False
+        relative = self._relative(path)
+        return path_spec(self.exclude).match_file(relative + "/" if directory else relative)
+
+    def included(self, path: str) -> bool:
+        return path_spec(self.include).match_file(self._relative(path)) and not self.excluded(path)
+
+    def walk(self, top: str) -> Iterator[str]:
+        """Files under ``top`` that are included and not excluded, a folder's files before its folders.
+
+        Hidden files and folders (``.git``) are skipped.
+        """
+        for folder, dirs, files in os.walk(top):
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                             and not self.excluded(os.path.join(folder, d), directory=True))
+            for name in sorted(files):
+                path = os.path.normpath(os.path.join(folder, name))
+                if not name.startswith(".") and self.included(path):
+                    yield path
+
+
+def expand_inputs(names: Sequence[str], recursive: bool = False, selection: Selection | None = None) -> list[str]:
+    """Command-line arguments as the review names to read, each once, in order.
+
+    Nothing means stdin. Globs and directories (with ``recursive``) are expanded; what a
+    directory expands to must be included; ``exclude`` applies to every file, also one named
+    outright (so pre-commit honours it). Names that do not exist, and directories without
+    ``recursive``, are kept so that reading reports them.
     """
     if not names:
-        names = [STDIN]
+        return [STDIN]
+    selection = selection if selection is not None else Selection()
+    found: dict[str, None] = {}
     for name in names:
         if name != STDIN and not os.path.exists(name) and glob.has_magic(name):
             matches = sorted(glob.glob(name, recursive=True))
-            yield from (m for m in matches if os.path.isfile(m)) if matches else [name]
+            if not matches:
+                found[name] = None
+            for match in matches:
+                if os.path.isdir(match) and recursive:
+                    found.update(dict.fromkeys(selection.walk(match)))
+                elif os.path.isfile(match) and not selection.excluded(match):
+                    found[match] = None
         elif recursive and os.path.isdir(name):
-            for path in sorted(Path(name).rglob("*")):
-                if path.is_file() and path.suffix.lower() in REVIEW_SUFFIXES:
-                    yield str(path)
-        else:
-            yield name
+            found.update(dict.fromkeys(selection.walk(name)))
+        elif name == STDIN or not os.path.isfile(name) or not selection.excluded(name):
+            found[name] = None
+    return list(found)
+
+
+def iter_reviews(names: Sequence[str], on_error: Callable[[str, str], None]) -> Iterator[Review]:
+    """Readable reviews in order; ``on_error(name, message)`` hears about each one that is not."""
+    for name in names:
+        if name == STDIN and sys.stdin.isatty():
+            on_error(name, "no input: give review files, or pipe text to stdin")
+            continue
+        try:
+            yield read_review(name)
+        except InputError as problem:
+            on_error(name, str(problem))
 
 
 def _new_file_mode() -> int:

@@ -205,7 +205,7 @@ def test_directory_needs_recursive(tmp_path: Path, model: str) -> None:
     assert "is a directory" in one_error_line(result)
     result = run("redact", tmp_path / "reviews", "--recursive", "-m", model, "-t", "1", "-q")
     assert result.exit_code == 0
-    assert result.stdout_bytes == b"Two.One."  # sorted paths: deeper/two.txt before one.md
+    assert result.stdout_bytes == b"One.Two."  # a folder's files before its sub-folders
 
 
 def test_glob_argument(tmp_path: Path, model: str) -> None:
@@ -234,7 +234,8 @@ def test_in_place_refuses_stdin(model: str) -> None:
 
 
 def test_output_takes_one_input(tmp_path: Path, review: Path, model: str) -> None:
-    result = run("redact", review, review, "-o", tmp_path / "out.md", "-m", model)
+    (tmp_path / "other.md").write_text("Other.")
+    result = run("redact", review, tmp_path / "other.md", "-o", tmp_path / "out.md", "-m", model)
     assert result.exit_code == 2
     assert not (tmp_path / "out.md").exists()
 

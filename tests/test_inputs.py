@@ -12,7 +12,7 @@ import pytest
 
 from spoilerscan import inputs
 from spoilerscan.errors import EXIT_USAGE, InputError
-from spoilerscan.inputs import STDIN, decode, expand_inputs, read_review, write_atomically
+from spoilerscan.inputs import STDIN, Selection, decode, expand_inputs, read_review, write_atomically
 
 
 def test_decode_keeps_bom_and_crlf() -> None:
@@ -134,6 +134,32 @@ def test_directory_without_recursive_is_reported(tree: Path) -> None:
     assert list(expand_inputs(["sub"])) == ["sub"]
     with pytest.raises(InputError, match="sub: is a directory"):
         read_review("sub")
+
+
+@pytest.mark.parametrize(("pattern", "path", "tree", "hit"), [
+    ("*.md", "a/b/review.md", False, True),
+    ("*.md", "a/b/review.txt", False, False),
+    ("drafts", "reviews/drafts/x.md", True, True),
+    ("drafts", "reviews/drafts/x.md", False, True),  # gitignore semantics (issue 11): a folder's files match
+    ("*.md", "keep.md", False, True),
+    ("reviews/drafts", "reviews/drafts/x.md", True, True),
+    ("reviews/drafts", "old/reviews/drafts/x.md", True, False),
+    ("posts/**/*.html", "posts/2024/05/a.html", False, True),
+    ("posts/**/*.html", "posts/a.html", False, True),
+    ("posts/*.html", "posts/2024/a.html", False, False),
+    ("./reviews/", "reviews/a.md", True, True),
+])
+def test_glob_rules(pattern: str, path: str, tree: bool, hit: bool) -> None:
+    """``tree``: as an exclude pattern (folders on the way count), else as an include pattern."""
+    selection = Selection(exclude=(pattern,)) if tree else Selection(include=(pattern,))
+    assert (selection.excluded(path) if tree else selection.included(path)) is hit
+
+
+def test_negated_patterns_re_include() -> None:
+    selection = Selection(include=("*.md", "!drafts/*.md"), exclude=("old", "!old/keep.md"))
+    assert selection.included("a.md") and not selection.included("drafts/b.md")
+    assert selection.excluded("old/x.md") and not selection.excluded("old/keep.md")
+
 
 
 # --- atomic writes --------------------------------------------------------------------------
