@@ -49,15 +49,15 @@ def reviews_of(sentences: list[str], per_review: int = 30) -> list[str]:
 
 def model_inputs(texts: list[str]) -> tuple[list[str], list[str]]:
     """The (sentence, context) pairs the pipeline gives the model for these reviews."""
-    from spoilerscan.segment import neighbour_context, split_sentences
+    from spoilerscan.segment import neighbour_context, read
 
     sentences: list[str] = []
     contexts: list[str] = []
     for text in texts:
-        spans = split_sentences(text)
-        pieces = [text[s.start : s.end] for s in spans]
+        reading = read(text)
+        pieces = [reading.scored_text(s) for s in reading.sentences]
         sentences += pieces
-        contexts += neighbour_context(pieces, [s.block for s in spans])
+        contexts += neighbour_context(pieces, [s.block for s in reading.sentences])
     return sentences, contexts
 
 

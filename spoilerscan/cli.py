@@ -18,13 +18,18 @@ import typer
 from rich.console import Console
 
 from spoilerscan import __version__
+from spoilerscan.check.formats import FORMATTERS, CheckFormat
 from spoilerscan.engines import ENGINE_NAMES
 from spoilerscan.errors import EXIT_OK, EXIT_USAGE, InputError, ModelError, SpoilerscanError
-from spoilerscan.inputs import STDIN, Review, expand_inputs, iter_jsonl_reviews, read_review, write_atomically
-from spoilerscan.render import RedactStyle
+from spoilerscan.inputs import STDIN, STDIN_NAME, Review, expand_inputs, iter_jsonl_reviews, write_atomically
+from spoilerscan.inputs import iter_reviews as read_reviews
+from spoilerscan.markup import RedactStyle
+from spoilerscan.text import Format
 
 if TYPE_CHECKING:
     from spoilerscan.detect import Annotation, Detector
+    from spoilerscan.segment import Reading
+
 
 class HighlightFormat(StrEnum):
     terminal = "terminal"
@@ -61,6 +66,9 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or su
 RecursiveOpt = Annotated[bool, typer.Option("--recursive", "-r", help="Read review files inside directories.")]
 OutputOpt = Annotated[Path | None, typer.Option(
     "--output", "-o", help="Write to this file instead of stdout (one input only).", show_default=False)]
+InputFormatOpt = Annotated[Format, typer.Option(
+    "--input-format", help="How to read the reviews' structure: markdown (CommonMark), html, text, or auto: "
+    "by file suffix (.md/.markdown, .html/.htm; anything else and stdin are text).")]
 
 
 def _version(value: bool) -> None:
@@ -132,18 +140,14 @@ def load_detector(model: Path | None, precision: Precision = Precision.auto, qui
     return detector
 
 
-def iter_reviews(names: list[str] | None, recursive: bool, failures: list[str]) -> Iterator[Review]:
+def iter_reviews(names: list[str], failures: list[str]) -> Iterator[Review]:
     """Readable reviews in order; unreadable ones are reported, counted, and skipped."""
-    for name in expand_inputs(names or [], recursive):
-        if name == STDIN and sys.stdin.isatty():
-            failures.append(name)
-            error("no input: give review files, or pipe text to stdin")
-            continue
-        try:
-            yield read_review(name)
-        except InputError as problem:
-            failures.append(name)
-            error(str(problem))
+
+    def failed(name: str, message: str) -> None:
+        failures.append(name)
+        error(message)
+
+    return read_reviews(names, failed)
 
 
 @contextmanager
@@ -161,15 +165,24 @@ def progress_scorer(detector: Detector, quiet: bool, verb: str = "scored") -> It
         yield scorer
 
 
-def annotated(detector: Detector, reviews: Iterator[Review], threshold: float | None,
-              quiet: bool) -> Iterator[tuple[Review, Annotation]]:
-    """Score reviews in shared batches, with a progress counter on stderr for long runs."""
-    from spoilerscan.detect import annotate_stream
+def annotated(detector: Detector, reviews: Iterator[Review], threshold: float | None, quiet: bool,
+              input_format: Format = Format.auto) -> Iterator[tuple[Review, Annotation]]:
+    """Read each review in its format and score them in shared batches, with a progress counter.
 
+    Marked spoilers and pragmas are exempt, and so are the project's allowed phrases
+    (``allowed-phrases`` of the nearest ``[tool.spoilerscan]``), as in ``check``.
+    """
+    from spoilerscan.check.config import find_config, load_config
+    from spoilerscan.detect import annotate_stream
+    from spoilerscan.markup import HIDING_STYLES
+    from spoilerscan.segment import read
+
+    phrases = load_config(find_config()).allowed_phrases
     cut = detector.threshold if threshold is None else threshold
+    readings: Iterator[tuple[object, str | Reading]] = (
+        (r, read(r.text, r.format(input_format), HIDING_STYLES, phrases)) for r in reviews)
     with progress_scorer(detector, quiet) as scorer:
-        stream = annotate_stream(((r, r.text) for r in reviews), scorer, cut, context=detector.context)
-        for review, _, annotation in stream:
+        for review, _, annotation in annotate_stream(readings, scorer, cut, context=detector.context):
             assert isinstance(review, Review)
             yield review, annotation
 
@@ -183,23 +196,43 @@ def emit(text: str, output: Path | None) -> None:
         sys.stdout.flush()
 
 
+def header(name: str, previous: str | None) -> str:
+    """The line that names a review when several go to one stream, as ``head`` writes it; after the
+    first review (``previous``), a blank line parts them."""
+    parting = "" if previous is None else "\n" if previous.endswith(("\n", "\r")) else "\n\n"
+    return f"{parting}==> {STDIN_NAME if name == STDIN else name} <==\n"
+
+
 def run_per_review(names: list[str] | None, recursive: bool, model: Path | None, precision: Precision,
                    threshold: float | None, quiet: bool, output: Path | None, in_place: bool,
-                   render: Callable[[Review, Annotation], str]) -> None:
-    """Shared driver of redact and highlight: read, score, render, write; exit 2 if any failed."""
-    expanded = list(expand_inputs(names or [], recursive))
+                   render: Callable[[Review, Annotation], str], input_format: Format = Format.auto,
+                   one_document: bool = False) -> None:
+    """Shared driver of redact and highlight: read, score, render, write; exit 2 if any failed.
+
+    Several reviews to stdout are each preceded by a ``==> name <==`` line (and parted by a blank
+    line); ``one_document`` outputs (a whole HTML page) refuse to share a stream.
+    """
+    expanded = expand_inputs(names or [], recursive)
     if output is not None and (len(expanded) != 1 or in_place):
         raise typer.BadParameter("--output takes exactly one input and no --in-place", param_hint="'-o'")
     if in_place and STDIN in expanded:
         raise typer.BadParameter("--in-place needs files, not stdin", param_hint="'--in-place'")
+    if one_document and len(expanded) > 1:
+        raise typer.BadParameter(f"{len(expanded)} inputs would be {len(expanded)} HTML documents in one stream; "
+                                 "give one input and --output FILE per review", param_hint="'--format html'")
+    headers = len(expanded) > 1 and not in_place
     failures: list[str] = []
     spoilers = 0
+    previous: str | None = None
     with user_errors():
         detector = load_detector(model, precision, quiet)
-        reviews = iter_reviews(expanded, False, failures)
-        for review, annotation in annotated(detector, reviews, threshold, quiet):
+        reviews = iter_reviews(expanded, failures)
+        for review, annotation in annotated(detector, reviews, threshold, quiet, input_format):
             spoilers += len(annotation.spoilers)
+            if headers:
+                emit(header(review.name, previous), None)
             rendered = render(review, annotation)
+            previous = rendered or review.text  # the terminal highlight prints itself
             try:
                 if in_place and review.path is not None:
                     write_atomically(review.path, rendered)
@@ -223,6 +256,7 @@ def redact(
     output: OutputOpt = None,
     in_place: Annotated[bool, typer.Option("--in-place", "-i", help="Rewrite each file (atomically).")] = False,
     recursive: RecursiveOpt = False,
+    input_format: InputFormatOpt = Format.auto,
     threshold: ThresholdOpt = None,
     model: ModelOpt = None,
     precision: PrecisionOpt = Precision.auto,
@@ -230,12 +264,17 @@ def redact(
 ) -> None:
     """Hide spoiler sentences; everything else comes back byte for byte.
 
+    Adjacent spoiler sentences of a paragraph share one wrapper. Text already marked as a spoiler,
+    Markdown code, table pipes, link targets and HTML tags are never rewritten; pragmas and
+    allowed phrases (docs/check.md) are honoured. Several inputs to stdout are each preceded by a
+    '==> name <==' line.
+
     Example: spoilerscan redact review.md --style reddit > safe.md
     """
     from spoilerscan.render import redact as redact_text
 
     run_per_review(paths, recursive, model, precision, threshold, quiet, output, in_place,
-                   lambda review, annotation: redact_text(review.text, annotation, style))
+                   lambda review, annotation: redact_text(review.text, annotation, style), input_format)
 
 
 @app.command()
@@ -246,12 +285,16 @@ def highlight(
     ] = HighlightFormat.terminal,
     output: OutputOpt = None,
     recursive: RecursiveOpt = False,
+    input_format: InputFormatOpt = Format.auto,
     threshold: ThresholdOpt = None,
     model: ModelOpt = None,
     precision: PrecisionOpt = Precision.auto,
     quiet: QuietOpt = False,
 ) -> None:
     """Show the review with its spoiler sentences marked, and their scores.
+
+    Several inputs to stdout are each preceded by a '==> name <==' line; --format html makes one
+    page per review, so it takes one input (write each with -o).
 
     Example: spoilerscan highlight review.md --format html -o review.html
     """
@@ -268,7 +311,8 @@ def highlight(
         console.print(render.highlight_terminal(review.text, annotation), end="")
         return ""
 
-    run_per_review(paths, recursive, model, precision, threshold, quiet, output, False, draw)
+    run_per_review(paths, recursive, model, precision, threshold, quiet, output, False, draw, input_format,
+                   one_document=format is HighlightFormat.html)
 
 
 @app.command()
@@ -280,6 +324,7 @@ def scan(
         '{"id": …, "text": …} reviews (the bulk path).')] = False,
     output: OutputOpt = None,
     recursive: RecursiveOpt = False,
+    input_format: InputFormatOpt = Format.auto,
     threshold: ThresholdOpt = None,
     model: ModelOpt = None,
     precision: PrecisionOpt = Precision.auto,
@@ -292,10 +337,11 @@ def scan(
     from spoilerscan.render import findings
 
     failures: list[str] = []
-    reviews = jsonl_stream(paths, recursive, failures) if jsonl_input else iter_reviews(paths, recursive, failures)
+    names = expand_inputs(paths or [], recursive)
+    reviews = jsonl_stream(names, failures) if jsonl_input else iter_reviews(names, failures)
     with user_errors():
         detector = load_detector(model, precision, quiet)
-        results = (findings(r.name, a) for r, a in annotated(detector, reviews, threshold, quiet))
+        results = (findings(r.name, a) for r, a in annotated(detector, reviews, threshold, quiet, input_format))
         try:
             out = output.open("w", encoding="utf-8") if output is not None else sys.stdout
         except OSError as problem:
@@ -315,14 +361,14 @@ def scan(
         raise typer.Exit(EXIT_USAGE)
 
 
-def jsonl_stream(names: list[str] | None, recursive: bool, failures: list[str]) -> Iterator[Review]:
+def jsonl_stream(names: list[str], failures: list[str]) -> Iterator[Review]:
     """Reviews streamed from JSONL inputs; bad files and bad lines are reported and skipped."""
 
     def report(message: str) -> None:
         failures.append(message)
         error(message)
 
-    for name in expand_inputs(names or [], recursive):
+    for name in names:
         try:
             yield from iter_jsonl_reviews(name, report)
         except InputError as problem:
@@ -487,13 +533,6 @@ def evaluate(
     Console().print(table)
 
 
-class CheckFormat(StrEnum):
-    text = "text"
-    json = "json"
-    github = "github"
-    sarif = "sarif"
-
-
 @app.command()
 def check(
     paths: Paths = None,
@@ -506,13 +545,14 @@ def check(
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Report findings but exit 0 "
         "(input and config errors still exit 2).")] = False,
     style: Annotated[list[str] | None, typer.Option("--style", "-s", help="Spoiler markup that counts as marked, "
-        "repeatable: reddit, discord, bbcode, discourse, html, warning, all \\[default: config, else all].",
-        show_default=False)] = None,
+        "repeatable: reddit, discord, bbcode, discourse, html, warning, block, label, all "
+        "\\[default: config, else all].", show_default=False)] = None,
     config: Annotated[Path | None, typer.Option("--config", help="Read \\[tool.spoilerscan] from this file "
         "\\[default: the nearest pyproject.toml that has the table].", show_default=False)] = None,
     stdin_filename: Annotated[str, typer.Option("--stdin-filename", help="File name to report for text read "
-        "from stdin.")] = "<stdin>",
+        "from stdin; its suffix picks how stdin is read (x.html: HTML).")] = STDIN_NAME,
     recursive: RecursiveOpt = False,
+    input_format: InputFormatOpt = Format.auto,
     threshold: ThresholdOpt = None,
     model: ModelOpt = None,
     precision: PrecisionOpt = Precision.auto,
@@ -523,6 +563,7 @@ def check(
     Marked text is not scored: >!…!<, ||…||, \\[spoiler]…\\[/spoiler], \\[details]…\\[/details], <details>,
     class="spoiler", and sections under a spoiler-warning heading or line. <!-- spoilerscan: ignore -->
     skips the next sentence; <!-- spoilerscan: off --> … <!-- spoilerscan: on --> skips a block.
+    Markdown code, HTML tags and link targets are never scored.
     Settings come from \\[tool.spoilerscan] in the nearest pyproject.toml; options override them.
     Rules and CI set-up: docs/check.md.
 
@@ -531,31 +572,23 @@ def check(
     Exit codes: 0 no unmarked spoiler, 1 unmarked spoiler at or above the fail threshold,
     2 usage, input, config or model error.
     """
-    from spoilerscan import check as checking
+    from spoilerscan.check import CheckOptions, format_text, run_check, summary
     from spoilerscan.errors import EXIT_FINDINGS
 
-    failures: list[str] = []
+    options = CheckOptions(paths or [], recursive, config, style, threshold, fail_threshold, model, stdin_filename,
+                           input_format)
     with user_errors():
-        settings = checking.load_config(config if config is not None else checking.find_config())
-        styles = checking.parse_styles(style) if style else settings.styles
-        names = checking.expand_paths(paths or [], recursive, settings)
-        detector = load_detector(model if model is not None else settings.model, precision, quiet)
-        report_at, fail_at = checking.resolve_thresholds(threshold, fail_threshold, settings, detector.threshold)
-        reviews = iter_reviews(names, False, failures) if names else iter(())
-        texts = ((stdin_filename if r.name == STDIN else r.name, r.text) for r in reviews)
-        with progress_scorer(detector, quiet, "checked") as scorer:
-            files = list(checking.check_texts(texts, scorer, report_at, fail_at, styles, settings.allowed_phrases,
-                                              context=detector.context))
-    report = checking.Report(files, report_at, fail_at, styles, failures)
+        with_progress = lambda detector: progress_scorer(detector, quiet, "checked")  # noqa: E731
+        report = run_check(options, lambda path: load_detector(path, precision, quiet), error, with_progress)
     if format is CheckFormat.text:
-        Console(file=sys.stdout, highlight=False, soft_wrap=True).print(checking.format_text(report), end="")
+        Console(file=sys.stdout, highlight=False, soft_wrap=True).print(format_text(report), end="")
     else:
-        emit(checking.FORMATTERS[format](report), None)
+        emit(FORMATTERS[format](report), None)
     if not quiet:
-        if not names:
+        if not report.files and not report.unreadable:
             stderr.print("no review files to check (all excluded?)", style="yellow", highlight=False)
-        stderr.print(checking.summary(report), style="dim", highlight=False, markup=False, soft_wrap=True)
-    if failures:
+        stderr.print(summary(report), style="dim", highlight=False, markup=False, soft_wrap=True)
+    if report.unreadable:
         raise typer.Exit(EXIT_USAGE)
     if report.failing and not exit_zero:
         raise typer.Exit(EXIT_FINDINGS)

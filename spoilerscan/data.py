@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from spoilerscan.errors import DataFormatError
+from spoilerscan.markup import MARKUP, Style, marked_regions
 from spoilerscan.segment import neighbour_context, split_sentences
 
 Split = Literal["train", "dev", "test"]
@@ -26,8 +27,7 @@ LABEL_COLUMNS = ("spoiler", "label")
 REDDIT_COLUMNS = ("Comment", "Comment Type")
 _TRUE = {"1", "true", "yes", "spoiler"}
 _FALSE = {"0", "false", "no", "non-spoiler"}
-# Reddit's spoiler markup, and the backslash escapes of its Markdown.
-_REDDIT_SPOILER = re.compile(r">!(.*?)!<", re.DOTALL)
+# The backslash escapes of Reddit's Markdown.
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\>*_\-#!\[\]()~`.])")
 
 csv.field_size_limit(sys.maxsize)
@@ -76,21 +76,27 @@ def _pick(columns: Iterable[str], wanted: tuple[str, ...]) -> str | None:
 
 
 def reddit_sentences(comment: str, is_spoiler_comment: bool) -> Iterator[tuple[str, int, str]]:
-    """Sentences of a Reddit comment, labelled 1 where mostly inside ``>!…!<`` markup."""
+    """Sentences of a Reddit comment, labelled 1 where mostly inside ``>!…!<`` markup.
+
+    The markup is found as ``check`` finds it (markup.py); it is then removed, so the model
+    learns from the words alone.
+    """
+    opening, closing = MARKUP[Style.reddit].wrap or ("", "")
     clean: list[str] = []
     hidden: list[tuple[int, int]] = []
     length = 0
     cursor = 0
-    for match in [*_REDDIT_SPOILER.finditer(comment), None]:
-        before = comment[cursor : match.start() if match else len(comment)]
-        for piece, secret in ((before, False), (match.group(1) if match else "", True)):
-            piece = _MARKDOWN_ESCAPE.sub(r"\1", piece).replace(">!", "").replace("!<", "")
+    for match in [*marked_regions(comment, [Style.reddit]), None]:
+        before = comment[cursor : match.start if match else len(comment)]
+        inside = comment[match.start + len(opening) : match.end - len(closing)] if match else ""
+        for piece, secret in ((before, False), (inside, True)):
+            piece = _MARKDOWN_ESCAPE.sub(r"\1", piece).replace(opening, "").replace(closing, "")
             if secret:
                 hidden.append((length, length + len(piece)))
             clean.append(piece)
             length += len(piece)
         if match:
-            cursor = match.end()
+            cursor = match.end
     text = "".join(clean)
     spans = split_sentences(text)
     contexts = neighbour_context([text[s.start : s.end] for s in spans], [s.block for s in spans])

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from spoilerscan.engines import ENGINE_NAMES, Engine, TorchEngine, load_onnx_engine
 from spoilerscan.errors import ModelError
-from spoilerscan.segment import Span, neighbour_context, split_sentences
+from spoilerscan.segment import Reading, Span, neighbour_context, read
+from spoilerscan.text import BlockKind, Format
 
 METADATA_FILE = "spoilerscan.json"
 REQUIRED_FILES = ("config.json", "model.safetensors", "tokenizer.json", METADATA_FILE)
@@ -46,19 +47,28 @@ def check_model_directory(directory: Path) -> None:
 
 @dataclass(frozen=True, slots=True)
 class ScoredSentence:
+    """A scored sentence: ``text`` is the original ``[start, end)``; block and kind as in :class:`Span`."""
+
     text: str
     start: int
     end: int
     score: float
     is_spoiler: bool
+    block: int = 0
+    kind: BlockKind = BlockKind.paragraph
+    part: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class Annotation:
-    """A review's sentences with their scores; offsets index the original text."""
+    """A review's sentences with their scores; offsets index the original text.
+
+    ``reading`` is how the review was read (its document and what was exempt), for renderers.
+    """
 
     sentences: list[ScoredSentence] = field(default_factory=list)
     threshold: float = 0.5
+    reading: Reading | None = field(default=None, compare=False, repr=False)
 
     @property
     def spoilers(self) -> list[ScoredSentence]:
@@ -66,57 +76,67 @@ class Annotation:
 
 
 def annotate_with(text: str, scorer: Scorer, threshold: float, spans: Sequence[Span] | None = None,
-                  context: bool = False) -> Annotation:
-    """Split ``text`` (unless spans are given), score each sentence, and mark the spoilers.
+                  context: bool = False, fmt: Format | str = Format.text, reading: Reading | None = None) -> Annotation:
+    """Read ``text`` in format ``fmt`` (unless a reading or spans are given), score each sentence, mark spoilers.
 
-    With ``context`` the scorer also gets each sentence's neighbours in its paragraph.
+    Spoiler markup, warning sections, pragmas and allowed phrases are exempt (see
+    :func:`spoilerscan.segment.read`). With ``context`` the scorer also gets each sentence's
+    neighbours in its paragraph.
     """
-    spans = split_sentences(text) if spans is None else spans
-    texts = [text[s.start : s.end] for s in spans]
+    reading = reading if reading is not None else read(text, fmt)
+    spans = reading.sentences if spans is None else spans
+    texts = [reading.scored_text(s) for s in spans]
     if not texts:
         scores: list[float] = []
     elif context:
         scores = scorer(texts, neighbour_context(texts, [s.block for s in spans]))  # type: ignore[call-arg]
     else:
         scores = scorer(texts)
+    return _annotation(reading, spans, scores, threshold)
+
+
+def _annotation(reading: Reading, spans: Sequence[Span], scores: Iterable[float], threshold: float) -> Annotation:
+    text = reading.text
     return Annotation(
         [
-            ScoredSentence(t, s.start, s.end, score, score >= threshold)
-            for t, s, score in zip(texts, spans, scores, strict=True)
+            ScoredSentence(text[s.start : s.end], s.start, s.end, score, score >= threshold, s.block, s.kind, s.part)
+            for s, score in zip(spans, scores, strict=True)
         ],
         threshold,
+        reading,
     )
 
 
-def annotate_stream(texts: Iterable[tuple[object, str]], scorer: Scorer, threshold: float,
+def annotate_stream(texts: Iterable[tuple[object, str | Reading]], scorer: Scorer, threshold: float,
                     chunk_sentences: int = STREAM_CHUNK_SENTENCES,
                     context: bool = False) -> Iterator[tuple[object, str, Annotation]]:
     """Annotate many reviews in order, scoring their sentences together in bounded chunks.
 
-    Takes and yields ``(key, text)`` pairs (plus the annotation), so that batches span reviews
-    and memory stays flat however many reviews stream through.
+    Takes ``(key, text)`` pairs (plain text, read with :func:`spoilerscan.segment.read`) or
+    ``(key, reading)`` pairs, and yields ``(key, text, annotation)``, so that batches span
+    reviews and memory stays flat however many reviews stream through.
     """
-    pending: list[tuple[object, str, list[Span]]] = []
+    pending: list[tuple[object, Reading]] = []
     count = 0
 
     def flush() -> Iterator[tuple[object, str, Annotation]]:
-        sentences = [text[s.start : s.end] for _, text, spans in pending for s in spans]
+        sentences = [reading.scored_text(s) for _, reading in pending for s in reading.sentences]
         if not sentences:
             scores: Iterator[float] = iter([])
         elif context:
-            groups = [(n, s.block) for n, (_, _, spans) in enumerate(pending) for s in spans]
+            groups = [(n, s.block) for n, (_, reading) in enumerate(pending) for s in reading.sentences]
             scores = iter(scorer(sentences, neighbour_context(sentences, groups)))  # type: ignore[call-arg]
         else:
             scores = iter(scorer(sentences))
-        for key, text, spans in pending:
-            chunk = [next(scores) for _ in spans]
-            yield key, text, annotate_with(text, lambda _, chunk=chunk: chunk, threshold, spans)
+        for key, reading in pending:
+            chunk = [next(scores) for _ in reading.sentences]
+            yield key, reading.text, _annotation(reading, reading.sentences, chunk, threshold)
         pending.clear()
 
-    for key, text in texts:
-        spans = split_sentences(text)
-        pending.append((key, text, spans))
-        count += len(spans)
+    for key, item in texts:
+        reading = read(item) if isinstance(item, str) else item
+        pending.append((key, reading))
+        count += len(reading.sentences)
         if count >= chunk_sentences:
             yield from flush()
             count = 0
@@ -217,7 +237,7 @@ class Detector:
                 on_batch(len(indices))
         return scores
 
-    def annotate(self, text: str, threshold: float | None = None) -> Annotation:
-        """Split a review into sentences and score them against the threshold."""
+    def annotate(self, text: str, threshold: float | None = None, fmt: Format | str = Format.text) -> Annotation:
+        """Read a review in format ``fmt`` (markdown, html, text), split it and score its sentences."""
         return annotate_with(text, self.score, self.threshold if threshold is None else threshold,
-                             context=self.context)
+                             context=self.context, fmt=fmt)

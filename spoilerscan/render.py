@@ -9,41 +9,42 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
-from collections.abc import Callable
-from enum import StrEnum
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 from rich.text import Text
 
 from spoilerscan.detect import Annotation, ScoredSentence
+from spoilerscan.markup import MARKUP, RedactStyle, Style, blocked
+from spoilerscan.segment import Reading, read
+from spoilerscan.text import Format, Tag
+
+__all__ = ["RedactStyle", "findings", "highlight_html", "highlight_markdown", "highlight_terminal", "redact",
+           "rewrite"]
 
 
-class RedactStyle(StrEnum):
-    block = "block"
-    label = "label"
-    reddit = "reddit"
-    discord = "discord"
-    bbcode = "bbcode"
-    html = "html"
+def _reading(text: str, annotation: Annotation, fmt: Format | str | None) -> Reading:
+    """How ``text`` was read when it was annotated (or read it now, in ``fmt``)."""
+    reading = annotation.reading
+    if reading is not None and reading.text == text and (fmt is None or reading.document.format == Format(fmt)):
+        return reading
+    return read(text, Format.text if fmt is None else fmt)
 
 
-def _blocked(sentence: str) -> str:
-    # Same length, line breaks kept so the layout of the page does not move.
-    return "".join(ch if ch in "\r\n" else "█" for ch in sentence)
+class _Ranged(Protocol):
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
 
 
-_REDACTORS: dict[RedactStyle, Callable[[str], str]] = {
-    RedactStyle.block: _blocked,
-    RedactStyle.label: lambda s: "[spoiler]",
-    RedactStyle.reddit: lambda s: f">!{s}!<",
-    RedactStyle.discord: lambda s: f"||{s}||",
-    RedactStyle.bbcode: lambda s: f"[spoiler]{s}[/spoiler]",
-    RedactStyle.html: lambda s: f'<span class="spoiler">{s}</span>',
-}
+R = TypeVar("R", bound=_Ranged)
 
 
-def rewrite(text: str, sentences: list[ScoredSentence], replace: Callable[[ScoredSentence], str]) -> str:
-    """Replace the given sentences (in offset order) and keep every other character as is."""
+def rewrite(text: str, sentences: Sequence[R], replace: Callable[[R], str]) -> str:
+    """Replace the given sentences or pieces (in offset order) and keep every other character as is."""
     parts: list[str] = []
     cursor = 0
     for sentence in sentences:
@@ -56,10 +57,14 @@ def rewrite(text: str, sentences: list[ScoredSentence], replace: Callable[[Score
 
 # Markdown that opens a line (heading, quote, list item): kept when its sentence is rewritten.
 _LINE_MARKER = re.compile(r"(?:[ \t]*(?:#{1,6}[ \t]+|>[ \t]?|[-*+][ \t]+|\d{1,9}[.)][ \t]+))+")
+_WORDY = re.compile(r"[^\W_]")
 
 
 def _without_line_markers(text: str, sentences: list[ScoredSentence]) -> list[ScoredSentence]:
-    """Sentences trimmed of a leading "# ", "> ", "- " or "1. ", so rewriting keeps the structure."""
+    """Plain text: sentences trimmed of a leading "# ", "> ", "- " or "1. ", so rewriting keeps the structure.
+
+    (Markdown and HTML sentences never hold such markers: the document says they are not prose.)
+    """
     trimmed = []
     for s in sentences:
         line_start = text.rfind("\n", 0, s.start) + 1
@@ -70,18 +75,112 @@ def _without_line_markers(text: str, sentences: list[ScoredSentence]) -> list[Sc
     return trimmed
 
 
-def redact(text: str, annotation: Annotation, style: RedactStyle = RedactStyle.block) -> str:
-    """The review with each spoiler sentence hidden in ``style`` (line-opening Markdown kept)."""
-    hide = _REDACTORS[RedactStyle(style)]
-    return rewrite(text, _without_line_markers(text, annotation.spoilers), lambda s: hide(text[s.start : s.end]))
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    """A part of a spoiler sentence that is rewritten as one: [start, end) of the text."""
+
+    start: int
+    end: int
+    sentence: ScoredSentence
+    position: int  # of its sentence among all the annotation's sentences
 
 
-def highlight_markdown(text: str, annotation: Annotation) -> str:
+def _merged(text: str, pieces: list[_Piece]) -> list[_Piece]:
+    """Pieces of adjacent spoiler sentences of one block joined when only whitespace parts them."""
+    merged: list[_Piece] = []
+    for piece in pieces:
+        last = merged[-1] if merged else None
+        if (last is not None and piece.position == last.position + 1 and piece.sentence.block == last.sentence.block
+                and not text[last.end : piece.start].strip()):
+            merged[-1] = _Piece(last.start, piece.end, piece.sentence, piece.position)
+        else:
+            merged.append(piece)
+    return merged
+
+
+def _pieces(reading: Reading, start: int, end: int) -> list[tuple[int, int]]:
+    """[start, end) as the pieces that may be rewritten: exempt text (marked spoilers, pragmas) and
+    tags of elements that open or close outside the range are left out, so that no markup is nested
+    into or broken by a rewrite; each piece is trimmed to its text."""
+    cuts = [(r.start, r.end) for r in reading.exempt if r.end > start and r.start < end]
+    stack: list[Tag] = []
+    for tag in reading.document.tags:
+        if tag.start >= end:
+            break
+        if tag.end <= start or tag.void:
+            continue
+        if not tag.closing:
+            stack.append(tag)
+        elif stack and stack[-1].name == tag.name:
+            stack.pop()
+        else:  # closes an element opened before the range
+            cuts.append((tag.start, tag.end))
+    cuts += [(tag.start, tag.end) for tag in stack]  # opens an element that closes after the range
+    pieces: list[tuple[int, int]] = []
+    cursor = start
+    scorable = reading.scorable
+    for cut_start, cut_end in [*sorted(cuts), (end, end)]:
+        begin, stop = cursor, min(max(cut_start, cursor), end)
+        while begin < stop and scorable[begin].isspace():
+            begin += 1
+        while stop > begin and scorable[stop - 1].isspace():
+            stop -= 1
+        if begin < stop:
+            pieces.append((begin, stop))
+        cursor = max(cursor, cut_end)
+    # Punctuation left between two marked parts stays as it is, unless nothing else is left.
+    return [p for p in pieces if _WORDY.search(reading.text, *p)] or pieces
+
+
+Replace = Callable[[Reading, int, int], str]
+
+
+def _spoiler_pieces(text: str, annotation: Annotation, reading: Reading) -> list[_Piece]:
+    """The rewritable pieces of every spoiler sentence, in offset order."""
+    spoilers = [(i, s) for i, s in enumerate(annotation.sentences) if s.is_spoiler]
+    if reading.document.format is Format.text:
+        trimmed = _without_line_markers(text, [s for _, s in spoilers])
+        spoilers = [(i, t) for (i, _), t in zip(spoilers, trimmed, strict=True)]
+    return [_Piece(begin, stop, s, i) for i, s in spoilers for begin, stop in _pieces(reading, s.start, s.end)]
+
+
+def _blocked_prose(reading: Reading, start: int, end: int) -> str:
+    """Block style: the prose characters become █ (same length), markup between them is kept."""
+    text = reading.text
+    parts: list[str] = []
+    cursor = start
+    for begin, stop in reading.document.prose_within(start, end):
+        parts.append(text[cursor:begin])
+        parts.append(blocked(text[begin:stop]))
+        cursor = stop
+    parts.append(text[cursor:end])
+    return "".join(parts)
+
+
+def redact(text: str, annotation: Annotation, style: RedactStyle | str = RedactStyle.block,
+           fmt: Format | str | None = None) -> str:
+    """The review with each spoiler sentence hidden in ``style``; everything else is kept as it is.
+
+    Adjacent spoiler sentences of one paragraph share one wrapper; text already marked, tags and
+    (in plain text) line-opening Markdown are never rewritten. ``fmt`` says how to read ``text``
+    when the annotation does not carry its reading (default: plain text).
+    """
+    style = RedactStyle(style)
+    reading = _reading(text, annotation, fmt)
+    pieces = _spoiler_pieces(text, annotation, reading)
+    if style is RedactStyle.block:  # same length, sentence by sentence
+        return rewrite(text, pieces, lambda p: _blocked_prose(reading, p.start, p.end))
+    if style is RedactStyle.label:
+        return rewrite(text, _merged(text, pieces), lambda p: "[spoiler]")
+    opening, closing = MARKUP[Style(style.value)].wrap or ("", "")
+    return rewrite(text, _merged(text, pieces), lambda p: f"{opening}{text[p.start : p.end]}{closing}")
+
+
+def highlight_markdown(text: str, annotation: Annotation, fmt: Format | str | None = None) -> str:
     """Markdown with each spoiler sentence in an inline ``<mark>`` carrying its score."""
-    return rewrite(
-        text, _without_line_markers(text, annotation.spoilers),
-        lambda s: f'<mark title="spoiler score {s.score:.2f}">{text[s.start : s.end]}</mark>',
-    )
+    reading = _reading(text, annotation, fmt)
+    return rewrite(text, _spoiler_pieces(text, annotation, reading), lambda p: (
+        f'<mark title="spoiler score {p.sentence.score:.2f}">{text[p.start : p.end]}</mark>'))
 
 
 def highlight_html(text: str, annotation: Annotation, title: str = "spoilerscan") -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from html.parser import HTMLParser
@@ -128,10 +128,10 @@ class Document:
     format: Format
     blocks: tuple[Block, ...]
     tags: tuple[Tag, ...] = ()
-    line_index: LineIndex = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "line_index", LineIndex(self.text))
+    @cached_property
+    def line_index(self) -> LineIndex:
+        return LineIndex(self.text)
 
     @cached_property
     def prose(self) -> str:
@@ -140,7 +140,10 @@ class Document:
             return self.text
         parts: list[str] = []
         cursor = 0
-        for start, end in self.prose_ranges():
+        for start, end in self._range_starts[1]:
+            start = max(start, cursor)
+            if start >= end:
+                continue
             parts.append(_blank(self.text[cursor:start]))
             parts.append(self.text[start:end])
             cursor = end
@@ -302,6 +305,17 @@ class _Walker(HTMLParser):
         self.events.append((self._at(), "other", ""))
 
     handle_decl = handle_pi = unknown_decl = handle_comment
+
+    def parse_html_declaration(self, i: int) -> int:
+        """Python 3.11 raises on a malformed ``<![…``; read it as a bogus comment up to ``>``, as browsers do."""
+        try:
+            return super().parse_html_declaration(i)
+        except AssertionError:
+            end = self.rawdata.find(">", i + 2)
+            if end < 0:
+                return -1
+            self.handle_comment(self.rawdata[i + 2 : end])
+            return end + 1
 
 
 def _html_blocks(text: str, start: int, end: int) -> tuple[list[Block], list[Tag]]:

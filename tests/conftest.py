@@ -54,6 +54,14 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_model(tmp_path_factory.mktemp("tiny-model"))
 
 
+@pytest.fixture(scope="session")
+def tiny_context_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny model as a context model: it reads each sentence paired with its neighbours."""
+    directory = build_tiny_model(tmp_path_factory.mktemp("tiny-context-model"))
+    (directory / "spoilerscan.json").write_text(json.dumps({"threshold": 0.5, "max_length": 64, "context": True}))
+    return directory
+
+
 @pytest.fixture()
 def tiny_model_copy(tiny_model_dir: Path, tmp_path: Path) -> Path:
     """A private copy that a test may damage."""

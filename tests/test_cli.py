@@ -41,9 +41,9 @@ def run(*args: object, input: bytes | str | None = None) -> Result:
     return runner.invoke(app, [str(a) for a in args], input=input)
 
 
-def everything_flagged(text: str, style: RedactStyle = RedactStyle.block) -> str:
-    """What ``redact --threshold 0`` must produce: every sentence hidden, nothing else touched."""
-    return redact(text, annotate_with(text, lambda ts: [0.5] * len(ts), 0.0), style)
+def everything_flagged(text: str, style: RedactStyle = RedactStyle.block, fmt: str = "markdown") -> str:
+    """What ``redact --threshold 0`` of a .md file must produce: every sentence hidden, nothing else touched."""
+    return redact(text, annotate_with(text, lambda ts: [0.5] * len(ts), 0.0, fmt=fmt), style)
 
 
 def one_error_line(result: Result) -> str:
@@ -141,7 +141,7 @@ def test_summary_goes_to_stderr_not_stdout(review: Path, model: str) -> None:
     result = run("redact", review, "-m", model, "-t", "0")
     assert result.exit_code == 0
     assert result.stdout_bytes == everything_flagged(MESSY).encode("utf-8")
-    assert result.stderr.strip() == f"{len(split_sentences(MESSY))} spoiler sentence(s) found"
+    assert result.stderr.strip() == f"{len(split_sentences(MESSY, 'markdown'))} spoiler sentence(s) found"
 
 
 def test_stdin(model: str) -> None:
@@ -149,6 +149,8 @@ def test_stdin(model: str) -> None:
     assert result.exit_code == 0
     assert result.stdout_bytes == MESSY_BYTES
     result = run("redact", "-m", model, "-t", "0", "-q", input=MESSY_BYTES)  # no path also means stdin
+    assert result.stdout_bytes == everything_flagged(MESSY, fmt="text").encode("utf-8")  # stdin is plain text
+    result = run("redact", "--input-format", "markdown", "-m", model, "-t", "0", "-q", input=MESSY_BYTES)
     assert result.stdout_bytes == everything_flagged(MESSY).encode("utf-8")
 
 
@@ -176,7 +178,8 @@ def test_several_files_one_bad(tmp_path: Path, model: str) -> None:
     missing = tmp_path / "missing.md"
     result = run("redact", first, missing, second, "-m", model, "-t", "1", "-q")
     assert result.exit_code == 2
-    assert result.stdout_bytes == b"First review. It is good.Second review."
+    # Several reviews to stdout: each one after a "==> name <==" line, parted by a blank line (issue 11, item 6).
+    assert result.stdout == f"==> {first} <==\nFirst review. It is good.\n\n==> {second} <==\nSecond review."
     assert one_error_line(result) == f"spoilerscan: error: {missing}: no such file"
 
 
@@ -191,7 +194,7 @@ def test_binary_and_undecodable_files(tmp_path: Path, model: str, content: bytes
     good.write_text("Fine.")
     result = run("redact", bad, good, "-m", model, "-t", "1", "-q")
     assert result.exit_code == 2
-    assert result.stdout_bytes == b"Fine."
+    assert result.stdout == f"==> {good} <==\nFine."
     assert message in one_error_line(result)
 
 
@@ -205,7 +208,8 @@ def test_directory_needs_recursive(tmp_path: Path, model: str) -> None:
     assert "is a directory" in one_error_line(result)
     result = run("redact", tmp_path / "reviews", "--recursive", "-m", model, "-t", "1", "-q")
     assert result.exit_code == 0
-    assert result.stdout_bytes == b"One.Two."  # a folder's files before its sub-folders
+    reviews = tmp_path / "reviews"  # a folder's files before its sub-folders
+    assert result.stdout == f"==> {reviews / 'one.md'} <==\nOne.\n\n==> {reviews / 'deeper' / 'two.txt'} <==\nTwo."
 
 
 def test_glob_argument(tmp_path: Path, model: str) -> None:
@@ -213,7 +217,8 @@ def test_glob_argument(tmp_path: Path, model: str) -> None:
     (tmp_path / "b.md").write_text("B two.")
     (tmp_path / "c.txt").write_text("C three.")
     result = run("redact", str(tmp_path / "*.md"), "-m", model, "-t", "1", "-q")
-    assert (result.exit_code, result.stdout) == (0, "A one.B two.")
+    assert (result.exit_code, result.stdout) == (0, f"==> {tmp_path / 'a.md'} <==\nA one.\n\n"
+                                                    f"==> {tmp_path / 'b.md'} <==\nB two.")
 
 
 def test_in_place(tmp_path: Path, model: str) -> None:
@@ -250,6 +255,46 @@ def test_unknown_style(review: Path, model: str) -> None:
 @pytest.mark.parametrize("value", ["-0.1", "1.5", "half"])
 def test_bad_threshold(review: Path, model: str, value: str) -> None:
     assert run("redact", review, "--threshold", value, "-m", model).exit_code == 2
+
+
+def test_marked_spoilers_survive_every_command(tmp_path: Path, model: str) -> None:
+    """issue 11, item 3: marked text is not scored, rewritten or reported."""
+    path = tmp_path / "marked.md"
+    path.write_text("Fine film. >!He dies at the end.!< And ||she lives||.\n", encoding="utf-8")
+    for style in RedactStyle:
+        out = run("redact", path, "-m", model, "-t", "0", "-q", "--style", style.value).stdout
+        assert ">!He dies at the end.!<" in out and "||she lives||" in out, out
+    found = json.loads(run("scan", path, "-m", model, "-t", "0", "-q").stdout)["reviews"][0]["sentences"]
+    assert [s["text"] for s in found] == ["Fine film.", "And ||she lives||."]
+
+
+def test_pragmas_and_allowed_phrases_are_honoured_by_redact(tmp_path: Path, model: str,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.spoilerscan]\nallowed-phrases = ["Nobody Dies Today"]\n')
+    monkeypatch.chdir(tmp_path)
+    text = "I watched Nobody Dies Today. <!-- spoilerscan: ignore --> He dies. She dies.\n"
+    out = run("redact", "-", "-m", model, "-t", "0", "-q", "--style", "label", input=text).stdout
+    assert out == "[spoiler] Nobody Dies Today. <!-- spoilerscan: ignore --> He dies. [spoiler]\n"
+
+
+def test_highlight_html_refuses_several_reviews_in_one_stream(tmp_path: Path, review: Path, model: str) -> None:
+    """issue 6: two HTML documents in one stream would be one broken page."""
+    other = tmp_path / "other.md"
+    other.write_text("Other.")
+    result = run("highlight", review, other, "--format", "html", "-m", model)
+    assert result.exit_code == 2 and result.stdout == ""
+    installed = spoilerscan("highlight", review, other, "--format", "html", "-m", model)
+    assert installed.returncode == 2 and installed.stdout == b""
+    assert installed.stderr.decode().startswith("spoilerscan: error: ") and installed.stderr.count(b"\n") == 1
+    assert b"would be 2 HTML documents in one stream" in installed.stderr
+    assert run("highlight", review, other, "--format", "markdown", "-m", model, "-t", "1", "-q").stdout_bytes == (
+        f"==> {review} <==\n{MESSY}\n==> {other} <==\nOther.".encode())
+
+
+def test_input_format_option_is_documented() -> None:
+    for command in ("redact", "highlight", "scan", "check"):
+        text = " ".join(run(command, "--help").stdout.split())
+        assert "--input-format" in text and "auto" in text and "markdown" in text and "html" in text
 
 
 # --- model directory problems ---------------------------------------------------------------
@@ -313,7 +358,7 @@ def test_highlight_markdown(review: Path, model: str) -> None:
     result = run("highlight", review, "--format", "markdown", "-m", model, "-t", "0", "-q")
     assert result.exit_code == 0
     out = result.stdout_bytes.decode("utf-8")
-    assert out.count("<mark ") == len(split_sentences(MESSY))
+    assert out.count("<mark ") == len(split_sentences(MESSY, "markdown"))
     assert out.startswith("\ufeff# <mark")
     assert out.replace("\r\n", "") .count("\n") == 0  # line endings are still CRLF
     result = run("highlight", review, "--format", "markdown", "-m", model, "-t", "1", "-q")
@@ -326,7 +371,7 @@ def test_highlight_html_to_a_file(review: Path, model: str, tmp_path: Path) -> N
     assert result.exit_code == 0
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>")
-    assert page.count('<mark class="spoiler"') == len(split_sentences(MESSY))
+    assert page.count('<mark class="spoiler"') == len(split_sentences(MESSY, "markdown"))
     assert "&quot;I see dead people,&quot;" in page
 
 
@@ -350,15 +395,15 @@ def test_scan_json_offsets_index_the_original_text(review: Path, model: str) -> 
     assert found["file"] == str(review)
     assert found["threshold"] == 0.0
     text = review.read_bytes().decode("utf-8")
-    assert len(found["sentences"]) == len(split_sentences(text))
+    assert len(found["sentences"]) == len(split_sentences(text, "markdown"))
     for index, sentence in enumerate(found["sentences"]):
         assert set(sentence) == {"index", "start", "end", "text", "score", "spoiler"}
         assert sentence["index"] == index
         assert text[sentence["start"] : sentence["end"]] == sentence["text"]
         assert 0.0 <= sentence["score"] <= 1.0
         assert sentence["spoiler"] is True
-    assert found["sentences"][0]["text"] == "# Review: The Sixth Sense"
-    assert found["sentences"][0]["start"] == 1  # after the BOM
+    assert found["sentences"][0]["text"] == "Review: The Sixth Sense"  # a .md heading's "# " is not text
+    assert found["sentences"][0]["start"] == 3  # after the BOM and the marker
     assert found["summary"]["sentences"] == len(found["sentences"])
     assert found["summary"]["spoilers"] == len(found["sentences"])
     assert found["summary"]["max_score"] == max(s["score"] for s in found["sentences"])
@@ -435,7 +480,7 @@ def test_installed_command_pipes_stdin_to_stdout(model: str) -> None:
     assert unchanged.stdout == MESSY_BYTES
     redacted = spoilerscan("redact", "-", "--model", model, "--threshold", "0", input=MESSY_BYTES)
     assert redacted.returncode == 0, redacted.stderr
-    assert redacted.stdout == everything_flagged(MESSY).encode("utf-8")  # nothing else on stdout
+    assert redacted.stdout == everything_flagged(MESSY, fmt="text").encode("utf-8")  # nothing else on stdout
     assert b"Traceback" not in redacted.stderr
 
 
@@ -464,7 +509,7 @@ def test_installed_command_input_errors(tmp_path: Path, model: str) -> None:
     good.write_bytes(b"Fine.\r\n")
     result = spoilerscan("redact", tmp_path / "missing.md", binary, good, "-m", model, "-t", "1", "-q")
     assert result.returncode == 2
-    assert result.stdout == b"Fine.\r\n"
+    assert result.stdout == f"==> {good} <==\nFine.\r\n".encode()
     lines = result.stderr.decode().splitlines()
     assert lines == [f"spoilerscan: error: {tmp_path / 'missing.md'}: no such file",
                      f"spoilerscan: error: {binary}: binary file (contains NUL bytes), not a text review"]
@@ -512,3 +557,29 @@ def test_installed_command_ten_megabyte_single_line(tmp_path: Path, model: str) 
         assert previous_end <= sentence["start"] < sentence["end"] <= len(text)
         assert text[sentence["start"] : sentence["end"]] == sentence["text"]
         previous_end = sentence["end"]
+
+
+@pytest.mark.slow
+def test_memory_stays_bounded_on_a_megabyte_without_sentence_ends(tmp_path: Path,
+                                                                   tiny_context_model_dir: Path) -> None:
+    """issue 11, item 1: one 'sentence' of 1 MB was one huge tokenizer input (16 GB peak); now it is
+    cut into windows. The run is capped at 4 GB of address space, so a regression fails, not the machine."""
+    from spoilerscan.detect import Detector
+
+    Detector.load(tiny_context_model_dir)  # export the ONNX copy here, so the measured run only scores
+    big = tmp_path / "words.txt"
+    big.write_text("word " * 200_000, encoding="ascii")
+    probe = (
+        "import resource, subprocess, sys\n"
+        "def cap():\n    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))\n"
+        "done = subprocess.run(sys.argv[1:], preexec_fn=cap, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
+        "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "sys.stderr.write(done.stderr.decode()[-2000:])\n"
+    )
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "SPOILERSCAN_ENGINE": "onnx"}
+    measured = subprocess.run([sys.executable, "-c", probe, str(COMMAND), "scan", str(big), "-f", "jsonl", "-q",
+                               "-m", str(tiny_context_model_dir)], capture_output=True, text=True, env=env,
+                              timeout=600, check=False)
+    code, peak_kib = map(int, measured.stdout.split())
+    assert code == 0, measured.stderr
+    assert peak_kib < 1024 * 1024, f"peak RSS {peak_kib / 1024:.0f} MiB"

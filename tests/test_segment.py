@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from spoilerscan import segment
-from spoilerscan.segment import BOM, Span, neighbour_context, split_sentences
+from spoilerscan.segment import BOM, Span, neighbour_context, read, split_sentences
+from spoilerscan.text import BlockKind
 
 
 def sentences(text: str) -> list[str]:
@@ -178,11 +179,11 @@ def test_long_single_line_is_cut_into_bounded_sentences() -> None:
 
 
 def test_long_line_without_spaces_is_cut_hard() -> None:
-    text = "x" * (segment.MAX_BLOCK_CHARS * 2 + 5)
+    limit = segment.MAX_SENTENCE_CHARS  # sentences, not only blocks, are cut (issue 11, item 1)
+    text = "x" * (limit * 2 + 5)
     spans = split_sentences(text)
-    assert [(s.start, s.end) for s in spans] == [
-        (0, segment.MAX_BLOCK_CHARS), (segment.MAX_BLOCK_CHARS, 2 * segment.MAX_BLOCK_CHARS),
-        (2 * segment.MAX_BLOCK_CHARS, len(text))]
+    assert [(s.start, s.end) for s in spans] == [(0, limit), (limit, 2 * limit), (2 * limit, len(text))]
+    assert [s.part for s in spans] == [0, 1, 2]
 
 
 # --- properties -----------------------------------------------------------------------------
@@ -230,5 +231,72 @@ def test_spans_partition_the_text(text: str) -> None:
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(TEXTS)
 def test_spans_partition_the_text_when_blocks_are_cut(text: str) -> None:
-    with mock.patch.object(segment, "MAX_BLOCK_CHARS", 7):
+    with mock.patch.object(segment, "MAX_BLOCK_CHARS", 7), mock.patch.object(segment, "MAX_SENTENCE_CHARS", 5):
         check_spans(text, split_sentences(text))
+
+
+# --- issue 11: numbers, long sentences, structure ---------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_a_number_at_a_sentence_end_does_not_join_sentences(fmt: str) -> None:
+    text = "I saw it in 2013. In the end the father is executed."
+    assert sentences_in(text, fmt) == ["I saw it in 2013.", "In the end the father is executed."]
+    text = "It is Miracle in Cell No. 7. Eventually he is executed."
+    assert sentences_in(text, fmt) == ["It is Miracle in Cell No. 7.", "Eventually he is executed."]
+
+
+def test_a_list_number_opens_only_its_own_block() -> None:
+    assert sentences("1. The acting. It is superb.") == ["1. The acting.", "It is superb."]
+    assert sentences("Fine. 2. He dies.") == ["Fine.", "2. He dies."]  # a lone "2." opens the next sentence
+
+
+def sentences_in(text: str, fmt: str) -> list[str]:
+    return [text[s.start : s.end] for s in split_sentences(text, fmt)]
+
+
+def test_a_long_sentence_is_cut_into_windows_with_exact_offsets() -> None:
+    words = [f"w{i}" for i in range(619)] + ["dies."]
+    text = "Intro. " + " ".join(words) + " Outro."
+    spans = split_sentences(text)
+    assert sentences(text)[0] == "Intro." and sentences(text)[-1] == "Outro."
+    windows = spans[1:-1]
+    assert len(windows) > 1 and all(s.end - s.start <= segment.MAX_SENTENCE_CHARS for s in windows)
+    assert [s.part for s in windows] == list(range(len(windows)))
+    assert " ".join(text[s.start : s.end] for s in windows) == " ".join(words)
+    assert text[windows[-1].start : windows[-1].end].endswith("w618 dies.")
+
+
+def test_spans_carry_their_block_and_its_kind() -> None:
+    text = "# Title\n\nBody one. Body two.\n\n- item\n\n| a | b |\n|---|---|\n| c | d |\n\n> quote\n"
+    spans = split_sentences(text, "markdown")
+    assert [(text[s.start : s.end], s.block, s.kind.value) for s in spans] == [
+        ("Title", 0, "heading"), ("Body one.", 1, "paragraph"), ("Body two.", 1, "paragraph"),
+        ("item", 2, "list_item"), ("a", 3, "table_cell"), ("b", 4, "table_cell"), ("c", 5, "table_cell"),
+        ("d", 6, "table_cell"), ("quote", 7, "quote")]
+    assert [s.kind for s in split_sentences("<h1>T</h1><p>Body.</p>", "html")] == [BlockKind.heading,
+                                                                                    BlockKind.paragraph]
+
+
+def test_markdown_code_is_not_split_or_scored() -> None:
+    text = "Intro.\n\n```\nHe dies. She dies.\n```\n\n    x = dies()\n\nOutro."
+    assert sentences_in(text, "markdown") == ["Intro.", "Outro."]
+
+
+def test_html_block_elements_bound_sentences_and_tags_are_not_text() -> None:
+    text = "<p>It was good</p><p>He dies<br>at the end</p><div>Fine</div>"
+    assert sentences_in(text, "html") == ["It was good", "He dies", "at the end", "Fine"]
+
+
+def test_reading_skips_marked_text_pragmas_and_wordless_sentences() -> None:
+    text = "Fine. >!He dies.!< <!-- spoilerscan: ignore --> The title dies. ... Last one."
+    reading = read(text)
+    assert [text[s.start : s.end] for s in reading.sentences] == ["Fine.", "Last one."]
+    assert len(reading.scorable) == len(text) and "dies" not in reading.scorable.replace("The title dies", "")
+
+
+def test_windows_prefer_to_end_after_a_clause() -> None:
+    text = ", ".join(["alpha beta gamma delta epsilon"] * 60) + "."
+    windows = [text[s.start : s.end] for s in split_sentences(text)]
+    assert len(windows) > 2 and all(len(w) <= segment.MAX_SENTENCE_CHARS for w in windows)
+    assert all(w.endswith(",") for w in windows[:-1]) and windows[-1].endswith("epsilon.")

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import itertools
 
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from spoilerscan.segment import split_sentences
 from spoilerscan.text import BlockKind, Format, LineIndex, format_for, lines, parse
 
 
@@ -115,3 +120,34 @@ def test_plain_text_is_all_prose() -> None:
     document = parse(text)
     assert document.prose == text
     assert [b.kind.value for b in document.blocks] == ["heading", "paragraph", "code"]
+
+
+# --- properties -------------------------------------------------------------------------------
+
+PIECES = st.sampled_from([
+    "# ", "## ", "Title", "\n", "\r\n", "\r", "\n\n", "---", "===", "- ", "* ", "1. ", "> ", "| a | b |", "|---|",
+    "```", "~~~", "    ", "\t", "[x](http://a.b)", "![i](p.png)", "<b>", "</b>", "<p>", "</p>", "<br>", "<!-- c -->",
+    "<script>x</script>", "&amp;", "He dies.", "She lives", "é😀", "\ufeff", "\\", "`code`", "*", "_", "<", ">",
+])
+SOURCES = st.one_of(st.text(max_size=200), st.lists(PIECES, max_size=50).map("".join))
+
+
+@settings(max_examples=300, deadline=None)
+@given(SOURCES, st.sampled_from(["markdown", "html", "text"]))
+@example("<![0", "html")  # Python 3.11's HTMLParser raised on malformed declarations
+@example("<![A: x", "html")
+def test_blocks_are_ordered_prose_ranges_index_the_text(text: str, fmt: str) -> None:
+    document = parse(text, fmt)
+    assert len(document.prose) == len(text)
+    previous = 0
+    for block in document.blocks:
+        assert 0 <= block.start <= block.end <= len(text)
+        for start, end in block.ranges:
+            assert previous <= start < end <= len(text)
+            assert document.prose[start:end] == text[start:end]
+            previous = end
+    blanked = [i for i, (a, b) in enumerate(zip(text, document.prose, strict=True)) if a != b]
+    assert all(document.prose[i] == " " and text[i] not in "\r\n" for i in blanked)
+    spans = split_sentences(text, fmt)
+    assert all(0 <= s.start < s.end <= len(text) for s in spans)
+    assert all(a.end <= b.start for a, b in itertools.pairwise(spans))

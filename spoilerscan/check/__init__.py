@@ -1,0 +1,33 @@
+"""``spoilerscan check``: a pre-publish gate that fails when a review has an unmarked spoiler.
+
+``config`` reads and merges ``[tool.spoilerscan]``, ``gate`` reads, scores and judges the reviews
+(``run_check`` is the whole command as one call), ``formats`` writes the report. The names below
+are the package's public API; they load lazily, so ``spoilerscan --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "spoilerscan.check.config": ("CONFIG_KEYS", "CheckConfig", "ConfigError", "find_config", "load_config",
+                                 "parse_styles", "resolve_model", "resolve_styles", "resolve_thresholds"),
+    "spoilerscan.check.formats": ("FORMATTERS", "IGNORE_PRAGMA", "RULE_ID", "CheckFormat", "as_dict", "as_sarif",
+                                  "format_github", "format_json", "format_sarif", "format_text", "how_to_mark",
+                                  "summary"),
+    "spoilerscan.check.gate": ("CheckOptions", "FileReport", "Finding", "Report", "check_readings", "check_texts",
+                               "file_report", "prepare", "run_check", "shown"),
+    "spoilerscan.inputs": ("expand_inputs",),
+    "spoilerscan.markup": ("ALL_STYLES", "MarkupStyle", "Region", "allowed_regions", "blank", "is_spoiler_heading",
+                           "is_warning_line", "marked_regions", "pragma_regions", "warning_regions"),
+    "spoilerscan.text": ("LineIndex",),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULE_OF:
+        raise AttributeError(name)
+    return getattr(import_module(_MODULE_OF[name]), name)

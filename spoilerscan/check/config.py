@@ -1,0 +1,153 @@
+"""``[tool.spoilerscan]`` settings: found in the nearest pyproject.toml, checked strictly, and merged
+with command-line options (an option overrides the file, the file overrides the model's own)."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spoilerscan.errors import SpoilerscanError
+from spoilerscan.inputs import DEFAULT_INCLUDE, Selection
+from spoilerscan.markup import ALL_STYLES, Style
+
+CONFIG_KEYS = ("threshold", "fail-threshold", "style", "include", "exclude", "allowed-phrases", "model")
+
+
+class ConfigError(SpoilerscanError):
+    """``[tool.spoilerscan]`` is malformed or has a key or value we do not know."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckConfig:
+    """``[tool.spoilerscan]`` settings; globs and ``model`` are relative to ``root``."""
+
+    threshold: float | None = None
+    fail_threshold: float | None = None
+    styles: tuple[Style, ...] = ALL_STYLES
+    include: tuple[str, ...] = DEFAULT_INCLUDE
+    exclude: tuple[str, ...] = ()
+    allowed_phrases: tuple[str, ...] = ()
+    model: Path | None = None
+    root: Path = field(default_factory=Path.cwd)
+    source: Path | None = None
+
+    @property
+    def selection(self) -> Selection:
+        """The files this configuration lets a run read."""
+        return Selection(self.include, self.exclude, self.root)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML ({error})") from None
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """The nearest ``pyproject.toml`` upward from ``start`` (the current directory) with ``[tool.spoilerscan]``.
+
+    Like ruff, a ``pyproject.toml`` without the table is passed over, so a review folder inside a
+    bigger project finds the project's settings.
+    """
+    directory = Path(start if start is not None else Path.cwd()).absolute()
+    for folder in (directory, *directory.parents):
+        candidate = folder / "pyproject.toml"
+        try:
+            raw = candidate.read_text(encoding="utf-8") if candidate.is_file() else ""
+        except (OSError, UnicodeDecodeError):
+            raw = ""
+        if "spoilerscan" in raw and "spoilerscan" in _read_toml(candidate).get("tool", {}):
+            return candidate
+    return None
+
+
+def parse_styles(values: str | Iterable[str], where: str = "--style") -> tuple[Style, ...]:
+    """Styles from names (a list, or comma-separated); 'all' means every style."""
+    names = [values] if isinstance(values, str) else list(values)
+    styles: list[Style] = []
+    for name in (part.strip().lower() for value in names for part in str(value).split(",")):
+        if name == "all":
+            styles.extend(ALL_STYLES)
+        elif name in Style.__members__:
+            styles.append(Style(name))
+        elif name:
+            raise ConfigError(f"{where}: unknown style '{name}' (choose from {', '.join(ALL_STYLES)}, all)")
+    return tuple(dict.fromkeys(styles))
+
+
+def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: '{key}' must be a list of strings")
+    return tuple(value)
+
+
+def _fraction(value: Any, key: str, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+        raise ConfigError(f"{where}: '{key}' must be a number from 0 to 1")
+    return float(value)
+
+
+def load_config(path: Path | None) -> CheckConfig:
+    """Settings from ``[tool.spoilerscan]`` of ``path`` (defaults when None); any mistake is a ConfigError."""
+    if path is None:
+        return CheckConfig()
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such config file")
+    table = _read_toml(path).get("tool", {}).get("spoilerscan")
+    where = f"{path}: [tool.spoilerscan]"
+    if table is None:
+        raise ConfigError(f"{path}: has no [tool.spoilerscan] table")
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table")
+    unknown = [key for key in table if key not in CONFIG_KEYS]
+    if unknown:
+        raise ConfigError(f"{where}: unknown key '{unknown[0]}' (known keys: {', '.join(CONFIG_KEYS)})")
+    root = path.parent.absolute()
+    values: dict[str, Any] = {"root": root, "source": path}
+    if "threshold" in table:
+        values["threshold"] = _fraction(table["threshold"], "threshold", where)
+    if "fail-threshold" in table:
+        values["fail_threshold"] = _fraction(table["fail-threshold"], "fail-threshold", where)
+    if "style" in table:
+        style = table["style"]
+        values["styles"] = parse_styles(style if isinstance(style, str) else _strings(style, "style", where),
+                                        f"{where}: 'style'")
+    for key in ("include", "exclude", "allowed-phrases"):
+        if key in table:
+            values[key.replace("-", "_")] = _strings(table[key], key, where)
+    if "model" in table:
+        if not isinstance(table["model"], str):
+            raise ConfigError(f"{where}: 'model' must be a path string")
+        values["model"] = root / table["model"]
+    return CheckConfig(**values)
+
+
+def resolve_thresholds(threshold: float | None, fail_threshold: float | None, config: CheckConfig,
+                       model_threshold: float) -> tuple[float, float]:
+    """(report, fail) thresholds: option, else config, else the model's own.
+
+    The fail threshold defaults to the reporting one; a fail threshold below the reporting one
+    lowers the reporting one too, so that nothing can fail the build without being reported.
+    """
+    report = next(t for t in (threshold, config.threshold, model_threshold) if t is not None)
+    fail = next(t for t in (fail_threshold, config.fail_threshold, report) if t is not None)
+    return min(report, fail), fail
+
+
+def resolve_styles(styles: Iterable[str] | None, config: CheckConfig) -> tuple[Style, ...]:
+    """The ``--style`` options if any were given, else the configured styles."""
+    return parse_styles(list(styles)) if styles else config.styles
+
+
+def resolve_model(model: Path | None, config: CheckConfig) -> Path | None:
+    """The ``--model`` option, else the configured model, else None (the shipped one)."""
+    return model if model is not None else config.model

@@ -1,0 +1,181 @@
+"""``check`` output formats: the format enum beside its formatters, and the stderr summary.
+
+Positions are 1-based lines and columns counted in characters; see docs/check.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from rich.text import Text
+
+from spoilerscan import __version__, markup
+from spoilerscan.markup import Style
+
+if TYPE_CHECKING:
+    from spoilerscan.check.gate import Report
+
+RULE_ID = "unmarked-spoiler"
+IGNORE_PRAGMA = "<!-- spoilerscan: ignore -->"
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+
+class CheckFormat(StrEnum):
+    """``check --format``: each one's formatter is in :data:`FORMATTERS`."""
+
+    text = "text"
+    json = "json"
+    github = "github"
+    sarif = "sarif"
+
+
+def how_to_mark(styles: Sequence[Style]) -> str:
+    """The hint that ends each message: how to mark the sentence, or how to let it pass."""
+    return markup.how_to_mark(styles, IGNORE_PRAGMA)
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def format_text(report: Report) -> Text:
+    """Compiler-style lines, ``path:line:col: error: …``; styled, for a terminal that shows colour."""
+    out = Text()
+    for f in report.findings:
+        out.append(f.path, style="bold")
+        out.append(f":{f.line}:{f.column}:", style="dim")
+        out.append(f" {f.severity}:", style="bold red" if f.failing else "bold yellow")
+        out.append(f" unmarked spoiler (score {f.score:.2f}): ")
+        out.append(_clip(f.text), style="red" if f.failing else "yellow")
+        out.append("\n")
+    return out
+
+
+def as_dict(report: Report) -> dict[str, Any]:
+    """The JSON document: findings with 1-based positions (end column exclusive) and a summary."""
+    return {
+        "version": 1,
+        "threshold": report.threshold,
+        "fail_threshold": report.fail_threshold,
+        "findings": [
+            {"path": f.path, "line": f.line, "column": f.column, "end_line": f.end_line, "end_column": f.end_column,
+             "start": f.start, "end": f.end, "score": round(f.score, 6), "severity": f.severity, "text": f.text}
+            for f in report.findings
+        ],
+        "files": [{"path": r.path, "sentences": r.sentences, "findings": len(r.findings)} for r in report.files],
+        "summary": {
+            "files": len(report.files),
+            "sentences": sum(r.sentences for r in report.files),
+            "findings": len(report.findings),
+            "errors": len(report.failing),
+            "warnings": len(report.findings) - len(report.failing),
+            "unreadable": list(report.unreadable),
+        },
+    }
+
+
+def format_json(report: Report) -> str:
+    return json.dumps(as_dict(report), ensure_ascii=False, indent=2) + "\n"
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_github(report: Report) -> str:
+    """GitHub Actions workflow commands: each finding shows inline on the pull request's diff."""
+    hint = how_to_mark(report.styles)
+    lines = []
+    for f in report.findings:
+        properties = {"file": f.path.replace(os.sep, "/"), "line": f.line, "col": f.column, "endLine": f.end_line,
+                      "endColumn": f.end_column, "title": f"Unmarked spoiler (score {f.score:.2f})"}
+        fields = ",".join(f"{key}={_escape_property(str(value))}" for key, value in properties.items())
+        lines.append(f"::{f.severity} {fields}::{_escape_data(_clip(f.text))} ({hint})")
+    return "".join(line + "\n" for line in lines)
+
+
+def _artifact(path: str) -> dict[str, str]:
+    if os.path.isabs(path):
+        return {"uri": Path(path).as_uri()}
+    return {"uri": quote(path.replace(os.sep, "/"), safe="/"), "uriBaseId": "%SRCROOT%"}
+
+
+def as_sarif(report: Report) -> dict[str, Any]:
+    """A SARIF 2.1.0 log with one run; columns are counted in Unicode code points."""
+    hint = how_to_mark(report.styles)
+    rule = {
+        "id": RULE_ID,
+        "name": "UnmarkedSpoiler",
+        "shortDescription": {"text": "A review gives the story away in a sentence that is not marked as a spoiler."},
+        "fullDescription": {"text": "spoilerscan's model scored this unmarked sentence as a spoiler. Readers see "
+                                    "it before they choose to."},
+        "help": {"text": f"To fix: {hint}. Rules for marked text: docs/check.md."},
+        "defaultConfiguration": {"level": "error"},
+    }
+    results = []
+    for f in report.findings:
+        results.append({
+            "ruleId": RULE_ID,
+            "ruleIndex": 0,
+            "level": f.severity,
+            "message": {"text": f"Unmarked spoiler (score {f.score:.2f}): {_clip(f.text)}"},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": _artifact(f.path),
+                "region": {"startLine": f.line, "startColumn": f.column, "endLine": f.end_line,
+                           "endColumn": f.end_column},
+            }}],
+            "rank": round(f.score * 100, 2),
+            "properties": {"score": round(f.score, 6)},
+        })
+    invocation: dict[str, Any] = {"executionSuccessful": not report.unreadable}
+    if report.unreadable:
+        invocation["toolExecutionNotifications"] = [
+            {"level": "error", "message": {"text": f"could not read {name}"}} for name in report.unreadable]
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "spoilerscan", "version": __version__, "semanticVersion": __version__,
+                                "rules": [rule]}},
+            "invocations": [invocation],
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+            "properties": {"threshold": report.threshold, "failThreshold": report.fail_threshold},
+        }],
+    }
+
+
+def format_sarif(report: Report) -> str:
+    return json.dumps(as_sarif(report), ensure_ascii=False, indent=2) + "\n"
+
+
+FORMATTERS: dict[CheckFormat, Callable[[Report], str]] = {
+    CheckFormat.text: lambda report: format_text(report).plain,
+    CheckFormat.json: format_json,
+    CheckFormat.github: format_github,
+    CheckFormat.sarif: format_sarif,
+}
+
+
+def summary(report: Report) -> str:
+    """One line for stderr: what was found, in how many files."""
+    files = len(report.files)
+    hit = sum(1 for r in report.files if r.findings)
+    unread = f"; {len(report.unreadable)} could not be read" if report.unreadable else ""
+    if not report.findings:
+        return f"no unmarked spoilers in {files} file{'s' if files != 1 else ''}{unread}"
+    errors, warnings = len(report.failing), len(report.findings) - len(report.failing)
+    counts = ", ".join(part for part in (f"{errors} failing" if errors else "",
+                                         f"{warnings} below the fail threshold" if warnings else "") if part)
+    return (f"{len(report.findings)} unmarked spoiler{'s' if len(report.findings) != 1 else ''} ({counts}) "
+            f"in {hit} of {files} file{'s' if files != 1 else ''}{unread}; to fix: {how_to_mark(report.styles)}")

@@ -1,0 +1,190 @@
+"""The pre-publish gate behind ``spoilerscan check``: report spoilers the writer has not marked.
+
+A review passes when every sentence the model flags is already hidden by its writer. What is
+marked, switched off or allowed is blanked before the review is split and scored (see
+:func:`spoilerscan.segment.read`), so the offsets, lines and columns of the rest do not move and
+only the unmarked remainder of a sentence is ever scored. :func:`run_check` is the whole command
+as a library call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from spoilerscan.check.config import (
+    CheckConfig,
+    find_config,
+    load_config,
+    resolve_model,
+    resolve_styles,
+    resolve_thresholds,
+)
+from spoilerscan.detect import Scorer, annotate_stream
+from spoilerscan.inputs import STDIN, expand_inputs, iter_reviews
+from spoilerscan.markup import ALL_STYLES, Style
+from spoilerscan.segment import Reading, read
+from spoilerscan.text import Format, format_for
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """An unmarked sentence the model scored at or above the reporting threshold."""
+
+    path: str
+    start: int
+    end: int
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    score: float
+    text: str  # the unmarked text that was scored, whitespace collapsed
+    failing: bool  # at or above the fail threshold: fails the build
+
+    @property
+    def severity(self) -> str:
+        return "error" if self.failing else "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class FileReport:
+    path: str
+    findings: list[Finding]
+    sentences: int  # unmarked sentences scored
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Everything one run found, ready for a formatter."""
+
+    files: list[FileReport]
+    threshold: float
+    fail_threshold: float
+    styles: tuple[Style, ...] = ALL_STYLES
+    unreadable: list[str] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for report in self.files for f in report.findings]
+
+    @property
+    def failing(self) -> list[Finding]:
+        return [f for f in self.findings if f.failing]
+
+
+def prepare(text: str, styles: Iterable[Style] = ALL_STYLES, allowed_phrases: Sequence[str] = (),
+            fmt: Format | str = Format.text) -> Reading:
+    """A review read for checking: ``scorable`` has everything marked, switched off or allowed blanked."""
+    return read(text, fmt, styles, allowed_phrases)
+
+
+def shown(reading: Reading, start: int, end: int) -> str:
+    """A sentence as reported: whitespace collapsed, and each exempt part inside it shown as '…'."""
+    parts: list[str] = []
+    cursor = start
+    for region in reading.exempt:
+        if region.end <= cursor or region.start >= end:
+            continue
+        if region.start > cursor:
+            parts.append(reading.text[cursor : region.start])
+        if not parts or parts[-1] != "…":
+            parts.append("…")
+        cursor = min(max(cursor, region.end), end)
+    parts.append(reading.text[cursor:end])
+    return " ".join("".join(parts).split())
+
+
+def check_texts(texts: Iterable[tuple[str, str]], scorer: Scorer, threshold: float, fail_threshold: float,
+                styles: Iterable[Style] = ALL_STYLES, allowed_phrases: Sequence[str] = (),
+                context: bool = False, input_format: Format | str = Format.auto) -> Iterator[FileReport]:
+    """Check (name, text) reviews in order, scoring the unmarked sentences of all of them in shared batches.
+
+    Each review is read in ``input_format`` (auto: by its name's suffix). ``scorer`` is any callable
+    from sentences to spoiler probabilities (``Detector.score``, or a stub in tests); with
+    ``context`` it also gets each sentence's neighbours.
+    """
+    styles = tuple(styles)
+    allowed = tuple(allowed_phrases)
+    readings = ((name, read(text, format_for(name, input_format), styles, allowed)) for name, text in texts)
+    return check_readings(readings, scorer, threshold, fail_threshold, context)
+
+
+def check_readings(readings: Iterable[tuple[str, Reading]], scorer: Scorer, threshold: float, fail_threshold: float,
+                   context: bool = False) -> Iterator[FileReport]:
+    """Check reviews already read, their sentences scored together in shared batches."""
+    for name, _, annotation in annotate_stream(readings, scorer, threshold, context=context):
+        assert annotation.reading is not None
+        yield file_report(str(name), annotation.reading, annotation.sentences, threshold, fail_threshold)
+
+
+def file_report(path: str, reading: Reading, sentences: Sequence[Any], threshold: float,
+                fail_threshold: float) -> FileReport:
+    """Findings of one review from its scored sentences."""
+    lines = reading.document.line_index
+    findings = [
+        Finding(path, s.start, s.end, *lines.span(s.start, s.end), s.score, shown(reading, s.start, s.end),
+                s.score >= fail_threshold)
+        for s in sentences if s.score >= threshold
+    ]
+    return FileReport(path, findings, len(sentences))
+
+
+class Scoring(Protocol):
+    """What a check needs of a detector."""
+
+    threshold: float
+    context: bool
+
+    def score(self, sentences: list[str], contexts: list[str] | None = None) -> list[float]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    """A check run as the command line states it; None means: from the config, else the default."""
+
+    paths: Sequence[str] = ()
+    recursive: bool = False
+    config: Path | None = None  # default: the nearest pyproject.toml with [tool.spoilerscan]
+    styles: Sequence[str] | None = None
+    threshold: float | None = None
+    fail_threshold: float | None = None
+    model: Path | None = None
+    stdin_filename: str = "<stdin>"
+    input_format: Format = Format.auto
+
+
+def _plain(detector: Scoring) -> AbstractContextManager[Callable[..., list[float]]]:
+    return nullcontext(detector.score)
+
+
+def run_check(options: CheckOptions, load: Callable[[Path | None], Scoring],
+              on_error: Callable[[str], None] = lambda message: None,
+              scoring: Callable[[Any], AbstractContextManager[Callable[..., list[float]]]] = _plain) -> Report:
+    """Load the settings, expand the inputs, load the model, and check every readable review.
+
+    ``load`` gets the model directory (None: the shipped one); ``on_error`` hears each input that
+    cannot be read (it is listed in ``Report.unreadable``); ``scoring`` may wrap the detector's
+    scorer (a progress counter). Configuration and model problems raise SpoilerscanError.
+    """
+    settings: CheckConfig = load_config(options.config if options.config is not None else find_config())
+    styles = resolve_styles(options.styles, settings)
+    names = expand_inputs(list(options.paths), options.recursive, settings.selection)
+    detector = load(resolve_model(options.model, settings))
+    report_at, fail_at = resolve_thresholds(options.threshold, options.fail_threshold, settings, detector.threshold)
+    unreadable: list[str] = []
+
+    def failed(name: str, message: str) -> None:
+        unreadable.append(name)
+        on_error(message)
+
+    reviews = iter_reviews(names, failed) if names else iter(())
+    texts = ((options.stdin_filename if r.name == STDIN else r.name,
+              read(r.text, r.format(options.input_format, options.stdin_filename), styles, settings.allowed_phrases))
+             for r in reviews)
+    with scoring(detector) as scorer:
+        files = list(check_readings(texts, scorer, report_at, fail_at, detector.context))
+    return Report(files, report_at, fail_at, styles, unreadable)
