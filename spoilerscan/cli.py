@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -19,15 +19,14 @@ from rich.console import Console
 
 from spoilerscan import __version__
 from spoilerscan.check.formats import FORMATTERS, CheckFormat
-from spoilerscan.engines import ENGINE_NAMES
-from spoilerscan.errors import EXIT_OK, EXIT_USAGE, InputError, ModelError, SpoilerscanError
+from spoilerscan.errors import EXIT_OK, EXIT_USAGE, InputError, SpoilerscanError
 from spoilerscan.inputs import STDIN, STDIN_NAME, Review, expand_inputs, iter_jsonl_reviews, write_atomically
 from spoilerscan.inputs import iter_reviews as read_reviews
 from spoilerscan.markup import RedactStyle
 from spoilerscan.text import Format
 
 if TYPE_CHECKING:
-    from spoilerscan.detect import Annotation, Detector
+    from spoilerscan.detect import Annotation, Detector, Scorer
     from spoilerscan.segment import Reading
 
 
@@ -45,9 +44,7 @@ class ScanFormat(StrEnum):
 app = typer.Typer(
     name="spoilerscan",
     help="Find the sentences of a review that give the story away, and hide or mark them.\n\n"
-    "Exit codes: 0 success, 1 unmarked spoilers found (check), 2 usage, input or model error.\n\n"
-    "Environment: SPOILERSCAN_ENGINE=auto|onnx|torch picks what runs the fp32 model (auto: ONNX Runtime, "
-    "exported once per model into SPOILERSCAN_CACHE_DIR [default ~/.cache/spoilerscan]).",
+    "Exit codes: 0 success, 1 unmarked spoilers found (check), 2 usage, input or model error.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -64,6 +61,10 @@ ModelOpt = Annotated[Path | None, typer.Option(
     "--model", "-m", help="Model directory \\[default: the shipped model].", show_default=False)]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")]
 RecursiveOpt = Annotated[bool, typer.Option("--recursive", "-r", help="Read review files inside directories.")]
+KnownSpoilersOpt = Annotated[Path | None, typer.Option(
+    "--spoilers", help="A file of known spoilers of the work under review, one plain sentence a line ('#' starts "
+    "a comment): sentences that say the same are flagged whatever the model scores (added to the config's "
+    "known-spoilers).", show_default=False)]
 OutputOpt = Annotated[Path | None, typer.Option(
     "--output", "-o", help="Write to this file instead of stdout (one input only).", show_default=False)]
 InputFormatOpt = Annotated[Format, typer.Option(
@@ -100,11 +101,6 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(problem.exit_code) from None
 
 
-class Balance(StrEnum):
-    weights = "weights"
-    resample = "resample"
-
-
 class Precision(StrEnum):
     auto = "auto"
     fp32 = "fp32"
@@ -112,32 +108,20 @@ class Precision(StrEnum):
 
 
 PrecisionOpt = Annotated[Precision, typer.Option(
-    "--precision", help="auto: int8 where the model card's accuracy check allows it, else fp32.")]
+    "--precision", help="The sentence encoder to run: int8 (faster) or fp32; auto: the one the model card's "
+                        "accuracy check made the default.")]
 
 
-ENGINE_VARIABLE = "SPOILERSCAN_ENGINE"
-
-
-def load_detector(model: Path | None, precision: Precision = Precision.auto, quiet: bool = False) -> Detector:
-    """The detector for a command; ``SPOILERSCAN_ENGINE`` (auto, onnx, torch) picks what runs fp32."""
-    import os
-
+def load_detector(model: Path | None, precision: Precision = Precision.auto) -> Detector:
+    """The detector for a command (ONNX Runtime; torch is not needed)."""
     from spoilerscan.detect import Detector
 
-    engine = os.environ.get(ENGINE_VARIABLE, "auto").strip().lower() or "auto"
-    if engine not in ENGINE_NAMES:
-        raise ModelError(f"{ENGINE_VARIABLE}={engine!r} is not one of {', '.join(ENGINE_NAMES)}")
+    return Detector.load(model, precision=precision.value)
 
-    def announce_export() -> None:
-        if not quiet:
-            stderr.print("spoilerscan: preparing the ONNX Runtime copy of this model (first run only)",
-                         markup=False, highlight=False, soft_wrap=True)
 
-    detector = Detector.load(model, quantize=None if precision is Precision.auto else precision is Precision.int8,
-                             engine=engine, on_export=announce_export)
-    if detector.fallback and not quiet:
-        stderr.print(f"spoilerscan: note: {detector.fallback}", markup=False, highlight=False, soft_wrap=True)
-    return detector
+def note(message: str) -> None:
+    """A notice on stderr that is not an error (shown unless --quiet)."""
+    stderr.print(f"spoilerscan: note: {message}", markup=False, highlight=False, soft_wrap=True)
 
 
 def iter_reviews(names: list[str], failures: list[str]) -> Iterator[Review]:
@@ -151,38 +135,51 @@ def iter_reviews(names: list[str], failures: list[str]) -> Iterator[Review]:
 
 
 @contextmanager
-def progress_scorer(detector: Detector, quiet: bool, verb: str = "scored") -> Iterator[Callable[..., list[float]]]:
-    """``detector.score`` that counts scored sentences on a terminal's stderr during long runs."""
+def progress_scorer(detector: Detector, quiet: bool, verb: str = "scored") -> Iterator[Scorer]:
+    """The detector as a Scorer that counts scored sentences on a terminal's stderr during long runs."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from spoilerscan.detect import SentenceScore
+    from spoilerscan.features import SentenceInput
 
     with Progress(SpinnerColumn(), TextColumn(f"{verb} {{task.completed}} sentences"), console=stderr,
                   transient=True, disable=quiet or not stderr.is_terminal) as progress:
         task = progress.add_task(verb, total=None)
 
-        def scorer(texts: list[str], contexts: list[str] | None = None) -> list[float]:
-            return detector.score(texts, contexts, on_batch=lambda n: progress.advance(task, n))
+        def scorer(reviews: Sequence[Sequence[SentenceInput]]) -> list[list[SentenceScore]]:
+            return detector.score_reviews(reviews, on_batch=lambda n: progress.advance(task, n))
 
         yield scorer
 
 
 def annotated(detector: Detector, reviews: Iterator[Review], threshold: float | None, quiet: bool,
-              input_format: Format = Format.auto) -> Iterator[tuple[Review, Annotation]]:
+              input_format: Format = Format.auto, known_spoilers: Path | None = None
+              ) -> Iterator[tuple[Review, Annotation]]:
     """Read each review in its format and score them in shared batches, with a progress counter.
 
-    Marked spoilers and pragmas are exempt, and so are the project's allowed phrases
-    (``allowed-phrases`` of the nearest ``[tool.spoilerscan]``), as in ``check``.
+    Marked spoilers and pragmas are exempt, and so are the project's allowed phrases; the
+    project's known spoilers (``allowed-phrases`` and ``known-spoilers`` of the nearest
+    ``[tool.spoilerscan]``) and those of ``--spoilers`` are flagged, as in ``check``. A review
+    that does not look like English gets a notice.
     """
     from spoilerscan.check.config import find_config, load_config
     from spoilerscan.detect import annotate_stream
+    from spoilerscan.inputs import read_known_spoilers
+    from spoilerscan.language import english_notices
     from spoilerscan.markup import HIDING_STYLES
     from spoilerscan.segment import read
 
-    phrases = load_config(find_config()).allowed_phrases
+    settings = load_config(find_config())
+    reveals = [*settings.known_spoilers, *read_known_spoilers(known_spoilers)]
+    if reveals:
+        detector.set_known_spoilers(reveals)
     cut = detector.threshold if threshold is None else threshold
+    checked = english_notices(reviews, lambda message: None if quiet else note(message),
+                              lambda r: STDIN_NAME if r.name == STDIN else r.name)
     readings: Iterator[tuple[object, str | Reading]] = (
-        (r, read(r.text, r.format(input_format), HIDING_STYLES, phrases)) for r in reviews)
+        (r, read(r.text, r.format(input_format), HIDING_STYLES, settings.allowed_phrases)) for r in checked)
     with progress_scorer(detector, quiet) as scorer:
-        for review, _, annotation in annotate_stream(readings, scorer, cut, context=detector.context):
+        for review, _, annotation in annotate_stream(readings, scorer, cut):
             assert isinstance(review, Review)
             yield review, annotation
 
@@ -206,7 +203,7 @@ def header(name: str, previous: str | None) -> str:
 def run_per_review(names: list[str] | None, recursive: bool, model: Path | None, precision: Precision,
                    threshold: float | None, quiet: bool, output: Path | None, in_place: bool,
                    render: Callable[[Review, Annotation], str], input_format: Format = Format.auto,
-                   one_document: bool = False) -> None:
+                   one_document: bool = False, known_spoilers: Path | None = None) -> None:
     """Shared driver of redact and highlight: read, score, render, write; exit 2 if any failed.
 
     Several reviews to stdout are each preceded by a ``==> name <==`` line (and parted by a blank
@@ -225,9 +222,9 @@ def run_per_review(names: list[str] | None, recursive: bool, model: Path | None,
     spoilers = 0
     previous: str | None = None
     with user_errors():
-        detector = load_detector(model, precision, quiet)
+        detector = load_detector(model, precision)
         reviews = iter_reviews(expanded, failures)
-        for review, annotation in annotated(detector, reviews, threshold, quiet, input_format):
+        for review, annotation in annotated(detector, reviews, threshold, quiet, input_format, known_spoilers):
             spoilers += len(annotation.spoilers)
             if headers:
                 emit(header(review.name, previous), None)
@@ -258,6 +255,7 @@ def redact(
     recursive: RecursiveOpt = False,
     input_format: InputFormatOpt = Format.auto,
     threshold: ThresholdOpt = None,
+    known_spoilers: KnownSpoilersOpt = None,
     model: ModelOpt = None,
     precision: PrecisionOpt = Precision.auto,
     quiet: QuietOpt = False,
@@ -274,7 +272,8 @@ def redact(
     from spoilerscan.render import redact as redact_text
 
     run_per_review(paths, recursive, model, precision, threshold, quiet, output, in_place,
-                   lambda review, annotation: redact_text(review.text, annotation, style), input_format)
+                   lambda review, annotation: redact_text(review.text, annotation, style), input_format,
+                   known_spoilers=known_spoilers)
 
 
 @app.command()
@@ -287,6 +286,7 @@ def highlight(
     recursive: RecursiveOpt = False,
     input_format: InputFormatOpt = Format.auto,
     threshold: ThresholdOpt = None,
+    known_spoilers: KnownSpoilersOpt = None,
     model: ModelOpt = None,
     precision: PrecisionOpt = Precision.auto,
     quiet: QuietOpt = False,
@@ -312,7 +312,7 @@ def highlight(
         return ""
 
     run_per_review(paths, recursive, model, precision, threshold, quiet, output, False, draw, input_format,
-                   one_document=format is HighlightFormat.html)
+                   one_document=format is HighlightFormat.html, known_spoilers=known_spoilers)
 
 
 @app.command()
@@ -326,6 +326,7 @@ def scan(
     recursive: RecursiveOpt = False,
     input_format: InputFormatOpt = Format.auto,
     threshold: ThresholdOpt = None,
+    known_spoilers: KnownSpoilersOpt = None,
     model: ModelOpt = None,
     precision: PrecisionOpt = Precision.auto,
     quiet: QuietOpt = False,
@@ -340,8 +341,9 @@ def scan(
     names = expand_inputs(paths or [], recursive)
     reviews = jsonl_stream(names, failures) if jsonl_input else iter_reviews(names, failures)
     with user_errors():
-        detector = load_detector(model, precision, quiet)
-        results = (findings(r.name, a) for r, a in annotated(detector, reviews, threshold, quiet, input_format))
+        detector = load_detector(model, precision)
+        results = (findings(r.name, a) for r, a in annotated(detector, reviews, threshold, quiet, input_format,
+                                                              known_spoilers))
         try:
             out = output.open("w", encoding="utf-8") if output is not None else sys.stdout
         except OSError as problem:
@@ -380,75 +382,50 @@ def train(
     out: Annotated[Path, typer.Option("--out", help="Directory to write the model to.")],
     data: Annotated[list[Path] | None, typer.Option("--data", help="Labelled file used whole for training.")] = None,
     holdout: Annotated[list[Path] | None, typer.Option("--holdout", help="Labelled file split by a stable "
-        "hash 70/15/15: train part trains, dev part selects, test part is kept for evaluate.")] = None,
+        "hash of each review 70/15/15: train part trains, dev part selects, test part is kept for evaluate.")] = None,
     dev: Annotated[list[Path] | None, typer.Option(
         "--dev", help="Labelled file used whole for model selection.")] = None,
-    base: Annotated[Path | None, typer.Option("--base", help="Base model directory "
+    base: Annotated[Path | None, typer.Option("--base", help="Base sentence encoder directory "
         "\\[default: all-MiniLM-L6-v2 from the 'train' extra].", show_default=False)] = None,
     epochs: Annotated[int, typer.Option(min=1)] = 3,
-    batch_size: Annotated[int, typer.Option(min=1)] = 32,
-    learning_rate: Annotated[float, typer.Option("--lr", min=0.0)] = 5e-5,
-    max_length: Annotated[int, typer.Option(min=8, max=512)] = 128,
+    batch_sentences: Annotated[int, typer.Option(min=1, help="Sentences per batch (whole reviews).")] = 64,
+    learning_rate: Annotated[float, typer.Option("--lr", min=0.0, help="The encoder's learning rate.")] = 3e-5,
+    head_learning_rate: Annotated[float, typer.Option("--head-lr", min=0.0,
+        help="The review head's learning rate.")] = 1e-3,
+    max_length: Annotated[int, typer.Option(min=8, max=512, help="Tokens read of a sentence.")] = 128,
     seed: int = 13,
     max_steps: Annotated[int | None, typer.Option(min=1, help="Stop after this many steps (smoke runs).")] = None,
-    context: Annotated[bool, typer.Option("--context/--no-context", help="Read each sentence with its "
-        "neighbouring sentences of the same paragraph.")] = False,
-    context_dropout: Annotated[float, typer.Option(min=0.0, max=1.0, help="With --context: share of training "
-        "examples shown without their context.")] = 0.0,
-    balance: Annotated[Balance, typer.Option(help="weights: inverse-frequency class weights in the loss, every "
-        "sentence once per epoch; resample: each epoch draws as many sentences, half from each class.")
-    ] = Balance.weights,
+    title_share: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of reviews with a known work name "
+        "(TV Tropes pages) shown with it as a heading first, labelled not a spoiler.")] = 0.3,
     source_weight: Annotated[list[str] | None, typer.Option("--source-weight", metavar="SOURCE=FACTOR",
         help="Multiply the loss of one data source's rows, e.g. goodreads/sentences=3 (repeatable).")] = None,
 ) -> None:
-    """Fine-tune the spoiler classifier and write a model directory with its card.
+    """Fine-tune the review model (sentence encoder + review head) and write a model directory with its card.
 
-    Example: spoilerscan train --data ../shared/data/tvtropes/train.csv
-    --holdout ../shared/data/goodreads/sentences.csv --dev ../shared/data/tvtropes/dev1.csv --out models/new
+    The directory runs without torch: training exports the encoder (fp32 and int8) and the head to
+    ONNX. Needs the 'train' extra (pip install 'spoilerscan[train]').
+
+    Example: spoilerscan train --data ../shared/data/tvtropes/train.csv --dev ../shared/data/tvtropes/dev1.csv
+    --holdout ../shared/data/goodreads/sentences.csv --holdout ../shared/data/reddit/comments.csv --out models/new
     """
-    from spoilerscan.train import TrainConfig, gather_data
-    from spoilerscan.train import train as run_training
-
     with user_errors():
+        try:
+            from spoilerscan.train import TrainConfig, gather_data
+            from spoilerscan.train import train as run_training
+        except ImportError as missing:
+            raise SpoilerscanError(f"training needs the 'train' extra (pip install 'spoilerscan[train]'): "
+                                   f"{missing.name} is not installed") from None
+        weights = parse_source_weights(source_weight or [])
         if base is None:
             base = default_base_model()
         training = gather_data(data or [], holdout or [], dev or [])
-        config = TrainConfig(base=base, out=out, epochs=epochs, batch_size=batch_size,
-                             learning_rate=learning_rate, max_length=max_length, seed=seed, max_steps=max_steps,
-                             context=context, context_dropout=context_dropout, balance=balance.value,
-                             source_weights=parse_source_weights(source_weight or []))
+        config = TrainConfig(base=base, out=out, epochs=epochs, batch_sentences=batch_sentences,
+                             learning_rate=learning_rate, head_learning_rate=head_learning_rate,
+                             max_length=max_length, seed=seed, max_steps=max_steps, title_share=title_share,
+                             source_weights=weights)
         meta = run_training(config, training, stderr)
-    stderr.print(f"model written to {out} (threshold {meta['threshold']:.4f})", highlight=False)
-
-
-@app.command()
-def soup(
-    models: Annotated[list[Path], typer.Option("--model", "-m", help="A fine-tuned run's model directory "
-        "(give two or more, trained from the same base with the same --seed).", show_default=False)],
-    out: Annotated[Path, typer.Option("--out", help="Directory to write the averaged model to.")],
-    holdout: Annotated[list[Path] | None, typer.Option("--holdout", help="Labelled file whose dev part "
-        "(the stable hash split used by train) scores the runs; its test part stays unseen.")] = None,
-    dev: Annotated[list[Path] | None, typer.Option(
-        "--dev", help="Labelled file used whole to score the runs.")] = None,
-    greedy: Annotated[bool, typer.Option("--greedy/--uniform", help="greedy: try the runs best-first on dev "
-        "and keep each only if the mean dev ROC-AUC does not fall; uniform: average them all.")] = True,
-) -> None:
-    """Average the weights of several fine-tuned runs into one model (a model soup), with its card.
-
-    Give it the same --holdout/--dev files the runs were trained with: they rank the runs, decide
-    which are kept, and choose the threshold. The result scores as fast as any one run. Because dev
-    both picks the runs and scores the soup, judge it with evaluate on held-out data before shipping.
-
-    Example: spoilerscan soup -m runs/lr5e-5 -m runs/lr1e-4 -m runs/resample
-    --holdout ../shared/data/goodreads/sentences.csv --dev ../shared/data/tvtropes/dev1.csv --out models/new
-    """
-    from spoilerscan.soup import make_soup
-    from spoilerscan.train import gather_data
-
-    with user_errors():
-        selection = gather_data([], holdout or [], dev or [])
-        meta = make_soup(models, out, selection.dev, stderr, greedy=greedy)
-    stderr.print(f"model written to {out} (threshold {meta['threshold']:.4f})", highlight=False)
+    stderr.print(f"model written to {out} (threshold {meta['threshold']:.4f}, fail threshold "
+                 f"{meta['fail_threshold']:.4f})", highlight=False)
 
 
 def parse_source_weights(pairs: list[str]) -> dict[str, float]:
@@ -483,21 +460,23 @@ def evaluate(
         "held-out test part (the stable hash split used by train) is evaluated.")] = None,
     model: ModelOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON.")] = False,
-    write_card: Annotated[bool, typer.Option("--write-card", help="Record these test metrics "
-        "in the model's spoilerscan.json and model card, per way of running it: torch fp32 (the reference, "
-        "with SPOILERSCAN_ENGINE=torch), ONNX Runtime fp32 (the default engine) and int8. int8 becomes the "
-        "default only if its ROC-AUC is within 0.005 of torch fp32 on every dataset; ONNX Runtime stays "
-        "the default only while it is.")] = False,
-    precision: Annotated[Precision, typer.Option("--precision", help="Evaluate the fp32 or the int8 model.")
+    write_card: Annotated[bool, typer.Option("--write-card", help="Record these metrics in the model's "
+        "spoilerscan.json and card, for the precision evaluated; int8 becomes the default only if its ROC-AUC "
+        "is within 0.005 of fp32 on every sentence dataset.")] = False,
+    precision: Annotated[Precision, typer.Option("--precision", help="Evaluate the fp32 or the int8 encoder.")
     ] = Precision.fp32,
 ) -> None:
-    """ROC-AUC, PR-AUC and precision/recall/F1 at the model's threshold, per dataset.
+    """Sentence ROC-AUC, PR-AUC, precision/recall/F1 per dataset; whole reviews; challenge categories.
+
+    Sentences are scored as the model reads them, within their reviews. TV Tropes files are also
+    scored entry by entry ('entry context'). Files of whole reviews (Reddit comments, Goodreads
+    reviews) also get review-level results at the fail threshold; a file with a 'category' column
+    (tests/data/challenge.csv) gets the share flagged per category.
 
     Example: spoilerscan evaluate --data ../shared/data/tvtropes/test.csv
-    --holdout ../shared/data/goodreads/sentences.csv
+    --holdout ../shared/data/goodreads/sentences.csv --data tests/data/challenge.csv
     """
-    from spoilerscan.data import load_labelled
-    from spoilerscan.evaluate import compute_metrics
+    from spoilerscan.evaluate import evaluate_files
 
     if not data and not holdout:
         raise typer.BadParameter("give at least one --data or --holdout file", param_hint="'--data'")
@@ -506,31 +485,46 @@ def evaluate(
     with user_errors():
         detector = load_detector(model, precision)
         sets = [(p, None) for p in data or []] + [(p, "test") for p in holdout or []]
-        results: list[dict[str, Any]] = []
-        for path, part in sets:
-            rows = load_labelled(path, part)  # type: ignore[arg-type]
-            scores = detector.score([r.text for r in rows], [r.context for r in rows])
-            name = rows[0].source + (" (held-out test part)" if part else "")
-            results.append(compute_metrics(name, [r.label for r in rows], scores, detector.threshold).as_dict())
+        results = evaluate_files(detector, sets)
         if write_card and detector.path is not None:
             from spoilerscan.train import record_test_metrics
 
-            record_test_metrics(detector.path, results, int8=precision is Precision.int8,
-                                onnx=detector.engine.name == "onnx")
+            record_test_metrics(detector.path, results, precision.value)
     if as_json:
-        typer.echo(json.dumps({"threshold": detector.threshold, "engine": detector.engine.name,
-                               "precision": detector.engine.precision, "datasets": results}, indent=2))
+        typer.echo(json.dumps({"threshold": detector.threshold, "fail_threshold": detector.fail_threshold,
+                               "precision": detector.precision, **results}, indent=2))
         return
+    print_evaluation(detector, results)
+
+
+def print_evaluation(detector: Detector, results: dict[str, list[dict[str, Any]]]) -> None:
+    """The evaluation as rich tables on stdout."""
     from rich.table import Table
 
-    table = Table(title=f"spoilerscan evaluation, {detector.engine.name} {detector.engine.precision} "
-                        f"(threshold {detector.threshold:.4f})")
+    console = Console()
+    table = Table(title=f"sentences, {detector.precision} (threshold {detector.threshold:.4f})")
     for column in ("dataset", "sentences", "spoilers", "ROC-AUC", "PR-AUC", "precision", "recall", "F1"):
         table.add_column(column, justify="left" if column == "dataset" else "right")
-    for r in results:
+    for r in results["sentences"]:
         numbers = ("n/a" if r[k] is None else f"{r[k]:.3f}" for k in ("roc_auc", "pr_auc", "precision", "recall", "f1"))
         table.add_row(r["dataset"], str(r["sentences"]), str(r["spoilers"]), *numbers)
-    Console().print(table)
+    console.print(table)
+    if results["reviews"]:
+        table = Table(title=f"whole reviews (fail threshold {detector.fail_threshold:.4f})")
+        for column in ("dataset", "reviews", "spoiler reviews", "ROC-AUC", "clean failed", "spoilers failed"):
+            table.add_column(column, justify="left" if column == "dataset" else "right")
+        for r in results["reviews"]:
+            table.add_row(r["dataset"], str(r["reviews"]), str(r["spoiler_reviews"]),
+                          "n/a" if r["roc_auc"] is None else f"{r['roc_auc']:.3f}",
+                          f"{r['false_fail_rate']:.1%}", f"{r['caught']:.1%}")
+        console.print(table)
+    if results["challenge"]:
+        table = Table(title="challenge set: share flagged per category")
+        for column in ("category", "sentences", "should be flagged", "flagged"):
+            table.add_column(column, justify="left" if column == "category" else "right")
+        for r in results["challenge"]:
+            table.add_row(r["category"], str(r["sentences"]), "yes" if r["spoiler"] else "no", f"{r['flagged']:.1%}")
+        console.print(table)
 
 
 @app.command()
@@ -541,7 +535,8 @@ def check(
         "sarif: SARIF 2.1.0 for code-scanning upload.")] = CheckFormat.text,
     fail_threshold: Annotated[float | None, typer.Option("--fail-threshold", min=0.0, max=1.0,
         help="Score from which a finding fails the run; findings scored between --threshold and this are "
-        "warnings \\[default: config, else --threshold].", show_default=False)] = None,
+        "warnings \\[default: config, else the model's fail threshold, chosen so that few clean reviews fail].",
+        show_default=False)] = None,
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Report findings but exit 0 "
         "(input and config errors still exit 2).")] = False,
     style: Annotated[list[str] | None, typer.Option("--style", "-s", help="Spoiler markup that counts as marked, "
@@ -554,6 +549,7 @@ def check(
     recursive: RecursiveOpt = False,
     input_format: InputFormatOpt = Format.auto,
     threshold: ThresholdOpt = None,
+    known_spoilers: KnownSpoilersOpt = None,
     model: ModelOpt = None,
     precision: PrecisionOpt = Precision.auto,
     quiet: QuietOpt = False,
@@ -563,7 +559,8 @@ def check(
     Marked text is not scored: >!…!<, ||…||, \\[spoiler]…\\[/spoiler], \\[details]…\\[/details], <details>,
     class="spoiler", and sections under a spoiler-warning heading or line. <!-- spoilerscan: ignore -->
     skips the next sentence; <!-- spoilerscan: off --> … <!-- spoilerscan: on --> skips a block.
-    Markdown code, HTML tags and link targets are never scored.
+    Markdown code, HTML tags and link targets are never scored. A sentence that restates a known
+    spoiler (--spoilers FILE, config known-spoilers) fails whatever its score.
     Settings come from \\[tool.spoilerscan] in the nearest pyproject.toml; options override them.
     Rules and CI set-up: docs/check.md.
 
@@ -576,10 +573,11 @@ def check(
     from spoilerscan.errors import EXIT_FINDINGS
 
     options = CheckOptions(paths or [], recursive, config, style, threshold, fail_threshold, model, stdin_filename,
-                           input_format)
+                           input_format, known_spoilers)
     with user_errors():
         with_progress = lambda detector: progress_scorer(detector, quiet, "checked")  # noqa: E731
-        report = run_check(options, lambda path: load_detector(path, precision, quiet), error, with_progress)
+        report = run_check(options, lambda path: load_detector(path, precision), error, with_progress,
+                           lambda message: None if quiet else note(message))
     if format is CheckFormat.text:
         Console(file=sys.stdout, highlight=False, soft_wrap=True).print(format_text(report), end="")
     else:

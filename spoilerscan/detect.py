@@ -1,7 +1,11 @@
-"""The spoiler detector: a fine-tuned sequence classifier that scores sentences.
+"""The spoiler detector: it reads a whole review and scores each of its sentences.
 
-``Detector.load()`` opens the model shipped in ``models/``; ``score`` gives spoiler
-probabilities for sentences and ``annotate`` splits and scores a whole review.
+Each sentence is embedded once, on its own, by a fine-tuned sentence encoder; a small sequence
+model (the review head) then reads the review's embeddings in order, with where each sentence
+sits and what kind of block it is in (:mod:`spoilerscan.features`), and gives every sentence a
+calibrated spoiler probability. A review's own score is its highest sentence probability.
+Sentences close in meaning to a known spoiler of the work (``known_spoilers``) are flagged
+whatever the model says. ``Detector.load()`` opens the model shipped in ``models/``.
 """
 
 from __future__ import annotations
@@ -10,21 +14,25 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple, Protocol
 
-from spoilerscan.engines import ENGINE_NAMES, Engine, TorchEngine, load_onnx_engine
+import numpy as np
+
+from spoilerscan.engines import ENCODER_FILES, HEAD_FILE, TOKENIZER_FILE, OnnxModel
 from spoilerscan.errors import ModelError
-from spoilerscan.segment import Reading, Span, neighbour_context, read
+from spoilerscan.features import SentenceInput, structure_features
+from spoilerscan.segment import Reading, Span, read
 from spoilerscan.text import BlockKind, Format
 
 METADATA_FILE = "spoilerscan.json"
-REQUIRED_FILES = ("config.json", "model.safetensors", "tokenizer.json", METADATA_FILE)
-MODEL_DIR_NAME = "spoiler-minilm"
-DEFAULT_BATCH_SIZE = 32
-
-# A callable that scores sentences; tests inject deterministic ones through the same API.
-Scorer = Callable[[list[str]], list[float]]
-# Sentences scored together across reviews: large enough to batch well, small enough to stream.
+REQUIRED_FILES = (HEAD_FILE, TOKENIZER_FILE, METADATA_FILE)
+MODEL_DIR_NAME = "spoiler-review"
+PRECISIONS = ("auto", "fp32", "int8")
+DEFAULT_BATCH_SIZE = 64
+# Reviews scored together: enough sentences to batch well, few enough to stream.
 STREAM_CHUNK_SENTENCES = 2048
+# Cosine similarity from which a sentence counts as saying a known spoiler (see the model card).
+DEFAULT_KNOWN_SIMILARITY = 0.7
 
 
 def default_model_path() -> Path:
@@ -41,13 +49,42 @@ def check_model_directory(directory: Path) -> None:
     if not directory.is_dir():
         raise ModelError(f"model directory not found: {directory}")
     missing = [name for name in REQUIRED_FILES if not (directory / name).is_file()]
+    if not any((directory / name).is_file() for name in ENCODER_FILES.values()):
+        missing.append(" or ".join(ENCODER_FILES.values()))
     if missing:
         raise ModelError(f"model directory {directory} is incomplete: missing {', '.join(missing)}")
 
 
+class SentenceScore(NamedTuple):
+    """A sentence's spoiler probability, and the known spoiler it restates, if any."""
+
+    probability: float
+    known: str | None = None
+
+
+class Scorer(Protocol):
+    """Scores the sentences of whole reviews: what annotation and ``check`` need of a detector."""
+
+    def __call__(self, reviews: Sequence[Sequence[SentenceInput]]) -> list[list[SentenceScore]]: ...
+
+
+def sentence_scorer(score: Callable[[list[str]], Sequence[float]]) -> Scorer:
+    """A Scorer from a function that scores sentences one by one (tests, simple custom models)."""
+
+    def scorer(reviews: Sequence[Sequence[SentenceInput]]) -> list[list[SentenceScore]]:
+        flat = score([s.text for review in reviews for s in review])
+        scores = iter(flat)
+        return [[SentenceScore(float(next(scores))) for _ in review] for review in reviews]
+
+    return scorer
+
+
 @dataclass(frozen=True, slots=True)
 class ScoredSentence:
-    """A scored sentence: ``text`` is the original ``[start, end)``; block and kind as in :class:`Span`."""
+    """A scored sentence: ``text`` is the original ``[start, end)``; block and kind as in :class:`Span`.
+
+    ``known`` is the known spoiler the sentence restates (it is then a spoiler whatever its score).
+    """
 
     text: str
     start: int
@@ -57,6 +94,7 @@ class ScoredSentence:
     block: int = 0
     kind: BlockKind = BlockKind.paragraph
     part: int = 0
+    known: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,32 +112,25 @@ class Annotation:
     def spoilers(self) -> list[ScoredSentence]:
         return [s for s in self.sentences if s.is_spoiler]
 
-
-def annotate_with(text: str, scorer: Scorer, threshold: float, spans: Sequence[Span] | None = None,
-                  context: bool = False, fmt: Format | str = Format.text, reading: Reading | None = None) -> Annotation:
-    """Read ``text`` in format ``fmt`` (unless a reading or spans are given), score each sentence, mark spoilers.
-
-    Spoiler markup, warning sections, pragmas and allowed phrases are exempt (see
-    :func:`spoilerscan.segment.read`). With ``context`` the scorer also gets each sentence's
-    neighbours in its paragraph.
-    """
-    reading = reading if reading is not None else read(text, fmt)
-    spans = reading.sentences if spans is None else spans
-    texts = [reading.scored_text(s) for s in spans]
-    if not texts:
-        scores: list[float] = []
-    elif context:
-        scores = scorer(texts, neighbour_context(texts, [s.block for s in spans]))  # type: ignore[call-arg]
-    else:
-        scores = scorer(texts)
-    return _annotation(reading, spans, scores, threshold)
+    @property
+    def score(self) -> float:
+        """The review's spoiler score: its most likely spoiler sentence's probability."""
+        return max((s.score for s in self.sentences), default=0.0)
 
 
-def _annotation(reading: Reading, spans: Sequence[Span], scores: Iterable[float], threshold: float) -> Annotation:
+def model_inputs(reading: Reading, spans: Sequence[Span] | None = None) -> list[SentenceInput]:
+    """What the model reads of a review: each sentence's unexempt text and its block's kind."""
+    return [SentenceInput(reading.scored_text(s), s.kind) for s in (reading.sentences if spans is None else spans)]
+
+
+def _annotation(reading: Reading, spans: Sequence[Span], scores: Iterable[SentenceScore],
+                threshold: float) -> Annotation:
     text = reading.text
     return Annotation(
         [
-            ScoredSentence(text[s.start : s.end], s.start, s.end, score, score >= threshold, s.block, s.kind, s.part)
+            ScoredSentence(text[s.start : s.end], s.start, s.end, score.probability,
+                           score.probability >= threshold or score.known is not None, s.block, s.kind, s.part,
+                           score.known)
             for s, score in zip(spans, scores, strict=True)
         ],
         threshold,
@@ -107,30 +138,34 @@ def _annotation(reading: Reading, spans: Sequence[Span], scores: Iterable[float]
     )
 
 
+def annotate_with(text: str, scorer: Scorer, threshold: float, spans: Sequence[Span] | None = None,
+                  fmt: Format | str = Format.text, reading: Reading | None = None) -> Annotation:
+    """Read ``text`` in format ``fmt`` (unless a reading is given), score its sentences, mark spoilers.
+
+    Spoiler markup, pragmas and allowed phrases are exempt (see :func:`spoilerscan.segment.read`).
+    """
+    reading = reading if reading is not None else read(text, fmt)
+    spans = reading.sentences if spans is None else spans
+    scores = scorer([model_inputs(reading, spans)])[0] if spans else []
+    return _annotation(reading, spans, scores, threshold)
+
+
 def annotate_stream(texts: Iterable[tuple[object, str | Reading]], scorer: Scorer, threshold: float,
-                    chunk_sentences: int = STREAM_CHUNK_SENTENCES,
-                    context: bool = False) -> Iterator[tuple[object, str, Annotation]]:
-    """Annotate many reviews in order, scoring their sentences together in bounded chunks.
+                    chunk_sentences: int = STREAM_CHUNK_SENTENCES) -> Iterator[tuple[object, str, Annotation]]:
+    """Annotate many reviews in order, scoring the sentences of several reviews together.
 
     Takes ``(key, text)`` pairs (plain text, read with :func:`spoilerscan.segment.read`) or
-    ``(key, reading)`` pairs, and yields ``(key, text, annotation)``, so that batches span
-    reviews and memory stays flat however many reviews stream through.
+    ``(key, reading)`` pairs, and yields ``(key, text, annotation)``. Reviews are scored in
+    groups of about ``chunk_sentences`` sentences, so batches span reviews and memory stays flat
+    however many reviews stream through.
     """
     pending: list[tuple[object, Reading]] = []
     count = 0
 
     def flush() -> Iterator[tuple[object, str, Annotation]]:
-        sentences = [reading.scored_text(s) for _, reading in pending for s in reading.sentences]
-        if not sentences:
-            scores: Iterator[float] = iter([])
-        elif context:
-            groups = [(n, s.block) for n, (_, reading) in enumerate(pending) for s in reading.sentences]
-            scores = iter(scorer(sentences, neighbour_context(sentences, groups)))  # type: ignore[call-arg]
-        else:
-            scores = iter(scorer(sentences))
-        for key, reading in pending:
-            chunk = [next(scores) for _ in reading.sentences]
-            yield key, reading.text, _annotation(reading, reading.sentences, chunk, threshold)
+        scored = scorer([model_inputs(reading) for _, reading in pending])
+        for (key, reading), scores in zip(pending, scored, strict=True):
+            yield key, reading.text, _annotation(reading, reading.sentences, scores, threshold)
         pending.clear()
 
     for key, item in texts:
@@ -140,104 +175,124 @@ def annotate_stream(texts: Iterable[tuple[object, str | Reading]], scorer: Score
         if count >= chunk_sentences:
             yield from flush()
             count = 0
-    yield from flush()
+    if pending:
+        yield from flush()
 
 
-def _open_engine(directory: Path, max_length: int, quantize: bool, engine: str, onnx_allowed: bool,
-                 on_export: Callable[[], None] | None) -> tuple[Engine, str | None]:
-    """The engine that runs the model, and why auto settled for torch if it did."""
-    if quantize and engine == "onnx":
-        raise ModelError("int8 runs on the torch engine; use fp32 with the onnx engine")
-    fallback = None
-    if not quantize and (engine == "onnx" or (engine == "auto" and onnx_allowed)):
-        try:
-            return load_onnx_engine(directory, max_length, on_export), None
-        except (ImportError, ModelError) as error:
-            reason = str(error).splitlines()[0]
-            if engine == "onnx":
-                raise ModelError(reason) from None
-            fallback = f"running on torch, not ONNX Runtime: {reason}"
-    return TorchEngine.load(directory, max_length, quantize), fallback
+def _sigmoid(logits: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(logits, -60, 60)))
+
+
+@dataclass(frozen=True)
+class KnownSpoilers:
+    """Plain-language reveals of the work under review, embedded once by the detector's encoder."""
+
+    texts: tuple[str, ...]
+    embeddings: np.ndarray  # (len(texts), dim), unit length
+    similarity: float  # cosine from which a sentence restates one of them
+
+    def match(self, embeddings: np.ndarray) -> list[str | None]:
+        """For each embedded sentence, the known spoiler it is closest to if close enough."""
+        if not self.texts or not len(embeddings):
+            return [None] * len(embeddings)
+        cosine = embeddings @ self.embeddings.T
+        best = cosine.argmax(axis=1)
+        return [self.texts[b] if cosine[i, b] >= self.similarity else None for i, b in enumerate(best)]
 
 
 class Detector:
-    """Scores sentences with a fine-tuned sequence classifier (label 1 = spoiler)."""
+    """Scores the sentences of reviews with the review model (probability that a sentence spoils).
 
-    def __init__(self, engine: Engine, threshold: float, path: Path | None = None, context: bool = False,
-                 max_length: int = 128) -> None:
-        self.engine = engine
+    ``threshold`` is where a sentence counts as a spoiler (redact, highlight, scan, check's
+    warnings); ``fail_threshold`` is the high-precision cut from which ``check`` fails a build.
+    Both were chosen on dev data when the model was trained (see its card).
+    """
+
+    def __init__(self, model: OnnxModel, threshold: float, fail_threshold: float | None = None,
+                 path: Path | None = None, known_similarity: float = DEFAULT_KNOWN_SIMILARITY) -> None:
+        self.model = model
         self.threshold = threshold
-        self.max_length = max_length
+        self.fail_threshold = threshold if fail_threshold is None else fail_threshold
         self.path = path
-        self.context = context  # the model reads each sentence with its neighbours
-        self.fallback: str | None = None  # why auto did not get the fast engine, if it did not
+        self.known_similarity = known_similarity
+        self.known = KnownSpoilers((), np.zeros((0, 0), np.float32), known_similarity)
 
     @property
-    def quantized(self) -> bool:
-        return self.engine.precision == "int8"
+    def precision(self) -> str:
+        return self.model.precision
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, quantize: bool | None = None, engine: str = "auto",
-             on_export: Callable[[], None] | None = None) -> Detector:
+    def load(cls, path: str | Path | None = None, *, precision: str = "auto") -> Detector:
         """Load a model directory written by ``spoilerscan train`` (default: the shipped one).
 
-        ``quantize`` applies torch dynamic int8 quantisation to the linear layers (faster on CPU);
-        by default it is on only where the model's recorded accuracy check allowed it. ``engine``
-        picks what runs fp32: ``onnx`` (ONNX Runtime, fast to start; exported and cached on first
-        use, when ``on_export`` is called), ``torch``, or ``auto``: onnx where it can (and where the
-        model's recorded accuracy check did not rule it out), else torch.
+        ``precision`` picks the encoder: ``fp32``, ``int8`` (faster; shipped only where its
+        recorded accuracy check passed) or ``auto``: the one the model's card made the default.
         """
         directory = Path(path) if path is not None else default_model_path()
-        if engine not in ENGINE_NAMES:
-            raise ModelError(f"unknown engine {engine!r}: choose from {', '.join(ENGINE_NAMES)}")
+        if precision not in PRECISIONS:
+            raise ModelError(f"unknown precision {precision!r}: choose from {', '.join(PRECISIONS)}")
         check_model_directory(directory)
         try:
             metadata = json.loads((directory / METADATA_FILE).read_text(encoding="utf-8"))
             threshold = float(metadata["threshold"])
+            fail_threshold = float(metadata.get("fail_threshold", threshold))
             max_length = int(metadata.get("max_length", 128))
-            context = bool(metadata.get("context", False))
-            if quantize is None:
-                quantize = bool(metadata.get("int8_default", False))
-            # ONNX Runtime runs the same fp32 arithmetic; only a failed recorded check turns it off.
-            onnx_allowed = metadata.get("onnx_default", True) is not False
-        except (ValueError, KeyError, TypeError) as error:
+            similarity = float(metadata.get("known_similarity", DEFAULT_KNOWN_SIMILARITY))
+            default = str(metadata.get("precision", "fp32"))
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise ModelError(f"model directory {directory}: bad {METADATA_FILE} ({error})") from None
-        try:
-            config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
-            labels = len(config.get("id2label", {"0": "", "1": ""}))
-        except (ValueError, TypeError, AttributeError) as error:
-            raise ModelError(f"model directory {directory} could not be loaded: bad config.json ({error})") from None
-        if labels != 2:
-            raise ModelError(f"model directory {directory}: expected a 2-label spoiler classifier, "
-                             f"found {labels} labels")
-        runner, fallback = _open_engine(directory, max_length, bool(quantize), engine, onnx_allowed, on_export)
-        detector = cls(runner, threshold, directory, context, max_length)
-        detector.fallback = fallback
-        return detector
+        if precision == "auto":
+            precision = default if (directory / ENCODER_FILES.get(default, "")).is_file() else \
+                next(p for p, name in ENCODER_FILES.items() if (directory / name).is_file())
+        model = OnnxModel.load(directory, precision, max_length)
+        return cls(model, threshold, fail_threshold, directory, similarity)
 
-    def score(self, sentences: list[str], contexts: list[str] | None = None,
-              batch_size: int = DEFAULT_BATCH_SIZE, on_batch: Callable[[int], None] | None = None) -> list[float]:
-        """Spoiler probability of each sentence, in input order.
-
-        ``contexts`` (neighbouring sentences) are read only by context models. Sentences are
-        batched in length order so that padding stays small; ``on_batch`` hears how many
-        sentences each finished batch held (for progress bars).
-        """
-        if self.context and contexts is None:
-            contexts = [""] * len(sentences)
+    def embed(self, sentences: Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE,
+              on_batch: Callable[[int], None] | None = None) -> np.ndarray:
+        """Unit-length embeddings, in input order; batched in length order so that padding stays small."""
         order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
-        scores = [0.0] * len(sentences)
+        embeddings: np.ndarray | None = None
         for begin in range(0, len(order), batch_size):
             indices = order[begin : begin + batch_size]
-            pairs = [contexts[i] for i in indices] if self.context and contexts is not None else None
-            probabilities = self.engine.probabilities(self.engine.encode([sentences[i] for i in indices], pairs))
-            for index, probability in zip(indices, probabilities, strict=True):
-                scores[index] = float(probability)
+            batch = self.model.embed([sentences[i] for i in indices])
+            if embeddings is None:
+                embeddings = np.empty((len(sentences), batch.shape[1]), dtype=np.float32)
+            embeddings[indices] = batch
             if on_batch is not None:
                 on_batch(len(indices))
-        return scores
+        return embeddings if embeddings is not None else np.zeros((0, 0), dtype=np.float32)
+
+    def set_known_spoilers(self, reveals: Sequence[str]) -> None:
+        """Flag sentences that restate one of these reveals (cosine of their embeddings)."""
+        texts = tuple(dict.fromkeys(r.strip() for r in reveals if r.strip()))
+        self.known = KnownSpoilers(texts, self.embed(texts), self.known_similarity)
+
+    def score_reviews(self, reviews: Sequence[Sequence[SentenceInput]],
+                      on_batch: Callable[[int], None] | None = None) -> list[list[SentenceScore]]:
+        """Each review's sentence scores, in order. Sentences of all reviews are embedded together."""
+        flat = [s.text for review in reviews for s in review]
+        embeddings = self.embed(flat, on_batch=on_batch)
+        known = self.known.match(embeddings)
+        results: list[list[SentenceScore]] = []
+        begin = 0
+        for review in reviews:
+            end = begin + len(review)
+            if begin == end:
+                results.append([])
+                continue
+            rows = np.concatenate([embeddings[begin:end], structure_features(review)], axis=1)
+            probabilities = _sigmoid(self.model.logits(rows))
+            results.append([SentenceScore(float(p), k) for p, k in zip(probabilities, known[begin:end], strict=True)])
+            begin = end
+        return results
+
+    def __call__(self, reviews: Sequence[Sequence[SentenceInput]]) -> list[list[SentenceScore]]:
+        return self.score_reviews(reviews)
+
+    def score(self, sentences: list[str]) -> list[float]:
+        """Spoiler probability of each sentence read as a review of its own (one paragraph)."""
+        return [scores[0].probability for scores in self.score_reviews([[SentenceInput(s)] for s in sentences])]
 
     def annotate(self, text: str, threshold: float | None = None, fmt: Format | str = Format.text) -> Annotation:
         """Read a review in format ``fmt`` (markdown, html, text), split it and score its sentences."""
-        return annotate_with(text, self.score, self.threshold if threshold is None else threshold,
-                             context=self.context, fmt=fmt)
+        return annotate_with(text, self, self.threshold if threshold is None else threshold, fmt=fmt)

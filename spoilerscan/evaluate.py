@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,3 +61,84 @@ def best_f1_threshold(labels: Sequence[int], scores: Sequence[float]) -> float:
     precision, recall, thresholds = precision_recall_curve(labels, scores)
     f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
     return float(thresholds[int(np.argmax(f1[:-1]))])
+
+
+def fail_cut(clean_scores: Sequence[float], max_share: float) -> float:
+    """The lowest cut at which at most ``max_share`` of these clean reviews' scores reach it."""
+    import numpy as np
+
+    if not clean_scores:
+        return 0.5
+    ordered = sorted(clean_scores, reverse=True)
+    allowed = int(max_share * len(ordered))
+    if allowed >= len(ordered):
+        return 0.0
+    return float(np.nextafter(ordered[allowed], 1.0))
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewMetrics:
+    """Review-level results: a review's score is its highest sentence probability."""
+
+    dataset: str
+    reviews: int
+    spoiler_reviews: int
+    roc_auc: float | None
+    false_fail_rate: float  # clean reviews that fail at the fail threshold
+    caught: float  # spoiler reviews that fail at the fail threshold
+    fail_threshold: float
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def review_metrics(dataset: str, labels: Sequence[int], scores: Sequence[float],
+                   fail_threshold: float) -> ReviewMetrics:
+    """ROC-AUC of review scores against review labels, and the gate's error rates at ``fail_threshold``."""
+    from sklearn.metrics import roc_auc_score
+
+    clean = [s for s, label in zip(scores, labels, strict=True) if not label]
+    spoiling = [s for s, label in zip(scores, labels, strict=True) if label]
+    return ReviewMetrics(
+        dataset=dataset,
+        reviews=len(labels),
+        spoiler_reviews=len(spoiling),
+        roc_auc=float(roc_auc_score(labels, scores)) if clean and spoiling else None,
+        false_fail_rate=sum(s >= fail_threshold for s in clean) / len(clean) if clean else 0.0,
+        caught=sum(s >= fail_threshold for s in spoiling) / len(spoiling) if spoiling else 0.0,
+        fail_threshold=fail_threshold,
+    )
+
+
+def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, str | None]]) -> dict[str, list[dict[str, Any]]]:
+    """Metrics of a detector on labelled files (``part``: None for the whole file, "test" for its held-out part).
+
+    ``scorer`` is a Detector (a Scorer with ``threshold`` and ``fail_threshold``).
+    """
+    from spoilerscan.data import has_entries, load_reviews
+
+    results: dict[str, list[dict[str, Any]]] = {"sentences": [], "reviews": [], "challenge": []}
+    for path, part in sets:
+        suffix = " (held-out test part)" if part else ""
+        groupings = [(False, "")] + ([(True, ", entry context")] if has_entries(path) else [])
+        for per_entry, how in groupings:
+            reviews = load_reviews(path, part, per_entry=per_entry)  # type: ignore[arg-type]
+            scores = [[s.probability for s in review] for review in scorer([r.sentences for r in reviews])]
+            name = reviews[0].source + suffix + how
+            labels = [label for r in reviews for label in r.labels]
+            flat = [p for review in scores for p in review]
+            results["sentences"].append(compute_metrics(name, labels, flat, scorer.threshold).as_dict())
+            if per_entry:
+                continue
+            if any(len(r.labels) > 1 or r.label is not None for r in reviews):
+                results["reviews"].append(review_metrics(name, [r.review_label for r in reviews],
+                                                         [max(s, default=0.0) for s in scores],
+                                                         scorer.fail_threshold).as_dict())
+            categories = sorted({r.category for r in reviews if r.category})
+            for category in categories:
+                chosen = [(r, s) for r, s in zip(reviews, scores, strict=True) if r.category == category]
+                flagged = sum(any(p >= scorer.threshold for p in s) for _, s in chosen)
+                results["challenge"].append({"category": category, "sentences": len(chosen),
+                                             "spoiler": any(r.review_label for r, _ in chosen),
+                                             "flagged": flagged / len(chosen)})
+    return results

@@ -80,6 +80,16 @@ def read_review(name: str) -> Review:
     return Review(name, decode(data, STDIN_NAME if name == STDIN else name), None if name == STDIN else Path(name))
 
 
+def read_known_spoilers(path: Path | None) -> list[str]:
+    """Reveals listed in a text file, one a line; blank lines and lines starting with '#' are skipped."""
+    if path is None:
+        return []
+    if str(path) == STDIN:
+        raise InputError("known spoilers must come from a file, not stdin")
+    text = read_review(str(path)).text.lstrip("\ufeff")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
 def iter_jsonl_reviews(name: str, report: Callable[[str], None]) -> Iterator[Review]:
     """Stream reviews from JSONL of ``{"id": …, "text": …}`` lines, one line in memory at a time.
 

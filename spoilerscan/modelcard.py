@@ -1,6 +1,7 @@
 """Render a model directory's card (README.md) from the facts recorded in spoilerscan.json.
 
-The card is never edited by hand: every number in it comes from a training or evaluation run.
+The card is never edited by hand: every number in it comes from a training or evaluation run;
+``notes`` (recorded with the metadata) hold the prose about experiments and limits.
 """
 
 from __future__ import annotations
@@ -36,82 +37,78 @@ def _table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _soup_section(soup: dict[str, Any]) -> list[str]:
-    """The runs averaged into the model: their dev scores, the greedy steps, and how their recipes differ."""
-    runs = soup["runs"]
-    datasets = list(runs[0]["dev_roc_auc"])
-    lines = ["## Runs averaged (model soup; dev ROC-AUC, best run first)", "",
-             "| run | " + " | ".join(datasets) + " | mean | soup mean after adding it | kept |",
-             "|---" + "|---:" * (len(datasets) + 2) + "|---|"]
-    after = {step["run"]: step["soup_selection"] for step in soup.get("greedy_log", [])}
-    for run in runs:
-        cells = " | ".join(_fmt(run["dev_roc_auc"][d]) for d in datasets)
-        lines.append(f"| {run['run']} | {cells} | {run['selection']:.4f} | "
-                     f"{_fmt_score(after.get(run['run']))} | {'yes' if run['kept'] else 'no'} |")
-    cells = " | ".join(_fmt(soup["dev_roc_auc"][d]) for d in datasets)
-    lines.append(f"| **the soup** | {cells} | **{soup['selection']:.4f}** | | |")
-    recipes = [run["recipe"] for run in runs]
-    keys = [k for k in recipes[0] if k != "training time"]
-    shared = [k for k in keys if all(r.get(k) == recipes[0][k] for r in recipes)]
-    lines += ["", "Recipe shared by all runs:", ""] + [f"- {k}: {recipes[0][k]}" for k in shared]
-    lines += ["", "Where the runs differ:", ""]
-    for run in runs:
-        differences = "; ".join(f"{k}: {run['recipe'].get(k)}" for k in keys if k not in shared)
-        lines.append(f"- {run['run']}: {differences or 'nothing'}")
-    return lines
+def _review_table(rows: list[dict[str, Any]]) -> str:
+    lines = ["| dataset | reviews | spoiler reviews | ROC-AUC | clean reviews failed | spoiler reviews failed |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['dataset']} | {r['reviews']} | {r['spoiler_reviews']} | {_fmt(r['roc_auc'])} | "
+                     f"{r['false_fail_rate']:.1%} | {r['caught']:.1%} |")
+    return "\n".join(lines)
 
 
-def _fmt_score(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.4f}"
+def _challenge_table(rows: list[dict[str, Any]]) -> str:
+    lines = ["| category | sentences | should be flagged | flagged |", "|---|---:|---|---:|"]
+    for r in rows:
+        lines.append(f"| {r['category']} | {r['sentences']} | {'yes' if r['spoiler'] else 'no'} | {r['flagged']:.1%} |")
+    return "\n".join(lines)
 
 
 def render_card(meta: dict[str, Any]) -> str:
     recipe = meta.get("recipe", {})
-    sources = meta.get("training_data", {})
+    rules = meta.get("threshold_rules", {})
     lines = [
         "---",
         "license: other",
         "base_model: sentence-transformers/all-MiniLM-L6-v2",
         "pipeline_tag: text-classification",
         "---",
-        "# spoilerscan spoiler classifier (MiniLM-L6, fine-tuned)",
+        "# spoilerscan review model (MiniLM-L6 sentence encoder + review head, fine-tuned)",
         "",
-        "Scores one review sentence: label 1 = the sentence gives the story away.",
-        f"Decision threshold: **{meta['threshold']:.4f}** ({meta.get('threshold_rule', '')}).",
+        "Reads a whole review: each sentence is embedded on its own, then a bidirectional GRU reads the "
+        "review's sentences in order and gives each one a calibrated probability that it gives the story away. "
+        "A review's score is its highest sentence probability.",
+        "",
+        f"- Threshold (a sentence is a spoiler: redact, highlight, scan, check warnings): **{meta['threshold']:.4f}** "
+        f"({rules.get('threshold', '')}).",
+        f"- Fail threshold (`check` fails the build): **{meta.get('fail_threshold', meta['threshold']):.4f}** "
+        f"({rules.get('fail_threshold', '')}).",
+        f"- Default precision: **{meta.get('precision', 'fp32')}**.",
         "",
         "## Training data",
     ]
-    for name, info in sources.items():
-        lines.append(f"- `{name}`: {info}")
+    lines += [f"- `{name}`: {info}" for name, info in meta.get("training_data", {}).items()]
     lines += ["", "## Recipe", ""]
     lines += [f"- {key}: {value}" for key, value in recipe.items()]
+    if meta.get("calibration"):
+        c = meta["calibration"]
+        lines.append(f"- calibration: {c.get('rule', '')} (scale {c['scale']:.4f}, bias {c['bias']:.4f})")
     if meta.get("epochs_log"):
-        lines += ["", "## Dev metrics per epoch (model selection)", "",
-                  "| epoch | " + " | ".join(meta["epochs_log"][0]["dev_roc_auc"]) + " | selection score |",
-                  "|---" * (len(meta["epochs_log"][0]["dev_roc_auc"]) + 2) + "|"]
+        names = list(meta["epochs_log"][0]["dev_roc_auc"])
+        lines += ["", "## Dev ROC-AUC per epoch (model selection)", "",
+                  "| epoch | " + " | ".join(names) + " | selection score |",
+                  "|---" * (len(names) + 2) + "|"]
         for entry in meta["epochs_log"]:
             cells = " | ".join(_fmt(v) for v in entry["dev_roc_auc"].values())
             lines.append(f"| {entry['epoch']} | {cells} | {_fmt(entry['selection'])} |")
-    if meta.get("soup"):
-        lines += ["", *_soup_section(meta["soup"])]
     if meta.get("dev_metrics"):
-        lines += ["", "## Dev metrics of the selected model (used to choose the threshold)", "",
+        lines += ["", "## Dev metrics of the selected model (used to calibrate and choose the thresholds)", "",
                   _table(meta["dev_metrics"])]
-    if meta.get("test_metrics"):
-        lines += ["", "## Held-out test metrics", "",
-                  "Never seen in training, model selection or threshold choice.", "",
-                  _table(meta["test_metrics"])]
-    if meta.get("test_metrics_int8"):
-        lines += ["", "## Held-out test metrics, int8 dynamic quantisation", "", _table(meta["test_metrics_int8"])]
+    for key, title in (("test_metrics", "fp32"), ("test_metrics_int8", "int8 dynamic quantisation")):
+        if meta.get(key):
+            lines += ["", f"## Held-out test metrics, {title}", "",
+                      "Never seen in training, model selection, calibration or threshold choice.", "",
+                      _table(meta[key])]
+    for key, title in (("review_metrics", "fp32"), ("review_metrics_int8", "int8")):
+        if meta.get(key):
+            lines += ["", f"## Whole reviews (held out), {title}", "",
+                      "A review fails `check` when a sentence reaches the fail threshold.", "",
+                      _review_table(meta[key])]
+    if meta.get("challenge"):
+        lines += ["", "## Challenge set (`tests/data/challenge.csv`, written for this project, never trained on)", "",
+                  "Each sentence read as a review of its own, at the threshold.", "",
+                  _challenge_table(meta["challenge"])]
     if meta.get("int8_check"):
         lines += ["", meta["int8_check"]]
-    if meta.get("test_metrics_onnx"):
-        heading = "## Held-out test metrics, ONNX Runtime fp32"
-        if not meta.get("test_metrics"):
-            heading += "\n\nNever seen in training, model selection or threshold choice."
-        lines += ["", heading, "", _table(meta["test_metrics_onnx"])]
-    if meta.get("onnx_check"):
-        lines += ["", meta["onnx_check"]]
     for note in meta.get("notes", []):
         lines += ["", note]
     lines += ["", "## Terms", "", TERMS, ""]

