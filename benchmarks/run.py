@@ -2,14 +2,16 @@
 
     python benchmarks/run.py --corpus ../shared/data/goodreads/sentences.csv
 
-- throughput: raw batched forward pass vs the end-to-end pipeline (split, tokenize, infer,
-  render findings) over the same sentences, for ONNX Runtime fp32, torch fp32 and torch int8,
-  side by side in one run;
-- cold start: median wall time of whole `spoilerscan` processes: --help, and redact of a
-  30-sentence review on each engine (plus the one-off first run that exports the ONNX model);
+- throughput: the model alone (sentence encoder and review head on ONNX Runtime, inputs tokenized
+  and batched beforehand) vs the end-to-end pipeline (read, split, tokenize, encode, review head,
+  render JSON findings) over the same reviews, for the fp32 and the int8 encoder side by side;
+- cold start: median wall time of whole `spoilerscan` processes: --help, and redact of the
+  example review (examples/sixth-sense-review.md) with each encoder;
 - memory: peak RSS of `spoilerscan scan` on one large single-review file and on a JSONL archive of
   30-sentence reviews, each at two sizes (flatness).
-The corpus is any labelled file spoilerscan reads; its sentences are grouped into reviews.
+The corpus is any labelled file spoilerscan reads; its sentences are grouped into reviews. --model
+takes any model directory (default: the shipped one); --sentences, --runs and --memory-mb make a
+quick smoke run small.
 """
 
 from __future__ import annotations
@@ -27,8 +29,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "sixth-sense-review.md"
+PRECISIONS = ("fp32", "int8")
 
 
 def spoilerscan_command() -> list[str]:
@@ -37,9 +42,9 @@ def spoilerscan_command() -> list[str]:
 
 
 def load_corpus(path: Path, limit: int) -> list[str]:
-    from spoilerscan.data import load_labelled
+    from spoilerscan.data import load_reviews, sentence_rows
 
-    return [row.text for row in load_labelled(path)][:limit]
+    return [text for text, _ in sentence_rows(load_reviews(path))][:limit]
 
 
 def reviews_of(sentences: list[str], per_review: int = 30) -> list[str]:
@@ -47,57 +52,74 @@ def reviews_of(sentences: list[str], per_review: int = 30) -> list[str]:
     return [" ".join(sentences[i : i + per_review]) for i in range(0, len(sentences), per_review)]
 
 
-def model_inputs(texts: list[str]) -> tuple[list[str], list[str]]:
-    """The (sentence, context) pairs the pipeline gives the model for these reviews."""
-    from spoilerscan.segment import neighbour_context, read
+def model_inputs(texts: list[str]) -> list[list[Any]]:
+    """What the pipeline gives the model for these reviews: each review's sentences and their block kinds."""
+    from spoilerscan.detect import model_inputs as inputs_of
+    from spoilerscan.segment import read
 
-    sentences: list[str] = []
-    contexts: list[str] = []
-    for text in texts:
-        reading = read(text)
-        pieces = [reading.scored_text(s) for s in reading.sentences]
-        sentences += pieces
-        contexts += neighbour_context(pieces, [s.block for s in reading.sentences])
-    return sentences, contexts
+    return [inputs_of(read(text)) for text in texts]
 
 
-def raw_forward_rate(detector, texts: list[str], batch_size: int) -> float:  # type: ignore[no-untyped-def]
-    """Sentences/s of the model alone: the pipeline's inputs, tokenized and batched beforehand."""
-    sentences, contexts = model_inputs(texts)
-    order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
-    engine = detector.engine
+def raw_model_rate(detector: Any, texts: list[str], batch_size: int) -> float:
+    """Sentences/s of the model alone: the encoder over pre-tokenized batches, then the head over each review."""
+    from spoilerscan.features import structure_features
+
+    model = detector.model
+    reviews = [review for review in model_inputs(texts) if review]
+    flat = [s.text for review in reviews for s in review]
+    order = sorted(range(len(flat)), key=lambda i: len(flat[i]))
     batches = []
     for begin in range(0, len(order), batch_size):
         chosen = order[begin : begin + batch_size]
-        pairs = [contexts[i] for i in chosen] if detector.context else None
-        batches.append(engine.encode([sentences[i] for i in chosen], pairs))
+        encoded = model.tokenizer.encode_batch([flat[i] for i in chosen])
+        columns = {"input_ids": [e.ids for e in encoded], "attention_mask": [e.attention_mask for e in encoded],
+                   "token_type_ids": [e.type_ids for e in encoded]}
+        batches.append((chosen, {name: np.asarray(columns[name], dtype=np.int64) for name in model.input_names}))
+    features = [structure_features(review) for review in reviews]
     started = time.perf_counter()
-    for batch in batches:
-        engine.probabilities(batch)
-    return len(sentences) / (time.perf_counter() - started)
+    embeddings: np.ndarray | None = None
+    for chosen, inputs in batches:
+        batch = model.encoder.run(None, inputs)[0]
+        if embeddings is None:
+            embeddings = np.empty((len(flat), batch.shape[1]), dtype=np.float32)
+        embeddings[chosen] = batch
+    assert embeddings is not None
+    begin = 0
+    for review_features in features:
+        end = begin + len(review_features)
+        model.head.run(None, {"features": np.concatenate([embeddings[begin:end], review_features], 1)[np.newaxis]})
+        begin = end
+    return len(flat) / (time.perf_counter() - started)
 
 
-def end_to_end_rate(detector, texts: list[str]) -> tuple[float, int]:  # type: ignore[no-untyped-def]
-    """Sentences/s of the CLI's scan pipeline: split, tokenize, infer, render JSON findings."""
+def end_to_end_rate(detector: Any, texts: list[str]) -> tuple[float, int]:
+    """Sentences/s of the CLI's scan pipeline: read, split, tokenize, encode, review head, render JSON findings."""
     from spoilerscan.detect import annotate_stream
     from spoilerscan.render import findings
 
     started = time.perf_counter()
     count = 0
     with open(os.devnull, "w", encoding="utf-8") as sink:
-        stream = annotate_stream(((i, t) for i, t in enumerate(texts)), detector.score, detector.threshold,
-                                 context=detector.context)
-        for key, _, annotation in stream:
+        for key, _, annotation in annotate_stream(((i, t) for i, t in enumerate(texts)), detector,
+                                                  detector.threshold):
             sink.write(json.dumps(findings(str(key), annotation)) + "\n")
             count += len(annotation.sentences)
     return count / (time.perf_counter() - started), count
 
 
-def timed_runs(command: list[str], runs: int, env: dict[str, str] | None = None) -> dict[str, float]:
+def available_precisions(model: Path | None) -> list[str]:
+    from spoilerscan.detect import default_model_path
+    from spoilerscan.engines import ENCODER_FILES
+
+    directory = model if model is not None else default_model_path()
+    return [p for p in PRECISIONS if (directory / ENCODER_FILES[p]).is_file()]
+
+
+def timed_runs(command: list[str], runs: int) -> dict[str, float]:
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
         times.append(time.perf_counter() - started)
     return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times), "runs": runs}
 
@@ -116,47 +138,36 @@ def peak_rss_mb(command: list[str]) -> tuple[float, float]:
 
 def measure_throughput(args: argparse.Namespace, texts: list[str]) -> dict[str, object]:
     from spoilerscan.detect import Detector
+    from spoilerscan.engines import threads
 
     throughput: dict[str, object] = {}
-    for name, engine, quantize in (("onnx fp32", "onnx", False), ("torch fp32", "torch", False),
-                                   ("torch int8", "torch", True)):
-        detector = Detector.load(args.model, quantize=quantize, engine=engine)
-        import torch
-
-        raw_forward_rate(detector, texts[:7], args.batch_size)  # warm-up
-        raw = raw_forward_rate(detector, texts, args.batch_size)
+    for precision in available_precisions(args.model):
+        detector = Detector.load(args.model, precision=precision)
+        raw_model_rate(detector, texts[:3], args.batch_size)  # warm-up of both paths
+        end_to_end_rate(detector, texts[:3])
+        raw = raw_model_rate(detector, texts, args.batch_size)
         e2e, counted = end_to_end_rate(detector, texts)
-        throughput[name] = {"raw_forward_sentences_per_s": raw, "end_to_end_sentences_per_s": e2e,
-                            "end_to_end_sentences": counted, "ratio": e2e / raw,
-                            "torch_threads": torch.get_num_threads()}
-        print(f"{name}: raw forward {raw:.0f} sent/s, end-to-end {e2e:.0f} sent/s "
+        throughput[precision] = {"raw_model_sentences_per_s": raw, "end_to_end_sentences_per_s": e2e,
+                                 "end_to_end_sentences": counted, "ratio": e2e / raw, "onnx_threads": threads()}
+        print(f"{precision}: model alone {raw:.0f} sent/s, end-to-end {e2e:.0f} sent/s "
               f"({counted} sentences), ratio {e2e / raw:.2f}", flush=True)
     return throughput
 
 
-def measure_cold_start(args: argparse.Namespace, sentences: list[str], command: list[str],
-                       model_args: list[str]) -> dict[str, object]:
+def measure_cold_start(args: argparse.Namespace, command: list[str], model_args: list[str]) -> dict[str, object]:
     from spoilerscan.segment import split_sentences
 
-    with tempfile.TemporaryDirectory() as scratch:
-        review = Path(scratch) / "review.txt"
-        take = 30
-        while len(split_sentences(" ".join(sentences[:take]))) < 30 and take < len(sentences):
-            take += 1  # some corpus lines hold more than one sentence, some join up
-        review.write_text(" ".join(sentences[:take]) + "\n", encoding="utf-8")
-        redact = [*command, "redact", str(review), "--quiet", *model_args]
-        fresh_cache = {**os.environ, "SPOILERSCAN_CACHE_DIR": str(Path(scratch) / "cache")}
-        cold: dict[str, Any] = {
-            "review_sentences": len(split_sentences(review.read_text(encoding="utf-8"))),
-            "help": timed_runs([*command, "--help"], args.runs),
-            "redact_first_run_with_onnx_export": timed_runs(redact, 1, env=fresh_cache),
-            "redact_onnx": timed_runs(redact, args.runs, env=fresh_cache),
-            "redact_torch": timed_runs(redact, args.runs, env={**os.environ, "SPOILERSCAN_ENGINE": "torch"}),
-        }
-    print(f"cold start, median of {args.runs}: --help {cold['help']['median_s']:.3f} s; redact of a "
-          f"{cold['review_sentences']}-sentence review: onnx {cold['redact_onnx']['median_s']:.3f} s, torch "
-          f"{cold['redact_torch']['median_s']:.3f} s, first run with export "
-          f"{cold['redact_first_run_with_onnx_export']['median_s']:.1f} s", flush=True)
+    cold: dict[str, Any] = {
+        "review": str(EXAMPLE.relative_to(REPO)),
+        "review_sentences": len(split_sentences(EXAMPLE.read_text(encoding="utf-8"), "markdown")),
+        "help": timed_runs([*command, "--help"], args.runs),
+    }
+    for precision in available_precisions(args.model):
+        redact = [*command, "redact", str(EXAMPLE), "--quiet", "--precision", precision, *model_args]
+        cold[f"redact_{precision}"] = timed_runs(redact, args.runs)
+    print(f"cold start, median of {args.runs}: --help {cold['help']['median_s']:.3f} s; redact of the "
+          f"{cold['review_sentences']}-sentence example: " + ", ".join(
+              f"{p} {cold[f'redact_{p}']['median_s']:.3f} s" for p in available_precisions(args.model)), flush=True)
     return cold
 
 
@@ -193,27 +204,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, required=True, help="labelled data file to draw sentences from")
     parser.add_argument("--model", type=Path, default=None, help="model directory [shipped model]")
-    parser.add_argument("--sentences", type=int, default=3000, help="sentences for the throughput runs")
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--sentences", type=int, default=3000, help="sentences drawn from the corpus")
+    parser.add_argument("--batch-size", type=int, default=64, help="sentences per encoder batch (the pipeline's)")
     parser.add_argument("--runs", type=int, default=5, help="runs per cold-start measurement")
     parser.add_argument("--memory-mb", type=float, nargs="*", default=[1.0, 10.0],
                         help="input sizes of the memory runs (MB)")
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS), help="what to measure [all]")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "latest.json")
     args = parser.parse_args()
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-    sentences = load_corpus(args.corpus, args.sentences)
+    from spoilerscan.detect import Detector, default_model_path
+    from spoilerscan.errors import SpoilerscanError
+
+    try:  # a missing or broken model or corpus fails here, before any measurement
+        Detector.load(args.model)
+        sentences = load_corpus(args.corpus, args.sentences)
+    except SpoilerscanError as problem:
+        parser.error(str(problem))
     command = spoilerscan_command()
     model_args = ["--model", str(args.model)] if args.model else []
     results: dict[str, object] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "model": str(args.model or default_model_path()), "precisions": available_precisions(args.model),
         "corpus": str(args.corpus), "sentences": len(sentences), "batch_size": args.batch_size,
     }
     if "throughput" in args.parts:
         results["throughput"] = measure_throughput(args, reviews_of(sentences))
     if "cold" in args.parts:
-        results["cold_start"] = measure_cold_start(args, sentences, command, model_args)
+        results["cold_start"] = measure_cold_start(args, command, model_args)
     if "memory" in args.parts:
         results["memory"] = measure_memory(args, sentences, command, model_args)
     args.out.parent.mkdir(parents=True, exist_ok=True)

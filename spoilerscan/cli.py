@@ -101,6 +101,11 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(problem.exit_code) from None
 
 
+class Balance(StrEnum):
+    per_source = "per-source"
+    overall = "overall"
+
+
 class Precision(StrEnum):
     auto = "auto"
     fp32 = "fp32"
@@ -399,6 +404,11 @@ def train(
         "(TV Tropes pages) shown with it as a heading first, labelled not a spoiler.")] = 0.3,
     source_weight: Annotated[list[str] | None, typer.Option("--source-weight", metavar="SOURCE=FACTOR",
         help="Multiply the loss of one data source's rows, e.g. goodreads/sentences=3 (repeatable).")] = None,
+    balance: Annotated[Balance, typer.Option(help="Class weights in the loss: per-source (spoilers and the rest "
+        "each carry half of every source's weight, so no source's spoiler rate is learnt) or overall.")
+    ] = Balance.per_source,
+    loose_group: Annotated[int, typer.Option(min=1, help="Group one-sentence training rows (files of loose "
+        "sentences) into pseudo-reviews of 1 to this many sentences each epoch; 1 keeps them alone.")] = 1,
 ) -> None:
     """Fine-tune the review model (sentence encoder + review head) and write a model directory with its card.
 
@@ -409,12 +419,10 @@ def train(
     --holdout ../shared/data/goodreads/sentences.csv --holdout ../shared/data/reddit/comments.csv --out models/new
     """
     with user_errors():
-        try:
-            from spoilerscan.train import TrainConfig, gather_data
-            from spoilerscan.train import train as run_training
-        except ImportError as missing:
-            raise SpoilerscanError(f"training needs the 'train' extra (pip install 'spoilerscan[train]'): "
-                                   f"{missing.name} is not installed") from None
+        require_train_extra("train")
+        from spoilerscan.train import TrainConfig, gather_data
+        from spoilerscan.train import train as run_training
+
         weights = parse_source_weights(source_weight or [])
         if base is None:
             base = default_base_model()
@@ -422,7 +430,8 @@ def train(
         config = TrainConfig(base=base, out=out, epochs=epochs, batch_sentences=batch_sentences,
                              learning_rate=learning_rate, head_learning_rate=head_learning_rate,
                              max_length=max_length, seed=seed, max_steps=max_steps, title_share=title_share,
-                             source_weights=weights)
+                             source_weights=weights, per_source_balance=balance is Balance.per_source,
+                             loose_group=loose_group)
         meta = run_training(config, training, stderr)
     stderr.print(f"model written to {out} (threshold {meta['threshold']:.4f}, fail threshold "
                  f"{meta['fail_threshold']:.4f})", highlight=False)
@@ -442,6 +451,16 @@ def parse_source_weights(pairs: list[str]) -> dict[str, float]:
                                      param_hint="'--source-weight'")
         weights[name] = factor
     return weights
+
+
+def require_train_extra(command: str, modules: tuple[str, ...] = ("torch", "transformers", "onnx", "sklearn")) -> None:
+    """Model development needs the 'train' extra; say so in one line where a module of it is missing."""
+    from importlib.util import find_spec
+
+    missing = [name for name in modules if find_spec(name) is None]
+    if missing:
+        raise SpoilerscanError(f"'{command}' needs the 'train' extra (pip install 'spoilerscan[train]'): "
+                               f"{', '.join(missing)} not installed")
 
 
 def default_base_model() -> Path:
@@ -483,6 +502,7 @@ def evaluate(
     if precision is Precision.auto:
         raise typer.BadParameter("evaluate needs fp32 or int8", param_hint="'--precision'")
     with user_errors():
+        require_train_extra("evaluate", ("sklearn",))
         detector = load_detector(model, precision)
         sets = [(p, None) for p in data or []] + [(p, "test") for p in holdout or []]
         results = evaluate_files(detector, sets)

@@ -46,6 +46,21 @@ def _session(path: Path) -> Any:
         raise ModelError(f"model file {path} could not be loaded: {error}".splitlines()[0]) from None
 
 
+def _check_graphs(encoder_file: Path, encoder: Any, head_file: Path, head: Any) -> None:
+    """Refuse graphs that load but are not a sentence encoder and a review head for it (a swapped or
+    foreign file), here in one line rather than with a traceback from the first run."""
+    from spoilerscan.features import FEATURES
+
+    inputs = [entry.name for entry in encoder.get_inputs()]
+    if not {"input_ids", "attention_mask"} <= set(inputs) <= {"input_ids", "attention_mask", "token_type_ids"}:
+        raise ModelError(f"model file {encoder_file} is not a sentence encoder (its inputs: {', '.join(inputs)})")
+    width = encoder.get_outputs()[0].shape[-1]  # an int: the export fixes all but the batch axis
+    features = head.get_inputs()
+    if len(features) != 1 or features[0].name != "features" or (
+            isinstance(width, int) and features[0].shape[-1] != width + len(FEATURES)):
+        raise ModelError(f"model file {head_file} is not a review head for the encoder {encoder_file.name}")
+
+
 class OnnxModel:
     """The sentence encoder and the review head, each an ONNX Runtime session, and the tokenizer."""
 
@@ -74,7 +89,9 @@ class OnnxModel:
         tokenizer.enable_truncation(max_length=max_length)
         tokenizer.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token=pad_token,
                                  pad_to_multiple_of=PAD_MULTIPLE)
-        return cls(_session(encoder_file), _session(directory / HEAD_FILE), tokenizer, precision)
+        encoder, head = _session(encoder_file), _session(directory / HEAD_FILE)
+        _check_graphs(encoder_file, encoder, directory / HEAD_FILE, head)
+        return cls(encoder, head, tokenizer, precision)
 
     def embed(self, sentences: list[str]) -> np.ndarray:
         """(sentences, dim) unit-length embeddings of one batch, each sentence read on its own."""

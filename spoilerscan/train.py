@@ -56,6 +56,11 @@ class TrainConfig:
     weight_decay: float = 0.01
     hidden: int = 128
     title_share: float = 0.3  # of reviews with a known title, shown with it as a heading first
+    # Loose labelled sentences (files without reviews) are grouped, each epoch afresh, into
+    # pseudo-reviews of 1 to this many sentences of the same source: as one-sentence reviews they
+    # would teach the model that a review of one sentence has that source's (tiny) spoiler rate.
+    loose_group: int = 1
+    per_source_balance: bool = True  # class weights within each source (see class_weights)
     # Extra loss weight per data source (e.g. {"goodreads/sentences": 3.0}): lean towards a domain.
     source_weights: dict[str, float] = field(default_factory=dict)
 
@@ -123,6 +128,25 @@ def review_batches(reviews: Sequence[LabelledReview], budget: int, rng: random.R
     return batches
 
 
+def group_loose(reviews: Sequence[LabelledReview], largest: int, rng: random.Random) -> list[LabelledReview]:
+    """Reviews as given, but one-sentence reviews without a title regrouped by source into random
+    pseudo-reviews of 1 to ``largest`` sentences (their labels stay per sentence)."""
+    kept = [r for r in reviews if len(r.labels) > 1 or r.title or r.label is not None]
+    loose: dict[str, list[LabelledReview]] = defaultdict(list)
+    for review in reviews:
+        if not (len(review.labels) > 1 or review.title or review.label is not None):
+            loose[review.source].append(review)
+    for source, singles in loose.items():
+        singles = list(singles)
+        rng.shuffle(singles)
+        while singles:
+            size = rng.randint(1, largest)
+            group, singles = singles[:size], singles[size:]
+            kept.append(LabelledReview(tuple(s for r in group for s in r.sentences),
+                                       tuple(label for r in group for label in r.labels), source))
+    return kept
+
+
 def with_title(review: LabelledReview) -> LabelledReview:
     """The review with its work's name first, as a heading that does not spoil."""
     return LabelledReview((SentenceInput(review.title, BlockKind.heading), *review.sentences), (0, *review.labels),
@@ -134,14 +158,37 @@ class ReviewModel:
 
     def __init__(self, encoder: Any, head: Any, tokenizer: Any, max_length: int) -> None:
         self.encoder, self.head, self.tokenizer, self.max_length = encoder, head, tokenizer, max_length
+        self.frozen: dict[str, Any] | None = None  # text -> embedding, while the encoder is not trained
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        """Sentence embeddings from the encoder (gradients kept), or from the cache of a frozen one."""
+        import torch
+
+        if self.frozen is not None:
+            return torch.stack([self.frozen[t] for t in texts])
+        tokens = self.tokenizer(list(texts), truncation=True, max_length=self.max_length, padding=True,
+                                return_tensors="pt")
+        return self.encoder(**tokens)
+
+    def freeze(self, texts: Sequence[str], batch: int = 128) -> None:
+        """Embed every text once: the encoder stays as it is and only the head is trained."""
+        import torch
+
+        self.frozen = None
+        unique = sorted(set(texts), key=len)
+        self.encoder.eval()
+        cache: dict[str, Any] = {}
+        with torch.inference_mode():
+            for begin in range(0, len(unique), batch):
+                chunk = unique[begin : begin + batch]
+                cache.update(zip(chunk, self.embed(chunk).clone(), strict=True))
+        self.frozen = cache
 
     def logits(self, reviews: Sequence[LabelledReview]) -> Any:
         """(reviews, longest, ) padded logits and the lengths, gradients kept."""
         import torch
 
-        texts = [s.text for r in reviews for s in r.sentences]
-        tokens = self.tokenizer(texts, truncation=True, max_length=self.max_length, padding=True, return_tensors="pt")
-        embeddings = self.encoder(**tokens)
+        embeddings = self.embed([s.text for r in reviews for s in r.sentences])
         lengths = [len(r.labels) for r in reviews]
         rows = torch.zeros(len(reviews), max(lengths), embeddings.shape[1] + structure_features([]).shape[1])
         begin = 0
@@ -183,7 +230,28 @@ def _chunks(order: list[int], sizes: list[int], budget: int) -> list[list[int]]:
     return [*chunks, current] if current else chunks
 
 
-def batch_loss(model: ReviewModel, reviews: Sequence[LabelledReview], class_weights: Sequence[float],
+def class_weights(reviews: Sequence[LabelledReview], per_source: bool) -> dict[str, tuple[float, float]]:
+    """Loss weight of a (not spoiler, spoiler) sentence per source: inverse class frequency.
+
+    ``per_source``: within each source, so that spoilers and the rest each carry half of a source's
+    weight, and no source's spoiler rate (2.5 % of Goodreads sentences, half of TV Tropes') becomes
+    something the model can learn instead of the words; else over all sources together.
+    """
+    counts: dict[str, Counter[int]] = defaultdict(Counter)
+    for review in reviews:
+        counts[review.source if per_source else ""].update(review.labels)
+
+    def weights(count: Counter[int]) -> tuple[float, float]:
+        total = sum(count.values())
+        return total / (2 * max(count[0], 1)), total / (2 * max(count[1], 1))
+
+    if not per_source:
+        shared = weights(counts[""])
+        return {review.source: shared for review in reviews}
+    return {source: weights(count) for source, count in counts.items()}
+
+
+def batch_loss(model: ReviewModel, reviews: Sequence[LabelledReview], class_weights: dict[str, tuple[float, float]],
                source_weights: dict[str, float]) -> Any:
     """Weighted binary cross-entropy over every sentence of a batch of reviews (padding ignored)."""
     import torch
@@ -194,8 +262,9 @@ def batch_loss(model: ReviewModel, reviews: Sequence[LabelledReview], class_weig
     for row, review in enumerate(reviews):
         labels = torch.tensor(review.labels, dtype=torch.float32)
         targets[row, : lengths[row]] = labels
+        negative, positive = class_weights[review.source]
         weights[row, : lengths[row]] = source_weights.get(review.source, 1.0) * (
-            labels * class_weights[1] + (1 - labels) * class_weights[0])
+            labels * positive + (1 - labels) * negative)
     losses = torch.nn.functional.binary_cross_entropy_with_logits(logits, targets, reduction="none")
     return (losses * weights).sum() / weights.sum()
 
@@ -280,17 +349,22 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
     make_output_directory(config.out)
     head = ReviewHead(encoder.dim, config.hidden)
     model = ReviewModel(encoder, head, tokenizer, config.max_length)
-    counts = Counter(label for r in data.train for label in r.labels)
-    total = sum(counts.values())
-    class_weights = [total / (2 * max(counts[c], 1)) for c in (0, 1)]
+    tune_encoder = config.learning_rate > 0
+    if not tune_encoder:
+        console.print("embedding the training and dev sentences once (the encoder stays as it is)")
+        model.freeze([s.text for reviews in (data.train, *data.dev.values()) for r in reviews for s in r.sentences]
+                     + [r.title for r in data.train if r.title])
+    loss_weights = class_weights(data.train, config.per_source_balance)
     rng = random.Random(config.seed)
-    steps_per_epoch = len(review_batches(data.train, config.batch_sentences, random.Random(0)))
+    steps_per_epoch = len(review_batches(group_loose(data.train, config.loose_group, random.Random(0)),
+                                         config.batch_sentences, random.Random(0)))
     total_steps = steps_per_epoch * config.epochs
     if config.max_steps is not None:
         total_steps = min(total_steps, config.max_steps)
-    optimizer = torch.optim.AdamW([{"params": encoder.parameters(), "lr": config.learning_rate},
-                                   {"params": head.parameters(), "lr": config.head_learning_rate}],
-                                  weight_decay=config.weight_decay)
+    trained = [{"params": list(head.parameters()), "lr": config.head_learning_rate}]
+    if tune_encoder:
+        trained.append({"params": list(encoder.parameters()), "lr": config.learning_rate})
+    optimizer = torch.optim.AdamW(trained, weight_decay=config.weight_decay)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(total_steps * config.warmup_share), total_steps)
 
     epochs_log: list[dict[str, Any]] = []
@@ -306,14 +380,15 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
             if step >= total_steps:
                 break
             running = 0.0
-            for number, batch in enumerate(review_batches(data.train, config.batch_sentences, rng), 1):
+            epoch_reviews = group_loose(data.train, config.loose_group, rng)
+            for number, batch in enumerate(review_batches(epoch_reviews, config.batch_sentences, rng), 1):
                 if step >= total_steps:
                     break
-                reviews = [data.train[i] for i in batch]
+                reviews = [epoch_reviews[i] for i in batch]
                 reviews = [with_title(r) if r.title and rng.random() < config.title_share else r for r in reviews]
-                loss = batch_loss(model, reviews, class_weights, config.source_weights)
+                loss = batch_loss(model, reviews, loss_weights, config.source_weights)
                 loss.backward()
-                torch.nn.utils.clip_grad_norm_([*encoder.parameters(), *head.parameters()], 1.0)
+                torch.nn.utils.clip_grad_norm_([p for group in trained for p in group["params"]], 1.0)
                 optimizer.step()
                 scheduler.step()
                 optimizer.zero_grad()
@@ -330,10 +405,13 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
                 + f" (mean {selection:.4f})")
             if selection > best_selection:
                 best_selection = selection
-                best_state = {"encoder": copy.deepcopy(encoder.state_dict()), "head": copy.deepcopy(head.state_dict())}
+                best_state = {"head": copy.deepcopy(head.state_dict())}
+                if tune_encoder:
+                    best_state["encoder"] = copy.deepcopy(encoder.state_dict())
 
     assert best_state is not None
-    encoder.load_state_dict(best_state["encoder"])
+    if tune_encoder:
+        encoder.load_state_dict(best_state["encoder"])
     head.load_state_dict(best_state["head"])
     encoder.eval()
     head.eval()
@@ -357,7 +435,7 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
         "precision": "fp32",
         "base_model": _base_name(config.base),
         "training_data": data.described,
-        "recipe": describe_recipe(config, data, class_weights, step, best_epoch),
+        "recipe": describe_recipe(config, data, loss_weights, step, best_epoch),
         "epochs_log": epochs_log,
         "dev_metrics": dev_metrics,
     }
@@ -370,7 +448,7 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
     return meta
 
 
-def describe_recipe(config: TrainConfig, data: TrainingData, class_weights: list[float], steps: int,
+def describe_recipe(config: TrainConfig, data: TrainingData, class_weights: dict[str, tuple[float, float]], steps: int,
                     best_epoch: int) -> dict[str, Any]:
     """The recipe as the model card states it."""
     per_source: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -386,9 +464,14 @@ def describe_recipe(config: TrainConfig, data: TrainingData, class_weights: list
                  "features (position, first/last, heading, list or quote, length, sentence end)",
         "training reviews": f"{len(data.train)} reviews; per source: {sources}",
         "loss": "binary cross-entropy per sentence with inverse-frequency class weights "
-                + ", ".join(f"{w:.3f}" for w in class_weights) + weights,
+                + ("per source: " if config.per_source_balance else "over all sources: ")
+                + "; ".join(f"{name} {w[0]:.3f}/{w[1]:.3f}" for name, w in class_weights.items()) + weights,
         "titles": f"{config.title_share:.0%} of the reviews with a known work name shown with it as a heading first",
-        "optimiser": f"AdamW, encoder lr {config.learning_rate}, head lr {config.head_learning_rate}, weight decay "
+        "loose sentences": "one-sentence training rows regrouped each epoch into pseudo-reviews of "
+                           f"1-{config.loose_group} sentences of the same source",
+        "encoder": f"fine-tuned with the head, lr {config.learning_rate}" if config.learning_rate > 0
+                   else "frozen: the base encoder as published; only the head is trained",
+        "optimiser": f"AdamW, head lr {config.head_learning_rate}, weight decay "
                      f"{config.weight_decay}, linear schedule, {config.warmup_share:.0%} warm-up, grad-norm clip 1.0",
         "batches": f"whole reviews, about {config.batch_sentences} sentences a batch, at most {config.max_length} "
                    "tokens a sentence",

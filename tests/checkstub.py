@@ -1,15 +1,18 @@
 """Shared by the check tests: a keyword stub in place of the model, and small file helpers.
 
-Scores of the tiny random model mean nothing, so most tests score with a keyword stub: a sentence
-that mentions "dies" is a spoiler (0.9), anything else is not (0.1).
+Scores of the tiny model mean nothing, so most tests score with a keyword stub: a sentence that
+mentions "dies" is a spoiler (0.9), anything else is not (0.1).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from spoilerscan.check import FileReport, Finding, check_texts
+from spoilerscan.check import Finding, check_texts
+from spoilerscan.detect import SentenceScore, sentence_scorer
+from spoilerscan.features import SentenceInput
 from spoilerscan.markup import ALL_STYLES, MarkupStyle
 
 
@@ -17,32 +20,46 @@ def keyword_scores(sentences: list[str]) -> list[float]:
     return [0.9 if "dies" in s.lower() else 0.1 for s in sentences]
 
 
+keyword_scorer = sentence_scorer(keyword_scores)
+
+
 class KeywordDetector:
-    """Stands in for Detector: scores by keyword and records every batch it was asked to score."""
+    """Stands in for Detector: scores by keyword, records every batch of reviews it was asked to
+    score (as their sentences' texts), and takes a sentence equal to a known spoiler (ignoring
+    case) as restating it."""
 
     threshold = 0.5
-    context = False
+    fail_threshold = 0.5
     path = None
 
     def __init__(self) -> None:
         self.calls: list[list[str]] = []
+        self.known: tuple[str, ...] = ()
 
-    def score(self, sentences: list[str], contexts: list[str] | None = None, batch_size: int = 32,
-              on_batch: Any = None) -> list[float]:
-        self.calls.append(list(sentences))
-        return keyword_scores(sentences)
+    def set_known_spoilers(self, reveals: Sequence[str]) -> None:
+        self.known = tuple(reveals)
+
+    def __call__(self, reviews: Sequence[Sequence[SentenceInput]]) -> list[list[SentenceScore]]:
+        return self.score_reviews(reviews)
+
+    def score_reviews(self, reviews: Sequence[Sequence[SentenceInput]], on_batch: Any = None
+                      ) -> list[list[SentenceScore]]:
+        self.calls.append([s.text for review in reviews for s in review])
+        known = {reveal.lower(): reveal for reveal in self.known}
+        return [[SentenceScore(score, known.get(s.text.lower())) for s, score in
+                 zip(review, keyword_scores([s.text for s in review]), strict=True)] for review in reviews]
+
+
+def known_scorer(reviews: Sequence[Sequence[SentenceInput]]) -> list[list[SentenceScore]]:
+    """Keyword scores (no state), and 'The butler did it.' restates a known spoiler."""
+    return [[SentenceScore(score, "The butler is the killer." if s.text == "The butler did it." else None)
+             for s, score in zip(review, keyword_scores([s.text for s in review]), strict=True)] for review in reviews]
 
 
 def findings_of(text: str, styles: tuple[MarkupStyle, ...] = ALL_STYLES, phrases: tuple[str, ...] = (),
                 threshold: float = 0.5, fail: float = 0.5, name: str = "r.md") -> list[Finding]:
-    [report] = check_texts([(name, text)], keyword_scores, threshold, fail, styles, phrases)
+    [report] = check_texts([(name, text)], keyword_scorer, threshold, fail, styles, phrases)
     return report.findings
-
-
-def report_of(text: str, scorer: Any = keyword_scores, threshold: float = 0.5, name: str = "r.md",
-              **options: Any) -> FileReport:
-    [report] = check_texts([(name, text)], scorer, threshold, threshold, **options)
-    return report
 
 
 def one_error_line(stderr: str) -> str:

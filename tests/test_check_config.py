@@ -9,6 +9,7 @@ import pytest
 from checkstub import write_pyproject
 
 from spoilerscan.check import CheckConfig, ConfigError, MarkupStyle, find_config, load_config, resolve_thresholds
+from spoilerscan.errors import SpoilerscanError
 from spoilerscan.inputs import expand_inputs
 
 
@@ -18,6 +19,16 @@ def test_thresholds_option_over_config_over_model() -> None:
     assert resolve_thresholds(None, None, config, 0.4) == (0.6, 0.8)
     assert resolve_thresholds(0.3, None, config, 0.4) == (0.3, 0.8)
     assert resolve_thresholds(0.7, 0.2, config, 0.4) == (0.2, 0.2)  # what fails is always reported
+
+
+def test_fail_threshold_defaults_to_the_models_own_raised_to_the_report_threshold() -> None:
+    assert resolve_thresholds(None, None, CheckConfig(), 0.4, 0.7) == (0.4, 0.7)
+    assert resolve_thresholds(0.5, None, CheckConfig(), 0.4, 0.7) == (0.5, 0.7)
+    assert resolve_thresholds(0.8, None, CheckConfig(), 0.4, 0.7) == (0.8, 0.8)  # raised to the report threshold
+    assert resolve_thresholds(None, None, CheckConfig(threshold=0.9), 0.4, 0.7) == (0.9, 0.9)
+    assert resolve_thresholds(None, 0.6, CheckConfig(), 0.4, 0.7) == (0.4, 0.6)  # the option wins
+    assert resolve_thresholds(None, None, CheckConfig(fail_threshold=0.5), 0.4, 0.7) == (0.4, 0.5)  # then config
+    assert resolve_thresholds(None, 0.3, CheckConfig(), 0.4, 0.7) == (0.3, 0.3)
 
 
 def test_find_config_takes_the_nearest_pyproject_with_the_table(tmp_path: Path) -> None:
@@ -40,6 +51,7 @@ style = ["reddit", "warning"]
 include = ["*.md", "posts/**/*.html"]
 exclude = ["drafts", "*.draft.md"]
 allowed-phrases = ["No Time to Die"]
+known-spoilers = ["Bond dies at the end.", "Safin is behind the attack."]
 model = "models/ours"
 """)
     config = load_config(path)
@@ -47,6 +59,7 @@ model = "models/ours"
     assert config.styles == (MarkupStyle.reddit, MarkupStyle.warning)
     assert config.include == ("*.md", "posts/**/*.html") and config.exclude == ("drafts", "*.draft.md")
     assert config.allowed_phrases == ("No Time to Die",)
+    assert config.known_spoilers == ("Bond dies at the end.", "Safin is behind the attack.")
     assert config.model == tmp_path / "models" / "ours" and config.root == tmp_path
     assert load_config(write_pyproject(tmp_path / "b", '[tool.spoilerscan]\nstyle = "discord"\n')).styles == (
         MarkupStyle.discord,)
@@ -59,12 +72,28 @@ model = "models/ours"
     ('[tool.spoilerscan]\nexclude = "drafts"\n', "'exclude' must be a list of strings"),
     ('[tool.spoilerscan]\nstyle = ["reddit", "spoiler"]\n', "unknown style 'spoiler'"),
     ("[tool.spoilerscan]\nmodel = 3\n", "'model' must be a path"),
+    ("[tool.spoilerscan]\nknown-spoilers = 3\n", "'known-spoilers' must be a list of strings"),
+    ('[tool.spoilerscan]\nknown-spoilers = ["He dies.", 1]\n', "'known-spoilers' must be a list of strings"),
     ("[tool.spoilerscan\nthreshold = 0.5\n", "invalid TOML"),
     ("[tool]\nspoilerscan = 1\n", "must be a table"),
 ])
 def test_bad_config_is_a_clear_error(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_config(write_pyproject(tmp_path, body))
+
+
+def test_known_spoilers_from_a_file_relative_to_the_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "reveals.txt").write_text(
+        "\ufeff# The Sixth Sense\n\nMalcolm Crowe has been dead the whole time.\n  # an indented comment\n"
+        "   Cole's mother believes him.   \n", encoding="utf-8")
+    path = write_pyproject(tmp_path, '[tool.spoilerscan]\nknown-spoilers = "notes/reveals.txt"\n')
+    monkeypatch.chdir(tmp_path / "notes")  # relative to the config, not to the working directory
+    assert load_config(path).known_spoilers == ("Malcolm Crowe has been dead the whole time.",
+                                                "Cole's mother believes him.")
+    missing = write_pyproject(tmp_path / "other", '[tool.spoilerscan]\nknown-spoilers = "nope.txt"\n')
+    with pytest.raises(SpoilerscanError, match=f"^{re.escape(str(tmp_path / 'other' / 'nope.txt'))}: no such file$"):
+        load_config(missing)
 
 
 def test_include_and_exclude_apply_to_directory_expansion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,4 @@
-"""``check`` output formats (check/formats.py): GitHub commands and SARIF."""
+"""``check`` output formats (check/formats.py): GitHub commands, SARIF, and how a known spoiler is named."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import jsonschema
-from checkstub import keyword_scores
+from checkstub import keyword_scorer, known_scorer
 
 from spoilerscan import check
 from spoilerscan.check import check_texts
@@ -16,7 +16,7 @@ SARIF_SCHEMA = Path(__file__).parent / "fixtures" / "sarif-schema-2.1.0.json"
 
 def sample_report() -> check.Report:
     texts = [("reviews/a, b: c.md", "Fine.\r\nThe hero\r\ndies 100%."), ("reviews/ok.md", "Fine.")]
-    files = list(check_texts(texts, keyword_scores, 0.5, 0.5))
+    files = list(check_texts(texts, keyword_scorer, 0.5, 0.5))
     return check.Report(files, 0.5, 0.5)
 
 
@@ -39,3 +39,14 @@ def test_sarif_is_valid_against_the_official_schema_and_the_check_can_fail() -> 
     broken = json.loads(json.dumps(document))
     broken["runs"][0]["results"][0]["level"] = "fatal"
     assert not validator.is_valid(broken)
+
+
+def test_every_format_names_the_known_spoiler_a_finding_restates() -> None:
+    files = list(check_texts([("r.md", "Fine. The butler did it.")], known_scorer, 0.5, 0.9))
+    report = check.Report(files, 0.5, 0.9)
+    named = "unmarked spoiler (score 0.10, restates the known spoiler 'The butler is the killer.')"
+    assert check.format_text(report).plain == f"r.md:1:7: error: {named}: The butler did it.\n"
+    assert "title=U" + named[1:].replace(",", "%2C") + "::The butler did it." in check.format_github(report)
+    [result] = check.as_sarif(report)["runs"][0]["results"]
+    assert result["level"] == "error"
+    assert result["message"]["text"] == "U" + named[1:] + ": The butler did it."

@@ -1,7 +1,7 @@
 """The spoilerscan command, driven through typer's CliRunner and, at the end, as a real process.
 
-The tiny random model scores everything near 0.5, so ``--threshold 0`` flags every sentence and
-``--threshold 1`` flags none: the outcomes below are deterministic.
+The tiny model's probabilities all lie strictly between 0 and 1, so ``--threshold 0`` flags every
+sentence and ``--threshold 1`` flags none: the outcomes below are deterministic.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typer.testing import CliRunner, Result
 
 from spoilerscan import __version__
 from spoilerscan.cli import app
-from spoilerscan.detect import annotate_with
+from spoilerscan.detect import Detector, annotate_with, sentence_scorer
 from spoilerscan.render import RedactStyle, redact
 from spoilerscan.segment import split_sentences
 
@@ -43,7 +43,7 @@ def run(*args: object, input: bytes | str | None = None) -> Result:
 
 def everything_flagged(text: str, style: RedactStyle = RedactStyle.block, fmt: str = "markdown") -> str:
     """What ``redact --threshold 0`` of a .md file must produce: every sentence hidden, nothing else touched."""
-    return redact(text, annotate_with(text, lambda ts: [0.5] * len(ts), 0.0, fmt=fmt), style)
+    return redact(text, annotate_with(text, sentence_scorer(lambda ts: [0.5] * len(ts)), 0.0, fmt=fmt), style)
 
 
 def one_error_line(result: Result) -> str:
@@ -87,7 +87,7 @@ def test_each_command_has_help_with_an_example(command: str) -> None:
 @pytest.mark.parametrize("command", ["redact", "highlight", "scan"])
 def test_common_options_are_documented(command: str) -> None:
     text = run(command, "--help").stdout
-    for option in ("--threshold", "--model", "--quiet", "--output", "--recursive"):
+    for option in ("--threshold", "--model", "--quiet", "--output", "--recursive", "--spoilers", "--precision"):
         assert option in text
 
 
@@ -300,9 +300,28 @@ def test_input_format_option_is_documented() -> None:
 # --- model directory problems ---------------------------------------------------------------
 
 
-def damage_truncated_weights(directory: Path) -> None:
-    weights = directory / "model.safetensors"
-    weights.write_bytes(weights.read_bytes()[:100])
+def damage_truncated_encoder(directory: Path) -> None:
+    encoder = directory / "encoder.onnx"
+    encoder.write_bytes(encoder.read_bytes()[:100])
+
+
+def damage_head_not_onnx(directory: Path) -> None:
+    (directory / "head.onnx").write_text("not an ONNX graph")
+
+
+def damage_swapped_graphs(directory: Path) -> None:
+    head = (directory / "head.onnx").read_bytes()
+    (directory / "head.onnx").write_bytes((directory / "encoder.onnx").read_bytes())
+    (directory / "encoder.onnx").write_bytes(head)
+
+
+def damage_missing_head(directory: Path) -> None:
+    (directory / "head.onnx").unlink()
+
+
+def damage_missing_encoders(directory: Path) -> None:
+    (directory / "encoder.onnx").unlink()
+    (directory / "encoder-int8.onnx").unlink()
 
 
 def damage_missing_metadata(directory: Path) -> None:
@@ -317,8 +336,8 @@ def damage_metadata_without_threshold(directory: Path) -> None:
     (directory / "spoilerscan.json").write_text('{"max_length": 64}')
 
 
-def damage_bad_config(directory: Path) -> None:
-    (directory / "config.json").write_text("{")
+def damage_bad_tokenizer(directory: Path) -> None:
+    (directory / "tokenizer.json").write_text("{")
 
 
 def damage_missing_tokenizer(directory: Path) -> None:
@@ -326,14 +345,18 @@ def damage_missing_tokenizer(directory: Path) -> None:
 
 
 @pytest.mark.parametrize(("damage", "message"), [
-    (damage_truncated_weights, "could not be loaded"),
+    (damage_truncated_encoder, "encoder.onnx could not be loaded"),
+    (damage_head_not_onnx, "head.onnx could not be loaded"),
+    (damage_swapped_graphs, "encoder.onnx is not a sentence encoder"),
+    (damage_missing_head, "incomplete: missing head.onnx"),
+    (damage_missing_encoders, "incomplete: missing encoder.onnx or encoder-int8.onnx"),
     (damage_missing_metadata, "incomplete: missing spoilerscan.json"),
     (damage_bad_metadata, "bad spoilerscan.json"),
     (damage_metadata_without_threshold, "bad spoilerscan.json"),
-    (damage_bad_config, "could not be loaded"),
+    (damage_bad_tokenizer, "bad tokenizer"),
     (damage_missing_tokenizer, "incomplete: missing tokenizer.json"),
 ])
-@pytest.mark.parametrize("command", ["redact", "scan"])
+@pytest.mark.parametrize("command", ["redact", "scan", "check"])
 def test_corrupt_model_directory(tiny_model_copy: Path, review: Path, damage, message: str, command: str) -> None:
     damage(tiny_model_copy)
     result = run(command, review, "--model", tiny_model_copy)
@@ -376,9 +399,10 @@ def test_highlight_html_to_a_file(review: Path, model: str, tmp_path: Path) -> N
 
 
 def test_highlight_terminal(review: Path, model: str) -> None:
+    score = Detector.load(model).annotate(MESSY, fmt="markdown").sentences[1].score
     result = run("highlight", review, "-m", model, "-t", "0", "-q")
     assert result.exit_code == 0
-    assert "Dr. Crowe meets Cole. [0.50]" in result.stdout
+    assert f"Dr. Crowe meets Cole. [{score:.2f}]" in result.stdout
     result = run("highlight", review, "-m", model, "-t", "1", "-q")
     assert "[0." not in result.stdout
     assert "Crowe was dead all along!" in result.stdout
@@ -411,8 +435,11 @@ def test_scan_json_offsets_index_the_original_text(review: Path, model: str) -> 
 
 def test_scan_uses_the_model_threshold_by_default(review: Path, model: str) -> None:
     found = json.loads(run("scan", review, "-m", model, "-q").stdout)["reviews"][0]
-    assert found["threshold"] == 0.5
-    assert all(s["spoiler"] == (s["score"] >= 0.5) for s in found["sentences"])
+    threshold = Detector.load(model).threshold
+    assert found["threshold"] == threshold
+    assert all(s["spoiler"] == (s["score"] >= threshold) for s in found["sentences"])
+    scores = [s["score"] for s in found["sentences"]]
+    assert found["summary"]["max_score"] == max(scores) and len(set(scores)) > 1
 
 
 def test_scan_jsonl_one_line_per_review(tmp_path: Path, review: Path, model: str) -> None:
@@ -560,13 +587,9 @@ def test_installed_command_ten_megabyte_single_line(tmp_path: Path, model: str) 
 
 
 @pytest.mark.slow
-def test_memory_stays_bounded_on_a_megabyte_without_sentence_ends(tmp_path: Path,
-                                                                   tiny_context_model_dir: Path) -> None:
+def test_memory_stays_bounded_on_a_megabyte_without_sentence_ends(tmp_path: Path, model: str) -> None:
     """issue 11, item 1: one 'sentence' of 1 MB was one huge tokenizer input (16 GB peak); now it is
     cut into windows. The run is capped at 4 GB of address space, so a regression fails, not the machine."""
-    from spoilerscan.detect import Detector
-
-    Detector.load(tiny_context_model_dir)  # export the ONNX copy here, so the measured run only scores
     big = tmp_path / "words.txt"
     big.write_text("word " * 200_000, encoding="ascii")
     probe = (
@@ -576,9 +599,9 @@ def test_memory_stays_bounded_on_a_megabyte_without_sentence_ends(tmp_path: Path
         "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
         "sys.stderr.write(done.stderr.decode()[-2000:])\n"
     )
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "SPOILERSCAN_ENGINE": "onnx"}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
     measured = subprocess.run([sys.executable, "-c", probe, str(COMMAND), "scan", str(big), "-f", "jsonl", "-q",
-                               "-m", str(tiny_context_model_dir)], capture_output=True, text=True, env=env,
+                               "-m", model], capture_output=True, text=True, env=env,
                               timeout=600, check=False)
     code, peak_kib = map(int, measured.stdout.split())
     assert code == 0, measured.stderr

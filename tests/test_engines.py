@@ -1,4 +1,4 @@
-"""The two ways to run the model: ONNX Runtime (exported and cached) must score like PyTorch."""
+"""The run time (engines.py): ONNX Runtime and ``tokenizers`` only, fp32 or int8, and clear errors for a bad model."""
 
 from __future__ import annotations
 
@@ -9,189 +9,135 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+from conftest import update_metadata
 from typer.testing import CliRunner
 
 from spoilerscan import cli
 from spoilerscan.detect import Detector
-from spoilerscan.engines import OnnxEngine, TorchEngine, onnx_file_for
+from spoilerscan.engines import ENCODER_FILES, HEAD_FILE, PAD_MULTIPLE, TOKENIZER_FILE, OnnxModel, threads
 from spoilerscan.errors import ModelError
+from spoilerscan.export import export_head
+from spoilerscan.network import ReviewHead
 
 runner = CliRunner()
 SENTENCES = ["He dies.", "The twist at the end is that she was the killer all along, and nobody saw it coming.",
-             "Good.", "", "I loved the acting, the music and the story " * 12, "It was really very bad."]
-CONTEXTS = ["I loved it.", "", "He dies. The end.", "The film.", "great " * 80, "She was the killer."]
+             "Good.", "", "I loved the acting, the music and the story " * 12, "It was really very bad.",
+             "Café ending, 10/10 \U0001f47b"]
 
 
-@pytest.fixture()
-def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("SPOILERSCAN_CACHE_DIR", str(cache))
-    return cache
+def test_the_tokenizer_feeds_the_encoder_what_training_fed_it(tiny_model_dir: Path) -> None:
+    """``tokenizers`` at run time and transformers' tokenizer at training give the same ids, padded to 16s."""
+    from transformers import AutoTokenizer
+
+    model = OnnxModel.load(tiny_model_dir, "fp32", max_length=64)
+    batch = model.tokenizer.encode_batch(SENTENCES)
+    theirs = AutoTokenizer.from_pretrained(tiny_model_dir)(SENTENCES, truncation=True, max_length=64)
+    longest = max(len(ids) for ids in theirs["input_ids"])
+    assert longest == 64  # one sentence is cut at max_length
+    assert {len(e.ids) for e in batch} == {-(-longest // PAD_MULTIPLE) * PAD_MULTIPLE}
+    for encoding, ids, mask in zip(batch, theirs["input_ids"], theirs["attention_mask"], strict=True):
+        assert encoding.ids[: len(ids)] == ids
+        assert encoding.attention_mask[: len(mask)] == mask and not any(encoding.attention_mask[len(mask) :])
+    [short] = model.tokenizer.encode_batch(["He dies."])
+    assert len(short.ids) == PAD_MULTIPLE == 16  # few distinct shapes: lengths padded to a multiple of 16
 
 
-def test_onnx_engine_scores_like_torch(tiny_model_dir: Path) -> None:
-    onnx = Detector.load(tiny_model_dir, engine="onnx")
-    torch = Detector.load(tiny_model_dir, engine="torch")
-    assert isinstance(onnx.engine, OnnxEngine) and isinstance(torch.engine, TorchEngine)
-    for batch_size in (1, 4, 32):  # different batch shapes and padded lengths than the export's sample
-        assert onnx.score(SENTENCES, batch_size=batch_size) == pytest.approx(torch.score(SENTENCES), abs=1e-5)
-    onnx.context = torch.context = True  # sentence-context pairs, truncated longest-first
-    assert onnx.score(SENTENCES, CONTEXTS) == pytest.approx(torch.score(SENTENCES, CONTEXTS), abs=1e-5)
+def test_both_precisions_load_and_score_alike(tiny_model_dir: Path) -> None:
+    fp32, int8 = Detector.load(tiny_model_dir, precision="fp32"), Detector.load(tiny_model_dir, precision="int8")
+    assert (fp32.precision, int8.precision) == ("fp32", "int8")
+    assert int8.score(SENTENCES) == pytest.approx(fp32.score(SENTENCES), abs=0.05)
+    assert fp32.embed(SENTENCES).shape == int8.embed(SENTENCES).shape
 
 
-def test_both_engines_feed_the_model_the_same_token_ids(tiny_model_dir: Path) -> None:
-    onnx = Detector.load(tiny_model_dir, engine="onnx").engine
-    torch = Detector.load(tiny_model_dir, engine="torch").engine
-    for pairs in (None, CONTEXTS):
-        ours, theirs = onnx.encode(SENTENCES, pairs), torch.encode(SENTENCES, pairs)
-        assert sorted(ours) == sorted(theirs)
-        for name, column in ours.items():
-            assert column.tolist() == theirs[name].tolist(), name
-        assert ours["input_ids"].shape[1] % 16 == 0
+def test_auto_takes_the_precision_the_card_made_the_default(tiny_model_copy: Path) -> None:
+    assert Detector.load(tiny_model_copy).precision == "fp32"
+    update_metadata(tiny_model_copy, precision="int8")
+    assert Detector.load(tiny_model_copy).precision == "int8"
+    assert Detector.load(tiny_model_copy, precision="fp32").precision == "fp32"
+    (tiny_model_copy / ENCODER_FILES["int8"]).unlink()  # the default is not there: the other one runs
+    assert Detector.load(tiny_model_copy).precision == "fp32"
+    with pytest.raises(ModelError, match=rf"^model directory {tiny_model_copy} has no int8 encoder "
+                                         r"\(encoder-int8.onnx\)$"):
+        Detector.load(tiny_model_copy, precision="int8")
 
 
-def test_export_happens_once_per_weights(tiny_model_copy: Path, own_cache: Path) -> None:
-    exports: list[int] = []
-    Detector.load(tiny_model_copy, on_export=lambda: exports.append(1))
-    Detector.load(tiny_model_copy, on_export=lambda: exports.append(1))
-    assert exports == [1]
-    assert [p.name for p in own_cache.iterdir()] == [onnx_file_for(tiny_model_copy).name]
-    weights = tiny_model_copy / "model.safetensors"
-    from conftest import build_tiny_model
-
-    build_tiny_model(tiny_model_copy.parent / "other", seed=1)
-    shutil.copy(tiny_model_copy.parent / "other" / "model.safetensors", weights)  # new weights, same path
-    Detector.load(tiny_model_copy, on_export=lambda: exports.append(1))
-    assert exports == [1, 1]
-    assert len(list(own_cache.glob("*.onnx"))) == 2
-    assert not list(own_cache.glob("*.partial"))
+def test_a_model_with_the_int8_encoder_only(tiny_model_copy: Path) -> None:
+    (tiny_model_copy / ENCODER_FILES["fp32"]).unlink()
+    assert Detector.load(tiny_model_copy).precision == "int8"
+    with pytest.raises(ModelError, match="has no fp32 encoder"):
+        Detector.load(tiny_model_copy, precision="fp32")
 
 
-def test_a_damaged_cached_export_is_exported_again(tiny_model_copy: Path, own_cache: Path) -> None:
-    reference = Detector.load(tiny_model_copy, engine="torch").score(SENTENCES)
-    Detector.load(tiny_model_copy, engine="onnx")
-    cached = onnx_file_for(tiny_model_copy)
-    cached.write_bytes(b"not an onnx model")
-    exports: list[int] = []
-    detector = Detector.load(tiny_model_copy, engine="onnx", on_export=lambda: exports.append(1))
-    assert exports == [1]
-    assert detector.score(SENTENCES) == pytest.approx(reference, abs=1e-5)
-    assert cached.stat().st_size > 1000
+def truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:100])
 
 
-def test_auto_falls_back_to_torch_when_the_cache_is_unusable(tiny_model_dir: Path, tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    blocker = tmp_path / "a-file"
-    blocker.write_text("not a directory")
-    monkeypatch.setenv("SPOILERSCAN_CACHE_DIR", str(blocker / "cache"))
-    detector = Detector.load(tiny_model_dir)
-    assert detector.engine.name == "torch"
-    assert detector.fallback is not None and "cannot cache the ONNX model" in detector.fallback
-    assert Detector.load(tiny_model_dir, engine="torch").fallback is None  # asked for: nothing to explain
-    result = runner.invoke(cli.app, ["redact", "-", "--model", str(tiny_model_dir), "-t", "1"], input="He dies.")
-    assert result.exit_code == 0 and result.stdout == "He dies."
-    assert result.stderr.startswith("spoilerscan: note: running on torch, not ONNX Runtime: cannot cache")
-    with pytest.raises(ModelError, match="cannot cache the ONNX model"):
-        Detector.load(tiny_model_dir, engine="onnx")
+@pytest.mark.parametrize(("damage", "message"), [
+    (lambda d: truncate(d / ENCODER_FILES["fp32"]), "model file {d}/encoder.onnx could not be loaded"),
+    (lambda d: (d / HEAD_FILE).write_bytes(b"not an onnx model"), "model file {d}/head.onnx could not be loaded"),
+    (lambda d: (d / TOKENIZER_FILE).write_text("{"), "model directory {d}: bad tokenizer"),
+    (lambda d: (d / "tokenizer_config.json").write_text("{"), "model directory {d}: bad tokenizer"),
+    (lambda d: (d / HEAD_FILE).unlink(), "model directory {d} is incomplete: missing head.onnx"),
+    (lambda d: [(d / name).unlink() for name in ENCODER_FILES.values()],
+     "model directory {d} is incomplete: missing encoder.onnx or encoder-int8.onnx"),
+    (lambda d: update_metadata(d, max_length="long"), "model directory {d}: bad spoilerscan.json"),
+    (lambda d: shutil.copy(d / ENCODER_FILES["fp32"], d / HEAD_FILE),
+     "model file {d}/head.onnx is not a review head for the encoder encoder.onnx"),
+    (lambda d: shutil.copy(d / HEAD_FILE, d / ENCODER_FILES["fp32"]),
+     "model file {d}/encoder.onnx is not a sentence encoder (its inputs: features)"),
+    (lambda d: export_head(ReviewHead(16, 8), d / HEAD_FILE),  # a head for a narrower encoder
+     "model file {d}/head.onnx is not a review head for the encoder encoder.onnx"),
+])
+def test_a_damaged_model_is_a_one_line_model_error(tiny_model_copy: Path, damage, message: str) -> None:
+    damage(tiny_model_copy)
+    with pytest.raises(ModelError) as caught:
+        Detector.load(tiny_model_copy, precision="fp32")
+    assert str(caught.value).startswith(message.format(d=tiny_model_copy))
+    assert "\n" not in str(caught.value)
 
 
-def test_int8_runs_on_torch(tiny_model_dir: Path) -> None:
-    import warnings
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        int8 = Detector.load(tiny_model_dir, quantize=True)
-        int8.score(SENTENCES)
-    assert int8.engine.name == "torch"
-    assert [str(w.message) for w in caught] == []  # nothing for the user's stderr
-    with pytest.raises(ModelError, match="int8 runs on the torch engine"):
-        Detector.load(tiny_model_dir, quantize=True, engine="onnx")
-    with pytest.raises(ModelError, match="unknown engine"):
-        Detector.load(tiny_model_dir, engine="tensorflow")
+def test_threads_counts_the_cores_this_process_may_use() -> None:
+    assert 1 <= threads() <= (os.cpu_count() or 1)
 
 
-def test_cli_engine_variable(tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    args = ["scan", "-", "--model", str(tiny_model_dir), "-q"]
-    monkeypatch.setenv("SPOILERSCAN_ENGINE", "bogus")
-    result = runner.invoke(cli.app, args, input="He dies. I loved it.")
-    assert result.exit_code == 2
-    assert result.stderr == "spoilerscan: error: SPOILERSCAN_ENGINE='bogus' is not one of auto, onnx, torch\n"
+def test_cli_precision_option(tiny_model_dir: Path) -> None:
     scores = {}
-    for engine in ("torch", "onnx", "ONNX"):
-        monkeypatch.setenv("SPOILERSCAN_ENGINE", engine)
-        result = runner.invoke(cli.app, args, input="He dies. I loved it.")
+    for precision in ("fp32", "int8", "auto"):
+        result = runner.invoke(cli.app, ["scan", "-", "--model", str(tiny_model_dir), "--precision", precision, "-q"],
+                               input="He dies. I loved it.")
         assert result.exit_code == 0, result.output
-        scores[engine] = [s["score"] for s in json.loads(result.stdout)["reviews"][0]["sentences"]]
-    assert scores["onnx"] == pytest.approx(scores["torch"], abs=1e-5)
+        scores[precision] = [s["score"] for s in json.loads(result.stdout)["reviews"][0]["sentences"]]
+        assert len(scores[precision]) == 2
+    assert scores["auto"] == scores["fp32"]  # the tiny model records no int8 check
+    assert scores["int8"] == pytest.approx(scores["fp32"], abs=0.05) and scores["int8"] != scores["fp32"]
+    result = runner.invoke(cli.app, ["redact", "-", "--model", str(tiny_model_dir), "--precision", "fp16"],
+                           input="He dies.")
+    assert result.exit_code == 2 and "fp16" in result.stderr
 
 
-def test_first_run_says_it_exports_on_stderr_only(tiny_model_copy: Path, own_cache: Path) -> None:
-    args = ["redact", "-", "--model", str(tiny_model_copy), "-t", "1"]
-    first = runner.invoke(cli.app, args, input="He dies.")
-    assert first.exit_code == 0, first.output
-    assert first.stdout == "He dies."
-    assert "preparing the ONNX Runtime copy" in first.stderr
-    again = runner.invoke(cli.app, args, input="He dies.")
-    assert "preparing" not in again.stderr
-    shutil.rmtree(own_cache)
-    quiet = runner.invoke(cli.app, [*args, "-q"], input="He dies.")
-    assert quiet.exit_code == 0 and quiet.stderr == ""
-
-
-@pytest.mark.slow
-def test_warm_run_of_the_installed_command_does_not_import_torch(shipped_model_dir: Path, tmp_path: Path) -> None:
-    """Start-up cost is why the ONNX path exists: once exported, neither torch nor transformers load."""
+def test_a_run_never_imports_torch_or_transformers(tiny_model_dir: Path, tmp_path: Path) -> None:
+    """Start-up cost and install size are why the run time is ONNX Runtime: neither torch nor transformers load."""
     review = tmp_path / "review.md"
-    review.write_text("The acting is great. In the end he was dead all along.\n", encoding="utf-8")
-    probe = ("import sys\nfrom spoilerscan.cli import main\nsys.argv = ['spoilerscan', 'redact', '-q', sys.argv[1]]\n"
-             "try:\n    main()\nexcept SystemExit:\n    pass\n"
-             "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules), file=sys.stderr)")
-    for _ in range(2):  # the first run may export
-        result = subprocess.run([sys.executable, "-c", probe, str(review)], capture_output=True, text=True,
-                                env=os.environ, check=True)
+    review.write_text("# Sense\n\nThe acting is great. In the end he was dead all along.\n", encoding="utf-8")
+    probe = ("import sys\nfrom spoilerscan.cli import main\n"
+             "sys.argv = ['spoilerscan', 'redact', '-q', '-t', '0', '--spoilers', sys.argv[2], '--model', sys.argv[3],"
+             " sys.argv[1]]\ntry:\n    main()\nexcept SystemExit as done:\n    assert done.code == 0, done.code\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'transformers', 'sklearn')),"
+             " file=sys.stderr)")
+    reveals = tmp_path / "reveals.txt"
+    reveals.write_text("He was dead all along.\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-c", probe, str(review), str(reveals), str(tiny_model_dir)],
+                            capture_output=True, text=True, env=os.environ, check=False, timeout=300)
+    assert result.returncode == 0, result.stderr
     assert result.stderr.strip() == "[]"
-    assert result.stdout.startswith("The acting is great.")
+    assert result.stdout.startswith("# \u2588")  # it did score and redact
 
 
-@pytest.mark.slow
-def test_shipped_model_scores_the_same_on_both_engines(shipped_model_dir: Path) -> None:
-    example = (Path(__file__).parent.parent / "examples" / "sixth-sense-review.md").read_text(encoding="utf-8")
-    onnx = Detector.load(engine="onnx").annotate(example)
-    torch = Detector.load(engine="torch").annotate(example)
-    assert [s.score for s in onnx.sentences] == pytest.approx([s.score for s in torch.sentences], abs=1e-4)
-    assert [s.is_spoiler for s in onnx.sentences] == [s.is_spoiler for s in torch.sentences]
-
-
-@pytest.mark.parametrize(("onnx_auc", "expected"), [(0.8549, True), (0.8449, False)])
-def test_a_failed_recorded_onnx_check_turns_the_onnx_default_off(
-    tiny_model_copy: Path, onnx_auc: float, expected: bool
-) -> None:
-    from test_train import _metrics
-
-    from spoilerscan.train import record_test_metrics
-
-    assert Detector.load(tiny_model_copy).engine.name == "onnx"  # no check recorded: same fp32 arithmetic
-    record_test_metrics(tiny_model_copy, [_metrics("tv", 0.85)], int8=False)
-    record_test_metrics(tiny_model_copy, [_metrics("tv", onnx_auc)], int8=False, onnx=True)
-    meta = json.loads((tiny_model_copy / "spoilerscan.json").read_text())
-    assert meta["onnx_default"] is expected
-    card = (tiny_model_copy / "README.md").read_text(encoding="utf-8")
-    assert "ONNX Runtime fp32" in card and meta["onnx_check"] in card
-    assert Detector.load(tiny_model_copy).engine.name == ("onnx" if expected else "torch")
-    assert Detector.load(tiny_model_copy, engine="onnx").engine.name == "onnx"  # still there on request
-
-
-def test_evaluate_records_onnx_metrics_apart_from_the_torch_reference(
-    tiny_model_copy: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fixture = Path(__file__).parent / "fixtures" / "tiny_labelled.csv"
-    for engine, key in (("onnx", "test_metrics_onnx"), ("torch", "test_metrics")):
-        monkeypatch.setenv("SPOILERSCAN_ENGINE", engine)
-        result = runner.invoke(cli.app, ["evaluate", "--model", str(tiny_model_copy), "--data", str(fixture),
-                                         "--write-card", "--json"])
-        assert result.exit_code == 0, result.output
-        assert json.loads(result.stdout)["engine"] == engine
-        assert key in json.loads((tiny_model_copy / "spoilerscan.json").read_text())
-    meta = json.loads((tiny_model_copy / "spoilerscan.json").read_text())
-    assert meta["onnx_default"] is True  # the same model: ROC-AUC equal to well within 0.005
+def test_embeddings_of_the_same_text_do_not_depend_on_its_batch(tiny_model_dir: Path) -> None:
+    """Padding to a multiple of 16 must not change a sentence's embedding (the mask covers it)."""
+    detector = Detector.load(tiny_model_dir)
+    alone = np.stack([detector.embed([s])[0] for s in SENTENCES])
+    assert detector.embed(SENTENCES) == pytest.approx(alone, abs=1e-5)
+    assert detector.embed(SENTENCES, batch_size=3) == pytest.approx(alone, abs=1e-5)

@@ -11,6 +11,7 @@ from checkstub import findings_of
 
 from spoilerscan import check
 from spoilerscan.check import ConfigError, check_texts, prepare
+from spoilerscan.detect import sentence_scorer
 from spoilerscan.markup import (
     MARKUP,
     MarkupStyle,
@@ -88,7 +89,7 @@ def test_only_the_unmarked_rest_of_a_sentence_is_scored_and_shown() -> None:
         seen.extend(sentences)
         return [0.9] * len(sentences)
 
-    [report] = check_texts([("r.md", "The hero >!dies!< at the end of it.")], scorer, 0.5, 0.5)
+    [report] = check_texts([("r.md", "The hero >!dies!< at the end of it.")], sentence_scorer(scorer), 0.5, 0.5)
     assert len(seen) == 1 and "dies" not in seen[0] and "at the end of it." in seen[0]
     assert report.findings[0].text == "The hero … at the end of it."
     assert (report.findings[0].line, report.findings[0].column) == (1, 1)
@@ -101,7 +102,8 @@ def test_a_fully_marked_sentence_is_not_scored_at_all() -> None:
         seen.extend(sentences)
         return [0.9] * len(sentences)
 
-    [report] = check_texts([("r.md", ">!The mentor dies.!<\n\n[spoiler]He dies.[/spoiler].")], scorer, 0.0, 0.0)
+    [report] = check_texts([("r.md", ">!The mentor dies.!<\n\n[spoiler]He dies.[/spoiler].")], sentence_scorer(scorer),
+                           0.0, 0.0)
     assert report.findings == [] and report.sentences == 0
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spoilerscan.detect import Annotation, ScoredSentence, annotate_with
+from spoilerscan.detect import Annotation, ScoredSentence, annotate_with, sentence_scorer
 from spoilerscan.render import (
     RedactStyle,
     findings,
@@ -33,7 +33,8 @@ def dies_scorer(texts: list[str]) -> list[float]:
 
 
 def annotate(text: str, scorer=dies_scorer, threshold: float = 0.5) -> Annotation:
-    return annotate_with(text, scorer, threshold)
+    """Annotate with a scorer of single sentences."""
+    return annotate_with(text, sentence_scorer(scorer), threshold)
 
 
 SPOILER = "In the end he dies, or rather he died\r\nlong before."
@@ -252,7 +253,7 @@ def flag_all(texts: list[str]) -> list[float]:
 
 
 def redacted(text: str, style: str, fmt: str = "markdown", scorer=flag_all) -> str:
-    return redact(text, annotate_with(text, scorer, 0.5, fmt=fmt), RedactStyle(style))
+    return redact(text, annotate_with(text, sentence_scorer(scorer), 0.5, fmt=fmt), RedactStyle(style))
 
 
 MARKED = "Great film. >!He dies at the end.!< Then ||she lives||. [spoiler]Twist.[/spoiler] Ok."
@@ -268,8 +269,8 @@ def test_marked_spoilers_are_left_exactly_as_they_are(style: str, fmt: str) -> N
 
 
 def test_marked_text_is_not_a_sentence() -> None:
-    annotation = annotate_with(">!He dies.!< Fine. ||She lives.|| <span class=\"spoiler\">Gone.</span>", flag_all,
-                               0.5)
+    annotation = annotate_with(">!He dies.!< Fine. ||She lives.|| <span class=\"spoiler\">Gone.</span>",
+                               sentence_scorer(flag_all), 0.5)
     assert [s.text for s in annotation.sentences] == ["Fine."]
 
 
@@ -280,17 +281,13 @@ def test_each_part_around_marked_text_is_wrapped_on_its_own() -> None:
 
 def test_adjacent_spoilers_of_a_paragraph_share_one_wrapper_but_not_across_blocks() -> None:
     text = "Fine. He dies. She dies.\nThe end dies.\n\nIt dies too. Fine."
-    out = redacted(text, "bbcode", "text", dies_scorer_any)
+    out = redacted(text, "bbcode", "text", dies_scorer)
     assert out == ("Fine. [spoiler]He dies. She dies.\nThe end dies.[/spoiler]\n\n[spoiler]It dies too.[/spoiler] "
                    "Fine.")
     block = "\u2588"  # sentence by sentence: lengths and the spaces between sentences are kept
-    assert redacted(text, "block", "text", dies_scorer_any) == (
+    assert redacted(text, "block", "text", dies_scorer) == (
         f"Fine. {block * 8} {block * 9}\n{block * 13}\n\n{block * 12} Fine.")
-    assert redacted("- He dies.\n- She dies.", "label", "markdown", dies_scorer_any) == "- [spoiler]\n- [spoiler]"
-
-
-def dies_scorer_any(texts: list[str]) -> list[float]:
-    return [1.0 if "dies" in t else 0.0 for t in texts]
+    assert redacted("- He dies.\n- She dies.", "label", "markdown", dies_scorer) == "- [spoiler]\n- [spoiler]"
 
 
 def test_markdown_table_cells_are_redacted_inside_their_pipes() -> None:
@@ -330,7 +327,7 @@ def test_html_redaction_never_crosses_elements_and_keeps_tags_and_entities() -> 
 
 
 def test_html_sentences_are_text_nodes() -> None:
-    annotation = annotate_with(HTML_PAGE, flag_all, 0.5, fmt="html")
+    annotation = annotate_with(HTML_PAGE, sentence_scorer(flag_all), 0.5, fmt="html")
     assert [s.text for s in annotation.sentences] == [
         "Review", "Good &amp; long.", "The hero <b>dies.", "She</b> lives.", "Next &lt;part&gt;."]
 
@@ -353,8 +350,8 @@ def test_redacted_text_passes_check_and_redacting_again_changes_nothing(text: st
                                                                          fmt: str) -> None:
     from spoilerscan.check import check_texts
 
-    once = redacted(text, style, fmt, dies_scorer_any)
+    once = redacted(text, style, fmt, dies_scorer)
     name = "r.md" if fmt == "markdown" else "r.txt"
-    [report] = check_texts([(name, once)], dies_scorer_any, 0.5, 0.5, styles=[style.value])
+    [report] = check_texts([(name, once)], sentence_scorer(dies_scorer), 0.5, 0.5, styles=[style.value])
     assert report.findings == [], (once, report.findings)
-    assert redacted(once, style, fmt, dies_scorer_any) == once
+    assert redacted(once, style, fmt, dies_scorer) == once

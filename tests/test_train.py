@@ -1,107 +1,177 @@
-"""Smoke test of `spoilerscan train` and `evaluate` on the tiny random model and a tiny fixture."""
+"""Training (train.py) on the tiny base model: the model directory it writes, its metadata and card, the
+calibration and thresholds, `spoilerscan train` and `evaluate`, and the int8 accuracy check."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+from conftest import TINY_LABELLED, model_metadata, train_tiny_model
 from typer.testing import CliRunner
 
 from spoilerscan.cli import app
-from spoilerscan.data import load_labelled
+from spoilerscan.data import load_reviews
 from spoilerscan.detect import REQUIRED_FILES, Detector
-from spoilerscan.evaluate import best_f1_threshold, compute_metrics
+from spoilerscan.engines import ENCODER_FILES
+from spoilerscan.evaluate import compute_metrics
+from spoilerscan.features import FEATURES
 
-FIXTURE = Path(__file__).parent / "fixtures" / "tiny_labelled.csv"
 runner = CliRunner()
+MODEL_FILES = (*REQUIRED_FILES, *ENCODER_FILES.values(), "tokenizer_config.json", "README.md",
+               "torch-head.safetensors", "torch-encoder/config.json", "torch-encoder/model.safetensors")
+
+
+def train_args(base: Path, out: Path, *extra: str) -> list[str]:
+    """A two-step `spoilerscan train` of the tiny base on the fixture."""
+    return ["train", "--base", str(base), "--data", str(TINY_LABELLED), "--dev", str(TINY_LABELLED), "--out", str(out),
+            "--max-steps", "2", "--epochs", "1", "--batch-sentences", "16", "--max-length", "64", *extra]
 
 
 @pytest.fixture(scope="module")
-def trained(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("trained") / "model"
-    result = runner.invoke(app, ["train", "--base", str(tiny_model_dir), "--data", str(FIXTURE),
-                                 "--dev", str(FIXTURE), "--out", str(out), "--max-steps", "3", "--epochs", "1",
-                                 "--batch-size", "8"])
+def frozen(tiny_base_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model trained through the command, with the encoder frozen (--lr 0) and the other new options."""
+    out = tmp_path_factory.mktemp("frozen") / "model"
+    result = runner.invoke(app, train_args(tiny_base_dir, out, "--lr", "0", "--head-lr", "0.02", "--title-share", "0.5",
+                                           "--source-weight", "fixtures/tiny_labelled=2.5"))
     assert result.exit_code == 0, result.output
-    assert f"model written to {out}" in result.stderr
+    assert f"model written to {out} (threshold " in " ".join(result.stderr.split())
     return out
 
 
 def test_fixture_is_balanced_enough() -> None:
-    rows = load_labelled(FIXTURE)
-    assert len(rows) == 40
-    assert sum(r.label for r in rows) == 20
+    reviews = load_reviews(TINY_LABELLED)
+    assert len(reviews) == 40 and all(len(r.labels) == 1 for r in reviews)
+    assert sum(r.review_label for r in reviews) == 20
 
 
-def test_train_writes_a_complete_model_directory(trained: Path) -> None:
-    for name in (*REQUIRED_FILES, "README.md"):
-        assert (trained / name).is_file(), name
+@pytest.mark.parametrize("model", ["tiny_model_dir", "frozen"])
+def test_train_writes_a_complete_model_directory(model: str, request: pytest.FixtureRequest) -> None:
+    directory: Path = request.getfixturevalue(model)
+    for name in MODEL_FILES:
+        assert (directory / name).is_file(), name
+    assert not list(directory.glob("*.partial")) and not list(directory.glob("encoder-fp32.*"))  # no leftovers
 
 
-def test_weights_are_fp16(trained: Path) -> None:
+def test_torch_weights_are_stored_as_fp16(tiny_model_dir: Path) -> None:
     from safetensors import safe_open
 
-    with safe_open(str(trained / "model.safetensors"), framework="pt") as weights:
-        dtypes = {str(weights.get_tensor(key).dtype) for key in weights.keys()}  # noqa: SIM118
-    assert "torch.float16" in dtypes
-    assert "torch.float32" not in dtypes
+    for name in ("torch-head.safetensors", "torch-encoder/model.safetensors"):
+        with safe_open(str(tiny_model_dir / name), framework="pt") as weights:
+            dtypes = {str(weights.get_tensor(key).dtype) for key in weights.keys()}  # noqa: SIM118
+        assert dtypes == {"torch.float16"}, name
 
 
-def test_metadata_and_model_card(trained: Path) -> None:
-    meta = json.loads((trained / "spoilerscan.json").read_text(encoding="utf-8"))
-    assert 0.0 <= meta["threshold"] <= 1.0
-    assert meta["max_length"] == 128
-    assert meta["epochs_log"][0]["steps"] == 3
-    assert meta["dev_metrics"][0]["dataset"] == "fixtures/tiny_labelled"
-    card = (trained / "README.md").read_text(encoding="utf-8")
+def test_model_metadata(tiny_model_dir: Path) -> None:
+    meta = model_metadata(tiny_model_dir)
+    assert {"format", "threshold", "fail_threshold", "threshold_rules", "calibration", "max_length", "precision",
+            "base_model", "training_data", "recipe", "epochs_log", "dev_metrics"} <= set(meta)
+    assert 0.0 < meta["threshold"] <= meta["fail_threshold"] < 1.0
+    assert set(meta["threshold_rules"]) == {"threshold", "fail_threshold"}
+    assert "fixtures/tiny_labelled" in meta["threshold_rules"]["threshold"]
+    assert {"scale", "bias", "rule"} <= set(meta["calibration"])
+    assert meta["calibration"]["scale"] > 0  # calibration keeps the model's order of sentences
+    assert (meta["max_length"], meta["precision"]) == (64, "fp32")
+    assert meta["training_data"]["fixtures/tiny_labelled"].startswith("40 reviews, 40 sentences")
+    [epoch] = meta["epochs_log"]
+    assert epoch["epoch"] == 1 and 1 <= epoch["steps"] <= 4  # at most max_steps
+    assert set(epoch["dev_roc_auc"]) == {"fixtures/tiny_labelled"}
+    [dev] = meta["dev_metrics"]
+    assert (dev["dataset"], dev["sentences"], dev["spoilers"], dev["threshold"]) == (
+        "fixtures/tiny_labelled", 40, 20, meta["threshold"])
+    assert {"model", "training reviews", "loss", "titles", "optimiser", "batches", "epochs", "seed",
+            "training time"} <= set(meta["recipe"])
+    assert meta["recipe"]["encoder"].startswith("fine-tuned")
+
+
+def test_recipe_records_the_options(frozen: Path) -> None:
+    meta = model_metadata(frozen)
+    recipe = meta["recipe"]
+    assert recipe["titles"].startswith("50% of the reviews")
+    assert "head lr 0.02" in recipe["optimiser"]
+    assert "about 16 sentences a batch, at most 64 tokens" in recipe["batches"]
+    assert recipe["loss"].endswith("; rows from fixtures/tiny_labelled weighted x2.5")
+    assert "1 planned, 2 steps run" in recipe["epochs"]
+    assert meta["epochs_log"][-1]["steps"] == 2
+
+
+def test_a_frozen_encoder_is_the_base_encoder(frozen: Path, tiny_base_dir: Path) -> None:
+    from safetensors import safe_open
+
+    assert model_metadata(frozen)["recipe"]["encoder"].startswith("frozen")
+    with safe_open(str(tiny_base_dir / "model.safetensors"), framework="pt") as base, \
+            safe_open(str(frozen / "torch-encoder" / "model.safetensors"), framework="pt") as saved:
+        names = list(base.keys())
+        assert sorted(names) == sorted(saved.keys())
+        for name in names:
+            assert saved.get_tensor(name).float().numpy() == pytest.approx(
+                base.get_tensor(name).half().float().numpy(), abs=0), name
+
+
+def test_model_card(tiny_model_dir: Path) -> None:
+    meta = model_metadata(tiny_model_dir)
+    card = (tiny_model_dir / "README.md").read_text(encoding="utf-8")
     assert card.startswith("---\n")
-    assert f"{meta['threshold']:.4f}" in card
+    assert f"{meta['threshold']:.4f}" in card and f"{meta['fail_threshold']:.4f}" in card
+    assert "Default precision: **fp32**" in card
+    assert f"scale {meta['calibration']['scale']:.4f}" in card
     assert "fixtures/tiny_labelled" in card
-    assert "## Terms" in card
+    assert "## Dev ROC-AUC per epoch" in card and "## Terms" in card
 
 
-def test_trained_model_loads_and_scores(trained: Path) -> None:
-    detector = Detector.load(trained)
+def test_calibrated_probabilities_match_the_dev_spoiler_rate(tiny_model_dir: Path) -> None:
+    """Platt scaling is folded into head.onnx: the mean dev probability is the dev spoiler rate (1/2)."""
+    reviews = load_reviews(TINY_LABELLED)
+    scores = Detector.load(tiny_model_dir, precision="fp32").score_reviews([r.sentences for r in reviews])
+    assert np.mean([s.probability for review in scores for s in review]) == pytest.approx(0.5, abs=0.02)
+
+
+def test_fold_calibration_scales_and_shifts_the_head_logits() -> None:
+    import torch
+
+    from spoilerscan.network import ReviewHead
+    from spoilerscan.train import fold_calibration
+
+    torch.manual_seed(0)
+    head = ReviewHead(8, 6).eval()
+    features = torch.randn(1, 5, 8 + len(FEATURES))
+    with torch.no_grad():
+        before = head(features)
+        fold_calibration(head, 2.5, -0.75)
+        after = head(features)
+    assert after.numpy() == pytest.approx((2.5 * before - 0.75).numpy(), abs=1e-5)
+
+
+def test_trained_model_loads_and_scores(tiny_model_dir: Path) -> None:
+    detector = Detector.load(tiny_model_dir)
     scores = detector.score(["In the end the hero dies.", "The acting is superb."])
-    assert len(scores) == 2 and all(0.0 <= s <= 1.0 for s in scores)
-    assert detector.threshold == json.loads((trained / "spoilerscan.json").read_text())["threshold"]
+    assert len(scores) == 2 and all(0.0 < s < 1.0 for s in scores)
+    assert (detector.threshold, detector.fail_threshold) == (model_metadata(tiny_model_dir)["threshold"],
+                                                             model_metadata(tiny_model_dir)["fail_threshold"])
 
 
-def test_evaluate_json(trained: Path) -> None:
-    result = runner.invoke(app, ["evaluate", "--model", str(trained), "--data", str(FIXTURE), "--json"])
-    assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout)
-    [dataset] = report["datasets"]
-    assert dataset["dataset"] == "fixtures/tiny_labelled"
-    assert (dataset["sentences"], dataset["spoilers"]) == (40, 20)
-    for key in ("roc_auc", "pr_auc", "precision", "recall", "f1"):
-        assert 0.0 <= dataset[key] <= 1.0
-    assert report["threshold"] == dataset["threshold"]
+def test_training_is_reproducible(tiny_base_dir: Path, tiny_model_dir: Path, tmp_path: Path) -> None:
+    meta = train_tiny_model(tiny_base_dir, tmp_path / "again")
+    assert (meta["threshold"], meta["calibration"]["scale"]) == pytest.approx(
+        (model_metadata(tiny_model_dir)["threshold"], model_metadata(tiny_model_dir)["calibration"]["scale"]), rel=1e-4)
 
 
-def test_evaluate_table_and_write_card(trained: Path, tmp_path: Path) -> None:
-    import shutil
-
-    copy = Path(shutil.copytree(trained, tmp_path / "copy"))
-    result = runner.invoke(app, ["evaluate", "--model", str(copy), "--holdout", str(FIXTURE), "--write-card"])
-    assert result.exit_code == 0, result.output
-    assert "ROC-AUC" in result.stdout
-    meta = json.loads((copy / "spoilerscan.json").read_text())
-    # fp32 runs on ONNX Runtime by default; torch fp32 (SPOILERSCAN_ENGINE=torch) is the reference
-    assert meta["test_metrics_onnx"][0]["dataset"] == "fixtures/tiny_labelled (held-out test part)"
-    assert "test_metrics" not in meta
-    assert "## Held-out test metrics, ONNX Runtime fp32" in (copy / "README.md").read_text()
+# --- the train command's errors ---------------------------------------------------------------
 
 
-def test_evaluate_needs_data(trained: Path) -> None:
-    assert runner.invoke(app, ["evaluate", "--model", str(trained)]).exit_code == 2
+def test_train_help_lists_the_new_options_only() -> None:
+    text = runner.invoke(app, ["train", "--help"], env={"COLUMNS": "200"}).stdout
+    for option in ("--batch-sentences", "--head-lr", "--title-share", "--lr", "--source-weight", "--max-steps"):
+        assert option in text
+    for gone in ("--context", "--context-dropout", "--batch-size "):
+        assert gone not in text
 
 
-def test_train_bad_data_is_one_line(tmp_path: Path, tiny_model_dir: Path) -> None:
+def test_train_bad_data_is_one_line(tmp_path: Path, tiny_base_dir: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("review,verdict\nGood.,1\n")
-    result = runner.invoke(app, ["train", "--base", str(tiny_model_dir), "--data", str(bad), "--dev", str(FIXTURE),
+    result = runner.invoke(app, ["train", "--base", str(tiny_base_dir), "--data", str(bad), "--dev", str(TINY_LABELLED),
                                  "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert result.stderr.startswith(f"spoilerscan: error: {bad}:1: columns")
@@ -109,118 +179,22 @@ def test_train_bad_data_is_one_line(tmp_path: Path, tiny_model_dir: Path) -> Non
     assert not (tmp_path / "out").exists()
 
 
-def test_train_without_dev_data(tmp_path: Path, tiny_model_dir: Path) -> None:
-    result = runner.invoke(app, ["train", "--base", str(tiny_model_dir), "--data", str(FIXTURE),
+def test_train_without_dev_data(tmp_path: Path, tiny_base_dir: Path) -> None:
+    result = runner.invoke(app, ["train", "--base", str(tiny_base_dir), "--data", str(TINY_LABELLED),
                                  "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "no dev data" in result.stderr
 
 
-def test_compute_metrics_and_threshold() -> None:
-    metrics = compute_metrics("x", [0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], 0.5)
-    assert metrics.roc_auc == pytest.approx(0.75)
-    assert (metrics.precision, metrics.recall, metrics.f1) == (1.0, 0.5, pytest.approx(2 / 3))
-    assert compute_metrics("x", [1, 1], [0.2, 0.9], 0.5).roc_auc is None
-    assert best_f1_threshold([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == pytest.approx(0.35)
-
-
-def test_evaluate_holdout_with_an_empty_test_part(tmp_path: Path, trained: Path) -> None:
-    tiny = tmp_path / "two.csv"
-    tiny.write_text("sentence,spoiler\na,1\nb,0\n")  # both sentences hash to the train part
-    result = runner.invoke(app, ["evaluate", "--model", str(trained), "--holdout", str(tiny)])
+def test_train_with_a_bad_base_is_one_line(tmp_path: Path) -> None:
+    result = runner.invoke(app, train_args(tmp_path / "no-base", tmp_path / "out"), env={"COLUMNS": "300"})
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"spoilerscan: error: {tiny}: none of its sentences fall in the test part")
+    assert result.stderr.startswith(f"spoilerscan: error: base model {tmp_path / 'no-base'} could not be loaded")
+    assert result.stderr.count("\n") == 1
 
 
-def _metrics(dataset: str, auc: float) -> dict[str, object]:
-    return compute_metrics(dataset, [0, 1, 0, 1], [0.1, 0.9, 0.2, 0.8], 0.5).as_dict() | {"roc_auc": auc}
-
-
-@pytest.mark.parametrize(("int8_auc", "expected"), [(0.846, True), (0.844, False)])
-def test_int8_becomes_default_only_within_the_accuracy_budget(
-    tiny_model_copy: Path, int8_auc: float, expected: bool
-) -> None:
-    from spoilerscan.train import record_test_metrics
-
-    record_test_metrics(tiny_model_copy, [_metrics("tv", 0.85), _metrics("gr", 0.90)], int8=False)
-    assert "int8_default" not in json.loads((tiny_model_copy / "spoilerscan.json").read_text())
-    record_test_metrics(tiny_model_copy, [_metrics("tv", int8_auc), _metrics("gr", 0.90)], int8=True)
-    meta = json.loads((tiny_model_copy / "spoilerscan.json").read_text())
-    assert meta["int8_default"] is expected
-    assert "int8" in (tiny_model_copy / "README.md").read_text(encoding="utf-8")
-    assert Detector.load(tiny_model_copy).quantized is expected
-
-
-def test_precision_option_picks_the_quantised_model(tiny_model_dir: Path) -> None:
-    import torch
-
-    int8 = Detector.load(tiny_model_dir, quantize=True)
-    assert int8.quantized
-    assert any(isinstance(m, torch.ao.nn.quantized.dynamic.Linear) for m in int8.engine.model.modules())  # type: ignore[attr-defined]
-    assert not Detector.load(tiny_model_dir).quantized  # the tiny model records no int8 check
-    for precision in ("fp32", "int8", "auto"):
-        result = runner.invoke(app, ["scan", "-", "--model", str(tiny_model_dir), "--precision", precision, "-q"],
-                               input="He dies. I loved it.")
-        assert result.exit_code == 0, result.output
-        assert len(json.loads(result.stdout)["reviews"][0]["sentences"]) == 2
-    result = runner.invoke(app, ["evaluate", "--model", str(tiny_model_dir), "--data", str(FIXTURE),
-                                 "--precision", "auto"])
-    assert result.exit_code == 2
-
-
-def test_context_training_is_recorded_and_used_when_scoring(tiny_model_dir: Path, tmp_path: Path) -> None:
-    out = tmp_path / "context-model"
-    result = runner.invoke(app, ["train", "--base", str(tiny_model_dir), "--data", str(FIXTURE), "--dev", str(FIXTURE),
-                                 "--out", str(out), "--max-steps", "2", "--epochs", "1", "--batch-size", "8",
-                                 "--context", "--context-dropout", "0.5"])
-    assert result.exit_code == 0, result.output
-    meta = json.loads((out / "spoilerscan.json").read_text(encoding="utf-8"))
-    assert meta["context"] is True
-    assert "context dropped for 50% of training examples" in meta["recipe"]["input"]
-    detector = Detector.load(out)
-    assert detector.context
-    # A context model reads the neighbours: the same sentence scores differently beside other text.
-    alone, beside = detector.score(["he dies ."] * 2, ["", "great acting , i loved the film ."])
-    assert alone != beside
-
-
-def test_balanced_draw_takes_half_of_each_class() -> None:
-    import random
-
-    from spoilerscan.train import _balanced_draw
-
-    labels = [0] * 18 + [1] * 2
-    drawn = _balanced_draw(labels, random.Random(0))
-    assert len(drawn) == 20
-    assert sum(labels[i] for i in drawn) == 10
-    assert set(i for i in drawn if labels[i]) <= {18, 19}
-    assert _balanced_draw([0, 0, 0], random.Random(0)) == [0, 1, 2]  # one class only: every row once
-
-
-def _two_step_training(base: Path, out: Path) -> list[str]:
-    return ["train", "--base", str(base), "--data", str(FIXTURE), "--dev", str(FIXTURE), "--out", str(out),
-            "--max-steps", "2", "--epochs", "1", "--batch-size", "8"]
-
-
-def test_train_with_resampling(tiny_model_dir: Path, tmp_path: Path) -> None:
-    out = tmp_path / "resampled"
-    args = [*_two_step_training(tiny_model_dir, out), "--context"]
-    result = runner.invoke(app, [*args, "--balance", "resample"])
-    assert result.exit_code == 0, result.output
-    recipe = json.loads((out / "spoilerscan.json").read_text())["recipe"]
-    assert recipe["loss"].startswith("plain cross-entropy; each epoch resamples")
-    bad = runner.invoke(app, [*args, "--balance", "smote"])
-    assert bad.exit_code == 2
-    assert "smote" in bad.stderr
-
-
-def test_train_with_source_weights(tiny_model_dir: Path, tmp_path: Path) -> None:
-    out = tmp_path / "weighted"
-    args = _two_step_training(tiny_model_dir, out)
-    result = runner.invoke(app, [*args, "--source-weight", "fixtures/tiny_labelled=2.5"])
-    assert result.exit_code == 0, result.output
-    recipe = json.loads((out / "spoilerscan.json").read_text())["recipe"]
-    assert recipe["loss"].endswith("; rows from fixtures/tiny_labelled weighted x2.5")
+def test_train_source_weight_errors(tiny_base_dir: Path, tmp_path: Path) -> None:
+    args = train_args(tiny_base_dir, tmp_path / "weighted")
     unknown = runner.invoke(app, [*args, "--source-weight", "imdb/reviews=2"])
     assert unknown.exit_code == 2
     assert unknown.stderr == ("spoilerscan: error: no training data from source imdb/reviews "
@@ -229,12 +203,136 @@ def test_train_with_source_weights(tiny_model_dir: Path, tmp_path: Path) -> None
         result = runner.invoke(app, [*args, "--source-weight", bad], env={"COLUMNS": "300"})
         assert result.exit_code == 2, bad
         assert "expected SOURCE=FACTOR with a positive factor" in result.stderr
+    assert not (tmp_path / "weighted").exists()
 
 
-def test_train_to_an_unwritable_output_is_one_line(tiny_model_dir: Path, tmp_path: Path) -> None:
+def test_train_to_an_unwritable_output_is_one_line(tiny_base_dir: Path, tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("", encoding="utf-8")
-    result = runner.invoke(app, _two_step_training(tiny_model_dir, blocker / "model"), env={"COLUMNS": "300"})
+    result = runner.invoke(app, train_args(tiny_base_dir, blocker / "model"), env={"COLUMNS": "300"})
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith(f"spoilerscan: error: cannot write the model to {blocker / 'model'}: ")
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(("command", "missing"), [("train", "torch"), ("evaluate", "sklearn")])
+def test_model_development_without_the_train_extra_is_one_line(command: str, missing: str, tiny_model_dir: Path,
+                                                               tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == missing else find_spec(name, *a))
+    args = (["train", "--data", str(TINY_LABELLED), "--out", str(tmp_path / "out")] if command == "train"
+            else ["evaluate", "--model", str(tiny_model_dir), "--data", str(TINY_LABELLED)])
+    result = runner.invoke(app, args, env={"COLUMNS": "300"})
+    assert result.exit_code == 2
+    assert result.stderr == (f"spoilerscan: error: '{command}' needs the 'train' extra "
+                             f"(pip install 'spoilerscan[train]'): {missing} not installed\n")
+
+
+# --- evaluate ---------------------------------------------------------------------------------
+
+
+def test_evaluate_json(tiny_model_dir: Path) -> None:
+    result = runner.invoke(app, ["evaluate", "--model", str(tiny_model_dir), "--data", str(TINY_LABELLED), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert set(report) == {"threshold", "fail_threshold", "precision", "sentences", "reviews", "challenge"}
+    [dataset] = report["sentences"]
+    assert dataset["dataset"] == "fixtures/tiny_labelled"
+    assert (dataset["sentences"], dataset["spoilers"]) == (40, 20)
+    for key in ("roc_auc", "pr_auc", "precision", "recall", "f1"):
+        assert 0.0 <= dataset[key] <= 1.0
+    assert report["threshold"] == dataset["threshold"] == model_metadata(tiny_model_dir)["threshold"]
+    assert (report["precision"], report["reviews"], report["challenge"]) == ("fp32", [], [])
+
+
+def test_evaluate_prints_three_tables(tiny_model_dir: Path, tmp_path: Path) -> None:
+    tropes = tmp_path / "tvtropes" / "test.csv"
+    tropes.parent.mkdir()
+    tropes.write_text("sentence,spoiler,verb,page,trope\n" + "".join(
+        f"Show {n} is fun.,False,True,Show{n},Fun\nShow {n} hero dies.,{n % 2 == 0},True,Show{n},Death\n"
+        for n in range(6)), encoding="utf-8")
+    challenge = tmp_path / "data" / "challenge.csv"
+    challenge.parent.mkdir()
+    challenge.write_text("sentence,spoiler,category\nHe was dead all along.,1,twist\nI loved it.,0,opinion\n",
+                         encoding="utf-8")
+    result = runner.invoke(app, ["evaluate", "--model", str(tiny_model_dir), "--data", str(tropes),
+                                 "--data", str(challenge)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "sentences, fp32 (threshold" in out and "ROC-AUC" in out
+    assert "tvtropes/test, entry context" in out and "data/challenge" in out
+    assert "whole reviews (fail threshold" in out and "spoilers failed" in out
+    assert "challenge set: share flagged per category" in out and "twist" in out and "opinion" in out
+
+
+def test_evaluate_int8_and_write_card(tiny_model_copy: Path) -> None:
+    for precision, key in (("fp32", "test_metrics"), ("int8", "test_metrics_int8")):
+        result = runner.invoke(app, ["evaluate", "--model", str(tiny_model_copy), "--holdout", str(TINY_LABELLED),
+                                     "--write-card", "--json", "--precision", precision])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["precision"] == precision
+        meta = model_metadata(tiny_model_copy)
+        assert meta[key][0]["dataset"] == "fixtures/tiny_labelled (held-out test part)"
+    card = (tiny_model_copy / "README.md").read_text(encoding="utf-8")
+    assert "## Held-out test metrics, fp32" in card and "## Held-out test metrics, int8" in card
+    assert meta["int8_check"] in card
+    assert Detector.load(tiny_model_copy).precision == meta["precision"]
+
+
+def test_evaluate_needs_data_and_a_precision(tiny_model_dir: Path) -> None:
+    assert runner.invoke(app, ["evaluate", "--model", str(tiny_model_dir)]).exit_code == 2
+    result = runner.invoke(app, ["evaluate", "--model", str(tiny_model_dir), "--data", str(TINY_LABELLED),
+                                 "--precision", "auto"])
+    assert result.exit_code == 2 and "evaluate needs fp32 or int8" in result.stderr
+
+
+def test_evaluate_holdout_with_an_empty_test_part(tmp_path: Path, tiny_model_dir: Path) -> None:
+    tiny = tmp_path / "two.csv"
+    tiny.write_text("sentence,spoiler\na,1\nb,0\n")  # both sentences hash to the train part
+    result = runner.invoke(app, ["evaluate", "--model", str(tiny_model_dir), "--holdout", str(tiny)])
+    assert result.exit_code == 2
+    assert result.stderr == f"spoilerscan: error: {tiny}: none of its reviews fall in the test part of the hash split\n"
+
+
+# --- the int8 accuracy check ------------------------------------------------------------------
+
+
+def results(*aucs: tuple[str, float]) -> dict[str, list[dict[str, object]]]:
+    sentences = [compute_metrics(name, [0, 1, 0, 1], [0.1, 0.9, 0.2, 0.8], 0.5).as_dict() | {"roc_auc": auc}
+                 for name, auc in aucs]
+    return {"sentences": sentences, "reviews": [], "challenge": []}
+
+
+@pytest.mark.parametrize(("int8_auc", "expected"), [(0.846, "int8"), (0.844, "fp32")])
+def test_int8_becomes_default_only_within_the_accuracy_budget(tiny_model_copy: Path, int8_auc: float,
+                                                               expected: str) -> None:
+    from spoilerscan.train import record_test_metrics
+
+    record_test_metrics(tiny_model_copy, results(("tv", 0.85), ("gr", 0.90)), "fp32")
+    before = model_metadata(tiny_model_copy)
+    assert "int8_check" not in before and before["precision"] == "fp32"
+    record_test_metrics(tiny_model_copy, results(("tv", int8_auc), ("gr", 0.91)), "int8")
+    meta = model_metadata(tiny_model_copy)
+    assert meta["precision"] == expected
+    assert f"gr +0.0100, tv {int8_auc - 0.85:+.4f}" in meta["int8_check"]
+    card = (tiny_model_copy / "README.md").read_text(encoding="utf-8")
+    assert f"Default precision: **{expected}**" in card and meta["int8_check"] in card
+    assert Detector.load(tiny_model_copy).precision == expected
+    assert Detector.load(tiny_model_copy, precision="fp32").precision == "fp32"  # still there on request
+
+
+def test_record_test_metrics_keeps_review_and_challenge_results(tiny_model_copy: Path) -> None:
+    from spoilerscan.train import record_test_metrics
+
+    found = results(("tv", 0.8)) | {"reviews": [{"dataset": "tv", "reviews": 2, "spoiler_reviews": 1,
+                                                  "roc_auc": 1.0, "false_fail_rate": 0.0, "caught": 1.0,
+                                                  "fail_threshold": 0.7}],
+                                     "challenge": [{"category": "twist", "sentences": 3, "spoiler": True,
+                                                    "flagged": 2 / 3}]}
+    record_test_metrics(tiny_model_copy, found, "fp32")
+    meta = model_metadata(tiny_model_copy)
+    assert (meta["review_metrics"], meta["challenge"]) == (found["reviews"], found["challenge"])
+    card = (tiny_model_copy / "README.md").read_text(encoding="utf-8")
+    assert "## Whole reviews (held out), fp32" in card and "## Challenge set" in card and "66.7%" in card

@@ -44,6 +44,10 @@ def _clip(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _capital(label: str) -> str:
+    return label[:1].upper() + label[1:]
+
+
 def format_text(report: Report) -> Text:
     """Compiler-style lines, ``path:line:col: error: …``; styled, for a terminal that shows colour."""
     out = Text()
@@ -51,7 +55,7 @@ def format_text(report: Report) -> Text:
         out.append(f.path, style="bold")
         out.append(f":{f.line}:{f.column}:", style="dim")
         out.append(f" {f.severity}:", style="bold red" if f.failing else "bold yellow")
-        out.append(f" unmarked spoiler (score {f.score:.2f}): ")
+        out.append(f" {f.label}: ")
         out.append(_clip(f.text), style="red" if f.failing else "yellow")
         out.append("\n")
     return out
@@ -98,7 +102,7 @@ def format_github(report: Report) -> str:
     lines = []
     for f in report.findings:
         properties = {"file": f.path.replace(os.sep, "/"), "line": f.line, "col": f.column, "endLine": f.end_line,
-                      "endColumn": f.end_column, "title": f"Unmarked spoiler (score {f.score:.2f})"}
+                      "endColumn": f.end_column, "title": _capital(f.label)}
         fields = ",".join(f"{key}={_escape_property(str(value))}" for key, value in properties.items())
         lines.append(f"::{f.severity} {fields}::{_escape_data(_clip(f.text))} ({hint})")
     return "".join(line + "\n" for line in lines)
@@ -128,7 +132,7 @@ def as_sarif(report: Report) -> dict[str, Any]:
             "ruleId": RULE_ID,
             "ruleIndex": 0,
             "level": f.severity,
-            "message": {"text": f"Unmarked spoiler (score {f.score:.2f}): {_clip(f.text)}"},
+            "message": {"text": f"{_capital(f.label)}: {_clip(f.text)}"},
             "locations": [{"physicalLocation": {
                 "artifactLocation": _artifact(f.path),
                 "region": {"startLine": f.line, "startColumn": f.column, "endLine": f.end_line,

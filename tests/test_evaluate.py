@@ -1,0 +1,117 @@
+"""Held-out metrics (evaluate.py): sentence metrics, the two thresholds, whole reviews and challenge categories."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spoilerscan.detect import SentenceScore, sentence_scorer
+from spoilerscan.evaluate import best_f1_threshold, compute_metrics, evaluate_files, fail_cut, review_metrics
+from spoilerscan.features import SentenceInput
+
+
+def test_compute_metrics_and_threshold() -> None:
+    metrics = compute_metrics("x", [0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], 0.5)
+    assert metrics.roc_auc == pytest.approx(0.75)
+    assert (metrics.precision, metrics.recall, metrics.f1) == (1.0, 0.5, pytest.approx(2 / 3))
+    assert (metrics.sentences, metrics.spoilers, metrics.threshold) == (4, 2, 0.5)
+    assert compute_metrics("x", [1, 1], [0.2, 0.9], 0.5).roc_auc is None
+    assert best_f1_threshold([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == pytest.approx(0.35)
+
+
+@pytest.mark.parametrize("share", [0.0, 0.05, 0.1, 0.5])
+def test_fail_cut_lets_at_most_that_share_of_clean_reviews_fail(share: float) -> None:
+    clean = np.random.default_rng(0).random(200).tolist()
+    cut = fail_cut(clean, share)
+    failing = sum(s >= cut for s in clean)
+    assert failing <= share * len(clean)
+    assert sum(s >= np.nextafter(cut, 0.0) for s in clean) > failing  # the lowest such cut
+
+
+def test_fail_cut_edge_cases() -> None:
+    assert fail_cut([], 0.05) == 0.5
+    assert fail_cut([0.3, 0.7], 1.0) == 0.0  # every clean review may fail
+    tied = fail_cut([0.9, 0.9, 0.9, 0.1], 0.5)  # ties: at most two may fail, so none of the three 0.9s does
+    assert 0.9 < tied < 0.9 + 1e-9
+    assert fail_cut([0.2, 0.4], 0.0) > 0.4
+
+
+def test_review_metrics() -> None:
+    metrics = review_metrics("r", [0, 0, 0, 1, 1], [0.2, 0.9, 0.5, 0.95, 0.7], 0.8)
+    assert (metrics.reviews, metrics.spoiler_reviews, metrics.fail_threshold) == (5, 2, 0.8)
+    assert metrics.false_fail_rate == pytest.approx(1 / 3)
+    assert metrics.caught == pytest.approx(1 / 2)
+    assert metrics.roc_auc == pytest.approx(compute_metrics("r", [0, 0, 0, 1, 1], [0.2, 0.9, 0.5, 0.95, 0.7],
+                                                            0.5).roc_auc)
+    only_clean = review_metrics("r", [0, 0], [0.1, 0.9], 0.5)
+    assert (only_clean.roc_auc, only_clean.false_fail_rate, only_clean.caught) == (None, 0.5, 0.0)
+    assert set(metrics.as_dict()) == {"dataset", "reviews", "spoiler_reviews", "roc_auc", "false_fail_rate",
+                                      "caught", "fail_threshold"}
+
+
+# --- evaluate_files on small labelled files ---------------------------------------------------
+
+
+def keyword(texts: list[str]) -> list[float]:
+    return [0.9 if "dies" in t else 0.6 if "dead" in t else 0.1 for t in texts]
+
+
+class StubDetector:
+    """A Scorer with the two thresholds evaluate_files reads; records the reviews it was given."""
+
+    threshold = 0.5
+    fail_threshold = 0.8
+
+    def __init__(self) -> None:
+        self.reviews: list[list[str]] = []
+
+    def __call__(self, reviews: Sequence[Sequence[SentenceInput]]) -> list[list[SentenceScore]]:
+        self.reviews += [[s.text for s in review] for review in reviews]
+        return sentence_scorer(keyword)(reviews)
+
+
+def test_evaluate_files_on_a_challenge_set_with_categories(tmp_path: Path) -> None:
+    challenge = tmp_path / "data" / "challenge.csv"
+    challenge.parent.mkdir()
+    challenge.write_text("sentence,spoiler,category\n"
+                         "He dies at the end.,1,twist\nThe hero is dead all along.,1,twist\n"
+                         "The film is set in Boston.,0,premise\n"
+                         "He dies laughing at the jokes.,0,opinion\nI loved it.,0,opinion\n", encoding="utf-8")
+    stub = StubDetector()
+    results = evaluate_files(stub, [(challenge, None)])
+    assert stub.reviews == [["He dies at the end."], ["The hero is dead all along."], ["The film is set in Boston."],
+                            ["He dies laughing at the jokes."], ["I loved it."]]  # each row a review of its own
+    [sentences] = results["sentences"]
+    assert sentences == compute_metrics("data/challenge", [1, 1, 0, 0, 0], [0.9, 0.6, 0.1, 0.9, 0.1], 0.5).as_dict()
+    assert results["reviews"] == []  # one-sentence reviews without a stated label: nothing to say per review
+    assert results["challenge"] == [
+        {"category": "opinion", "sentences": 2, "spoiler": False, "flagged": 0.5},
+        {"category": "premise", "sentences": 1, "spoiler": False, "flagged": 0.0},
+        {"category": "twist", "sentences": 2, "spoiler": True, "flagged": 1.0},
+    ]
+
+
+def test_evaluate_files_on_tv_tropes_pages_and_held_out_parts(tmp_path: Path) -> None:
+    tropes = tmp_path / "tvtropes" / "test.csv"
+    tropes.parent.mkdir()
+    rows = ["sentence,spoiler,verb,page,trope"]
+    for n in range(30):
+        rows += [f"Show {n} is fun.,False,True,Show{n},Fun", f"Show {n} hero dies.,{n % 3 == 0},True,Show{n},Death",
+                 f"Show {n} villain is dead.,{n % 2 == 0},True,Show{n},Death"]
+    tropes.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    results = evaluate_files(StubDetector(), [(tropes, None), (tropes, "test")])
+    assert [r["dataset"] for r in results["sentences"]] == [
+        "tvtropes/test", "tvtropes/test, entry context", "tvtropes/test (held-out test part)",
+        "tvtropes/test (held-out test part), entry context"]
+    whole, entries = results["sentences"][:2]
+    assert (whole["sentences"], whole["spoilers"]) == (entries["sentences"], entries["spoilers"]) == (90, 25)
+    assert [r["dataset"] for r in results["reviews"]] == ["tvtropes/test", "tvtropes/test (held-out test part)"]
+    reviews = results["reviews"][0]
+    assert (reviews["reviews"], reviews["spoiler_reviews"], reviews["fail_threshold"]) == (30, 20, 0.8)
+    assert reviews["caught"] == 1.0 and reviews["false_fail_rate"] == 1.0  # every page has a 'dies' sentence (0.9)
+    assert results["challenge"] == []
+    held_out = results["sentences"][2]
+    assert 0 < held_out["sentences"] < 90
