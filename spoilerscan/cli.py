@@ -407,6 +407,8 @@ def train(
     balance: Annotated[Balance, typer.Option(help="Class weights in the loss: per-source (spoilers and the rest "
         "each carry half of every source's weight, so no source's spoiler rate is learnt) or overall.")
     ] = Balance.per_source,
+    keep_similarity: Annotated[float, typer.Option(min=0.0, help="Weight in the loss of how far fine-tuning moves "
+        "sentence embeddings from the base encoder's (1 - cosine): keeps known-spoiler matching meaningful.")] = 0.0,
     loose_group: Annotated[int, typer.Option(min=1, help="Group one-sentence training rows (files of loose "
         "sentences) into pseudo-reviews of 1 to this many sentences each epoch; 1 keeps them alone.")] = 1,
 ) -> None:
@@ -431,7 +433,7 @@ def train(
                              learning_rate=learning_rate, head_learning_rate=head_learning_rate,
                              max_length=max_length, seed=seed, max_steps=max_steps, title_share=title_share,
                              source_weights=weights, per_source_balance=balance is Balance.per_source,
-                             loose_group=loose_group)
+                             loose_group=loose_group, keep_similarity=keep_similarity)
         meta = run_training(config, training, stderr)
     stderr.print(f"model written to {out} (threshold {meta['threshold']:.4f}, fail threshold "
                  f"{meta['fail_threshold']:.4f})", highlight=False)

@@ -53,14 +53,18 @@ def compute_metrics(dataset: str, labels: Sequence[int], scores: Sequence[float]
     )
 
 
-def best_f1_threshold(labels: Sequence[int], scores: Sequence[float]) -> float:
-    """The score threshold with the highest F1 on these labels (for dev data only)."""
+def best_f_threshold(labels: Sequence[int], scores: Sequence[float], beta: float = 1.0) -> float:
+    """The score threshold with the highest F-beta on these labels (for dev data only).
+
+    ``beta`` > 1 weighs recall above precision (2: a missed spoiler counts twice a hidden opinion).
+    """
     import numpy as np
     from sklearn.metrics import precision_recall_curve
 
     precision, recall, thresholds = precision_recall_curve(labels, scores)
-    f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
-    return float(thresholds[int(np.argmax(f1[:-1]))])
+    weight = beta * beta
+    f = (1 + weight) * precision * recall / np.maximum(weight * precision + recall, 1e-12)
+    return float(thresholds[int(np.argmax(f[:-1]))])
 
 
 def fail_cut(clean_scores: Sequence[float], max_share: float) -> float:

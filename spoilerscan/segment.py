@@ -28,6 +28,9 @@ _LIST_NUMBER = re.compile(r"[ \t]*\d{1,9}[.)](?=[ \t])")
 _LONE_NUMBER = re.compile(r"\d{1,9}[.)]")
 # Closing Markdown emphasis, brackets or quotes right after a sentence's end belong to it.
 _CLOSING = re.compile(r"[*_~`)\]\"'\u2019\u201d\u00bb]+(?=\s|$)")
+# Line-opening Markdown of a plain-text heading, quote or list item: structure, not words.
+_LINE_MARKERS = re.compile(r"^(?:(?:#{1,6}|>|[-*+]|\d{1,9}[.)])[ \t]+)+(?=\S)")
+_MARKED_KINDS = frozenset({BlockKind.heading, BlockKind.list_item, BlockKind.quote})
 # Sentences whose text has no letter or digit ("…", a lone ".", "---") are not scored.
 _WORDY = re.compile(r"[^\W_]")
 # A block longer than this is cut at whitespace before sentencex sees it, so a huge line stays cheap.
@@ -176,8 +179,10 @@ class Reading:
         return self.document.text
 
     def scored_text(self, span: Span) -> str:
-        """What the model reads for a sentence: its unexempt text, whitespace collapsed."""
-        return " ".join(self.scorable[span.start : span.end].split())
+        """What the model reads for a sentence: its unexempt text, whitespace collapsed, without the
+        line-opening markers ('# ', '- ', '1. ', '> ') that plain text keeps as prose."""
+        words = " ".join(self.scorable[span.start : span.end].split())
+        return _LINE_MARKERS.sub("", words, count=1) if span.kind in _MARKED_KINDS else words
 
 
 def read(text: str, fmt: Format | str = Format.text, styles: Iterable[Style] = HIDING_STYLES,

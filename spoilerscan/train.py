@@ -32,13 +32,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from spoilerscan.data import LabelledReview, load_reviews
 from spoilerscan.detect import METADATA_FILE
 from spoilerscan.errors import ModelError
-from spoilerscan.evaluate import best_f1_threshold, compute_metrics, fail_cut
+from spoilerscan.evaluate import best_f_threshold, compute_metrics, fail_cut
 from spoilerscan.features import SentenceInput, structure_features
 from spoilerscan.modelcard import render_card
 from spoilerscan.text import BlockKind
 
 # check's default fail cut lets at most this share of clean dev reviews fail.
 MAX_FALSE_FAIL = 0.05
+# The spoiler threshold (redaction, highlights, warnings) maximises F-beta with this beta.
+REPORT_BETA = 2.0
 
 
 @dataclass
@@ -61,6 +63,9 @@ class TrainConfig:
     # would teach the model that a review of one sentence has that source's (tiny) spoiler rate.
     loose_group: int = 1
     per_source_balance: bool = True  # class weights within each source (see class_weights)
+    # Weight of the fine-tuned encoder's drift (1 - cosine to the base encoder's embedding) in the
+    # loss: keeps sentence similarity meaningful for known spoilers.
+    keep_similarity: float = 0.0
     # Extra loss weight per data source (e.g. {"goodreads/sentences": 3.0}): lean towards a domain.
     source_weights: dict[str, float] = field(default_factory=dict)
 
@@ -159,6 +164,7 @@ class ReviewModel:
     def __init__(self, encoder: Any, head: Any, tokenizer: Any, max_length: int) -> None:
         self.encoder, self.head, self.tokenizer, self.max_length = encoder, head, tokenizer, max_length
         self.frozen: dict[str, Any] | None = None  # text -> embedding, while the encoder is not trained
+        self.anchors: dict[str, Any] | None = None  # text -> the base encoder's embedding, to stay close to
 
     def embed(self, texts: Sequence[str]) -> Any:
         """Sentence embeddings from the encoder (gradients kept), or from the cache of a frozen one."""
@@ -170,25 +176,45 @@ class ReviewModel:
                                 return_tensors="pt")
         return self.encoder(**tokens)
 
-    def freeze(self, texts: Sequence[str], batch: int = 128) -> None:
-        """Embed every text once: the encoder stays as it is and only the head is trained."""
+    def embed_once(self, texts: Sequence[str], batch: int = 128) -> dict[str, Any]:
+        """Each distinct text's embedding by the encoder as it is now, without gradients."""
         import torch
 
-        self.frozen = None
         unique = sorted(set(texts), key=len)
         self.encoder.eval()
         cache: dict[str, Any] = {}
         with torch.inference_mode():
             for begin in range(0, len(unique), batch):
                 chunk = unique[begin : begin + batch]
-                cache.update(zip(chunk, self.embed(chunk).clone(), strict=True))
-        self.frozen = cache
+                tokens = self.tokenizer(chunk, truncation=True, max_length=self.max_length, padding=True,
+                                        return_tensors="pt")
+                cache.update(zip(chunk, self.encoder(**tokens).clone(), strict=True))
+        self.encoder.train()
+        return cache
 
-    def logits(self, reviews: Sequence[LabelledReview]) -> Any:
-        """(reviews, longest, ) padded logits and the lengths, gradients kept."""
+    def freeze(self, texts: Sequence[str]) -> None:
+        """Embed every text once: the encoder stays as it is and only the head is trained."""
+        self.frozen = self.embed_once(texts)
+
+    def anchor(self, texts: Sequence[str]) -> None:
+        """Remember the base encoder's embeddings, so that fine-tuning can be kept close to them."""
+        self.anchors = self.embed_once(texts)
+
+    def drift(self, texts: Sequence[str], embeddings: Any) -> Any:
+        """Mean (1 - cosine) between the embeddings and the base encoder's: how far fine-tuning moved them."""
         import torch
 
-        embeddings = self.embed([s.text for r in reviews for s in r.sentences])
+        if self.anchors is None:
+            return torch.zeros(())
+        base = torch.stack([self.anchors[t] for t in texts])
+        return (1 - (embeddings * base).sum(-1)).mean()
+
+    def logits(self, reviews: Sequence[LabelledReview]) -> Any:
+        """(reviews, longest) padded logits, the lengths, and the embeddings' drift; gradients kept."""
+        import torch
+
+        texts = [s.text for r in reviews for s in r.sentences]
+        embeddings = self.embed(texts)
         lengths = [len(r.labels) for r in reviews]
         rows = torch.zeros(len(reviews), max(lengths), embeddings.shape[1] + structure_features([]).shape[1])
         begin = 0
@@ -197,7 +223,7 @@ class ReviewModel:
             rows[i, : lengths[i]] = torch.cat([embeddings[begin:end],
                                                torch.from_numpy(structure_features(review.sentences))], 1)
             begin = end
-        return self.head(rows, torch.tensor(lengths)), lengths
+        return self.head(rows, torch.tensor(lengths)), lengths, self.drift(texts, embeddings)
 
     def predict(self, reviews: Sequence[LabelledReview], budget: int = 256) -> list[np.ndarray]:
         """Each review's sentence logits, no gradients (in training mode afterwards again)."""
@@ -209,7 +235,7 @@ class ReviewModel:
         order = sorted(range(len(reviews)), key=lambda i: len(reviews[i].labels))
         with torch.inference_mode():
             for batch in _chunks(order, [len(r.labels) for r in reviews], budget):
-                logits, lengths = self.logits([reviews[i] for i in batch])
+                logits, lengths, _ = self.logits([reviews[i] for i in batch])
                 for row, (index, length) in enumerate(zip(batch, lengths, strict=True)):
                     out[index] = logits[row, :length].double().numpy()
         self.encoder.train()
@@ -252,11 +278,12 @@ def class_weights(reviews: Sequence[LabelledReview], per_source: bool) -> dict[s
 
 
 def batch_loss(model: ReviewModel, reviews: Sequence[LabelledReview], class_weights: dict[str, tuple[float, float]],
-               source_weights: dict[str, float]) -> Any:
-    """Weighted binary cross-entropy over every sentence of a batch of reviews (padding ignored)."""
+               source_weights: dict[str, float], keep_similarity: float = 0.0) -> Any:
+    """Weighted binary cross-entropy over every sentence of a batch of reviews (padding ignored), plus
+    ``keep_similarity`` times the encoder's drift from the base encoder."""
     import torch
 
-    logits, lengths = model.logits(reviews)
+    logits, lengths, drift = model.logits(reviews)
     targets = torch.zeros_like(logits)
     weights = torch.zeros_like(logits)
     for row, review in enumerate(reviews):
@@ -266,7 +293,7 @@ def batch_loss(model: ReviewModel, reviews: Sequence[LabelledReview], class_weig
         weights[row, : lengths[row]] = source_weights.get(review.source, 1.0) * (
             labels * positive + (1 - labels) * negative)
     losses = torch.nn.functional.binary_cross_entropy_with_logits(logits, targets, reduction="none")
-    return (losses * weights).sum() / weights.sum()
+    return (losses * weights).sum() / weights.sum() + keep_similarity * drift
 
 
 def dev_roc_aucs(model: ReviewModel, dev: dict[str, list[LabelledReview]]) -> tuple[dict[str, float | None], float]:
@@ -290,13 +317,22 @@ def threshold_source(dev: dict[str, list[LabelledReview]]) -> str:
 
 
 def calibrate(logits: np.ndarray, labels: Sequence[int]) -> tuple[float, float]:
-    """Platt scaling: (scale, bias) so that sigmoid(scale * logit + bias) is a calibrated probability."""
+    """Platt scaling: (scale, bias) so that sigmoid(scale * logit + bias) is a calibrated probability.
+
+    Fitted on standardised logits (the solver then starts well-conditioned). A fit that would not
+    keep the order of the scores (scale <= 0: the logits carry no signal on dev) is not used.
+    """
     from sklearn.linear_model import LogisticRegression
 
-    if len(set(labels)) < 2:
+    spread = float(np.std(logits))
+    if len(set(labels)) < 2 or spread == 0.0:
         return 1.0, 0.0
-    fit = LogisticRegression(C=1e6, max_iter=1000).fit(logits.reshape(-1, 1), list(labels))
-    return float(fit.coef_[0][0]), float(fit.intercept_[0])
+    centre = float(np.mean(logits))
+    fit = LogisticRegression(C=1e6, max_iter=1000).fit(((logits - centre) / spread).reshape(-1, 1), list(labels))
+    scale = float(fit.coef_[0][0]) / spread
+    if scale <= 0:
+        return 1.0, 0.0
+    return scale, float(fit.intercept_[0]) - scale * centre
 
 
 def choose_thresholds(probabilities: dict[str, list[np.ndarray]], dev: dict[str, list[LabelledReview]]
@@ -305,14 +341,16 @@ def choose_thresholds(probabilities: dict[str, list[np.ndarray]], dev: dict[str,
     chosen_on = threshold_source(dev)
     labels = {name: [label for r in dev[name] for label in r.labels] for name in dev}
     flat = {name: np.concatenate(probabilities[name]).tolist() for name in dev}
-    threshold = best_f1_threshold(labels[chosen_on], flat[chosen_on])
+    threshold = best_f_threshold(labels[chosen_on], flat[chosen_on], beta=REPORT_BETA)
     stated = {name: reviews for name, reviews in dev.items() if any(r.label is not None for r in reviews)}
     review_sets = stated or dev
     clean_maxima = [float(p.max()) for name in review_sets for r, p in zip(dev[name], probabilities[name], strict=True)
                     if r.review_label == 0 and len(p)]
     fail = max(threshold, fail_cut(clean_maxima, MAX_FALSE_FAIL))
     rules = {
-        "threshold": f"best F1 on the dev part of {chosen_on}, the dev set closest to the real spoiler rate",
+        "threshold": f"best F{REPORT_BETA:g} (recall weighed {REPORT_BETA:g}x precision: a missed spoiler costs a "
+                     f"reader more than a hidden opinion) on the dev part of {chosen_on}, the dev set closest to "
+                     "the real spoiler rate",
         "fail_threshold": f"the lowest cut at which at most {MAX_FALSE_FAIL:.0%} of the clean dev reviews of "
                           f"{', '.join(review_sets)} ({len(clean_maxima)} reviews) have a sentence at or above it"
                           + (", raised to the threshold" if fail == threshold else ""),
@@ -350,10 +388,14 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
     head = ReviewHead(encoder.dim, config.hidden)
     model = ReviewModel(encoder, head, tokenizer, config.max_length)
     tune_encoder = config.learning_rate > 0
+    texts = [s.text for reviews in (data.train, *data.dev.values()) for r in reviews for s in r.sentences] \
+        + [r.title for r in data.train if r.title]
     if not tune_encoder:
         console.print("embedding the training and dev sentences once (the encoder stays as it is)")
-        model.freeze([s.text for reviews in (data.train, *data.dev.values()) for r in reviews for s in r.sentences]
-                     + [r.title for r in data.train if r.title])
+        model.freeze(texts)
+    elif config.keep_similarity > 0:
+        console.print("embedding the training sentences with the base encoder (fine-tuning stays close to it)")
+        model.anchor(texts)
     loss_weights = class_weights(data.train, config.per_source_balance)
     rng = random.Random(config.seed)
     steps_per_epoch = len(review_batches(group_loose(data.train, config.loose_group, random.Random(0)),
@@ -386,7 +428,7 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
                     break
                 reviews = [epoch_reviews[i] for i in batch]
                 reviews = [with_title(r) if r.title and rng.random() < config.title_share else r for r in reviews]
-                loss = batch_loss(model, reviews, loss_weights, config.source_weights)
+                loss = batch_loss(model, reviews, loss_weights, config.source_weights, config.keep_similarity)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_([p for group in trained for p in group["params"]], 1.0)
                 optimizer.step()
@@ -469,7 +511,8 @@ def describe_recipe(config: TrainConfig, data: TrainingData, class_weights: dict
         "titles": f"{config.title_share:.0%} of the reviews with a known work name shown with it as a heading first",
         "loose sentences": "one-sentence training rows regrouped each epoch into pseudo-reviews of "
                            f"1-{config.loose_group} sentences of the same source",
-        "encoder": f"fine-tuned with the head, lr {config.learning_rate}" if config.learning_rate > 0
+        "encoder": f"fine-tuned with the head, lr {config.learning_rate}, drift from the base encoder weighted "
+                   f"{config.keep_similarity:g} in the loss" if config.learning_rate > 0
                    else "frozen: the base encoder as published; only the head is trained",
         "optimiser": f"AdamW, head lr {config.head_learning_rate}, weight decay "
                      f"{config.weight_decay}, linear schedule, {config.warmup_share:.0%} warm-up, grad-norm clip 1.0",

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from spoilerscan.detect import SentenceScore, sentence_scorer
-from spoilerscan.evaluate import best_f1_threshold, compute_metrics, evaluate_files, fail_cut, review_metrics
+from spoilerscan.evaluate import best_f_threshold, compute_metrics, evaluate_files, fail_cut, review_metrics
 from spoilerscan.features import SentenceInput
 
 
@@ -19,7 +19,11 @@ def test_compute_metrics_and_threshold() -> None:
     assert (metrics.precision, metrics.recall, metrics.f1) == (1.0, 0.5, pytest.approx(2 / 3))
     assert (metrics.sentences, metrics.spoilers, metrics.threshold) == (4, 2, 0.5)
     assert compute_metrics("x", [1, 1], [0.2, 0.9], 0.5).roc_auc is None
-    assert best_f1_threshold([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == pytest.approx(0.35)
+    assert best_f_threshold([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == pytest.approx(0.35)
+    # Recall weighed above precision takes a lower cut: the third spoiler for three false alarms.
+    labels, scores = [1, 1, 0, 0, 0, 1], [0.9, 0.8, 0.7, 0.6, 0.5, 0.4]
+    assert best_f_threshold(labels, scores) == pytest.approx(0.8)
+    assert best_f_threshold(labels, scores, beta=2.0) == pytest.approx(0.4)
 
 
 @pytest.mark.parametrize("share", [0.0, 0.05, 0.1, 0.5])
