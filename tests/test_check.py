@@ -285,21 +285,11 @@ def test_pre_commit_hook_definition() -> None:
     assert not any(files.search(n) for n in ("setup.py", "pyproject.toml", "a.md.bak"))
 
 
-UNDOCUMENTED = ("known-spoilers", "--spoilers")  # new with the review model; docs/check.md follows
-
-
 def test_docs_list_every_config_key_style_and_format() -> None:
     text = (REPO / "docs" / "check.md").read_text(encoding="utf-8")
     for word in (*check.CONFIG_KEYS, *check.ALL_STYLES, *check.FORMATTERS, "<!-- spoilerscan: ignore -->",
-                 "<!-- spoilerscan: off -->", "<!-- spoilerscan: on -->", "--format github", "upload-sarif"):
-        assert word in text or word in UNDOCUMENTED, word
-
-
-@pytest.mark.xfail(strict=True, reason="docs/check.md does not document known spoilers yet: once it does, "
-                                       "drop this test and UNDOCUMENTED")
-def test_docs_explain_known_spoilers() -> None:
-    text = (REPO / "docs" / "check.md").read_text(encoding="utf-8")
-    assert all(word in text for word in UNDOCUMENTED)
+                 "<!-- spoilerscan: off -->", "<!-- spoilerscan: on -->", "--format github", "upload-sarif", "--spoilers"):
+        assert word in text, word
 
 
 # --------------------------------------------------------------------------- the installed command

@@ -93,3 +93,21 @@ def test_known_spoilers_catch_paraphrases_without_false_alarms(shipped: Detector
     same = sum(row["same"] == "1" for row in rows)
     assert wrong <= 1, f"{wrong} sentences that do not restate their reveal were flagged"
     assert caught >= same / 2, f"{caught} of {same} restatements caught"
+
+
+@pytest.mark.parametrize("separator", [" ", "\n\n"], ids=["one paragraph", "paragraphs"])
+def test_opinions_beside_a_reveal_are_not_flagged_with_it(shipped: Detector, separator: str) -> None:
+    """Issue 10: each sentence is judged for itself, so the opinions around a reveal stay clean."""
+    review = separator.join(["I enjoyed this movie.", "At the end, Jack dies saving Rose.", "The acting is great."])
+    annotation = shipped.annotate(review + "\n", fmt="markdown")
+    assert [s.text for s in annotation.spoilers] == ["At the end, Jack dies saving Rose."]
+
+
+def test_title_byline_and_premise_are_not_spoilers_but_the_ending_is(shipped: Detector) -> None:
+    review = ("# Titanic (1997)\n\nBy Jane Doe\n\n"
+              "A poor artist and a rich young woman fall in love aboard the Titanic on its maiden voyage.\n\n"
+              "In the end Jack freezes to death in the water and Rose lets him go.\n")
+    annotation = shipped.annotate(review, fmt="markdown")
+    assert [s.text for s in annotation.spoilers] == [
+        "In the end Jack freezes to death in the water and Rose lets him go."]
+    assert annotation.score >= shipped.fail_threshold
