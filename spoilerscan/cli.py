@@ -26,6 +26,7 @@ from spoilerscan.markup import RedactStyle
 from spoilerscan.text import Format
 
 if TYPE_CHECKING:
+    from spoilerscan.data import Split
     from spoilerscan.detect import Annotation, Detector, Scorer
     from spoilerscan.segment import Reading
 
@@ -506,7 +507,8 @@ def evaluate(
     with user_errors():
         require_train_extra("evaluate", ("sklearn",))
         detector = load_detector(model, precision)
-        sets = [(p, None) for p in data or []] + [(p, "test") for p in holdout or []]
+        sets: list[tuple[Path, Split | None]] = [(p, None) for p in data or []]
+        sets += [(p, "test") for p in holdout or []]
         results = evaluate_files(detector, sets)
         if write_card and detector.path is not None:
             from spoilerscan.train import record_test_metrics
