@@ -20,7 +20,15 @@ from rich.console import Console
 from spoilerscan import __version__
 from spoilerscan.check.formats import FORMATTERS, CheckFormat
 from spoilerscan.errors import EXIT_OK, EXIT_USAGE, InputError, SpoilerscanError
-from spoilerscan.inputs import STDIN, STDIN_NAME, Review, expand_inputs, iter_jsonl_reviews, write_atomically
+from spoilerscan.inputs import (
+    STDIN,
+    STDIN_FILENAME,
+    STDIN_NAME,
+    Review,
+    expand_inputs,
+    iter_jsonl_reviews,
+    write_atomically,
+)
 from spoilerscan.inputs import iter_reviews as read_reviews
 from spoilerscan.markup import RedactStyle
 from spoilerscan.text import Format
@@ -568,8 +576,9 @@ def check(
         "\\[default: config, else all].", show_default=False)] = None,
     config: Annotated[Path | None, typer.Option("--config", help="Read \\[tool.spoilerscan] from this file "
         "\\[default: the nearest pyproject.toml that has the table].", show_default=False)] = None,
-    stdin_filename: Annotated[str, typer.Option("--stdin-filename", help="File name to report for text read "
-        "from stdin; its suffix picks how stdin is read (x.html: HTML).")] = STDIN_NAME,
+    stdin_filename: Annotated[str, typer.Option("--stdin-filename", metavar="NAME", help="File name to report for "
+        "text read from stdin, a path relative to the current directory; its suffix picks how stdin is read "
+        "(x.html: HTML).")] = STDIN_FILENAME,
     recursive: RecursiveOpt = False,
     input_format: InputFormatOpt = Format.auto,
     threshold: ThresholdOpt = None,

@@ -24,7 +24,8 @@ from spoilerscan.errors import InputError
 from spoilerscan.text import Format, format_for
 
 STDIN = "-"
-STDIN_NAME = "<stdin>"
+STDIN_NAME = "<stdin>"  # stdin in messages
+STDIN_FILENAME = "stdin"  # stdin as a file in reports (check --stdin-filename): a valid relative URI
 REVIEW_SUFFIXES = (".md", ".markdown", ".txt", ".text", ".html", ".htm", ".rst")
 DEFAULT_INCLUDE = tuple(f"*{suffix}" for suffix in REVIEW_SUFFIXES)
 _SNIFF_BYTES = 8192

@@ -22,9 +22,10 @@ from spoilerscan.check.config import (
     resolve_model,
     resolve_styles,
     resolve_thresholds,
+    source_root,
 )
 from spoilerscan.detect import Scorer, annotate_stream
-from spoilerscan.inputs import STDIN, expand_inputs, iter_reviews, read_known_spoilers
+from spoilerscan.inputs import STDIN, STDIN_FILENAME, expand_inputs, iter_reviews, read_known_spoilers
 from spoilerscan.language import english_notices
 from spoilerscan.markup import ALL_STYLES, Style
 from spoilerscan.segment import Reading, read
@@ -74,6 +75,7 @@ class Report:
     fail_threshold: float
     styles: tuple[Style, ...] = ALL_STYLES
     unreadable: list[str] = field(default_factory=list)
+    root: Path | None = None  # what report paths are relative to for SARIF and GitHub (None: the current directory)
 
     @property
     def findings(self) -> list[Finding]:
@@ -160,7 +162,7 @@ class CheckOptions:
     threshold: float | None = None
     fail_threshold: float | None = None
     model: Path | None = None
-    stdin_filename: str = "<stdin>"
+    stdin_filename: str = STDIN_FILENAME
     input_format: Format = Format.auto
     known_spoilers: Path | None = None  # a file of reveals, one a line, added to the configured ones
 
@@ -192,7 +194,7 @@ def run_check(options: CheckOptions, load: Callable[[Path | None], Scoring],
     unreadable: list[str] = []
 
     def failed(name: str, message: str) -> None:
-        unreadable.append(name)
+        unreadable.append(options.stdin_filename if name == STDIN else name)
         on_error(message)
 
     reviews = english_notices(iter_reviews(names, failed) if names else iter(()), on_note,
@@ -202,4 +204,4 @@ def run_check(options: CheckOptions, load: Callable[[Path | None], Scoring],
              for r in reviews)
     with scoring(detector) as scorer:
         files = list(check_readings(texts, scorer, report_at, fail_at))
-    return Report(files, report_at, fail_at, styles, unreadable)
+    return Report(files, report_at, fail_at, styles, unreadable, source_root(settings))
