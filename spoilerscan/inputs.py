@@ -42,8 +42,32 @@ class Review:
         return format_for(stdin_name if self.name == STDIN else self.name, choice)
 
 
+def wide_encoding(data: bytes) -> str | None:
+    """"UTF-16" or "UTF-32" where ``data`` looks like text in one of them (a byte order mark, or the
+    NUL bytes that ASCII letters get in every other or every fourth byte), else None."""
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    sample = data[:_SNIFF_BYTES]
+    if b"\x00" not in sample:  # the common case, cheap: ASCII text in UTF-16 or UTF-32 has NUL bytes
+        return None
+    for width, name in ((4, "UTF-32"), (2, "UTF-16")):
+        units = [sample[i : i + width] for i in range(0, len(sample) - width + 1, width)]
+        if len(units) < 2:
+            continue
+        for nonzero in range(width):  # the byte of each unit that holds an ASCII character
+            ascii_like = sum(1 for u in units if 0 < u[nonzero] < 0x80 and not any(u[:nonzero] + u[nonzero + 1 :]))
+            if ascii_like * 10 >= len(units) * 9:
+                return name
+    return None
+
+
 def decode(data: bytes, name: str) -> str:
     """UTF-8 text (a BOM is kept, so output can restore it), or an InputError saying why not."""
+    wide = wide_encoding(data)
+    if wide is not None:
+        raise InputError(f"{name}: {wide} text; save it as UTF-8")
     if b"\x00" in data[:_SNIFF_BYTES]:
         raise InputError(f"{name}: binary file (contains NUL bytes), not a text review")
     try:

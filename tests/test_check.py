@@ -88,6 +88,10 @@ def test_input_errors_still_report_the_readable_files_and_exit_2(detector: Keywo
     assert result.exit_code == 2
     assert "a.md:1:1: error:" in result.stdout
     assert one_error_line(result.stderr) == "spoilerscan: error: missing.md: no such file"
+    assert result.stderr == "spoilerscan: error: missing.md: no such file\n"  # no summary after an error
+    write(tmp_path, "wide.md", "\ufeffHe dies.\n".encode("utf-16-le"))
+    result = run("a.md", "wide.md")
+    assert (result.exit_code, result.stderr) == (2, "spoilerscan: error: wide.md: UTF-16 text; save it as UTF-8\n")
 
 
 def test_bad_config_exits_2_in_one_line(detector: KeywordDetector, tmp_path: Path) -> None:

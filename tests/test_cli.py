@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -70,10 +71,46 @@ def model(tiny_model_dir: Path) -> str:
 # --- version and help -----------------------------------------------------------------------
 
 
-def test_version() -> None:
-    result = run("--version")
+@pytest.mark.parametrize("option", ["--version", "-V"])
+def test_version(option: str) -> None:
+    result = run(option)
     assert result.exit_code == 0
     assert result.stdout == f"spoilerscan {__version__}\n"
+
+
+def test_bare_command_prints_help_and_succeeds() -> None:
+    result = run()
+    assert result.exit_code == 0
+    assert "Usage: spoilerscan [OPTIONS] COMMAND" in result.stdout
+    assert result.stderr == ""
+
+
+def help_text(*command: str) -> str:
+    result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.mark.parametrize("command", [(), ("redact",), ("highlight",), ("scan",), ("check",), ("train",),
+                                     ("evaluate",)])
+def test_help_shows_placeholders_not_python_types_and_keeps_brackets(command: tuple[str, ...]) -> None:
+    text = help_text(*command)
+    for leak in ("<bool>", "list[", "<path>", "<int", "<float", "<str>", "\\["):
+        assert leak not in text, (leak, text)
+    for line in text.splitlines():  # a flag shows no placeholder at all
+        if line.startswith("│") and re.search(r"--(quiet|help) ", line):
+            assert re.search(r"(--quiet +-q|--help +-h) +(No progress|Show this)", line), line
+
+
+def test_help_texts_in_brackets_survive_rich_markup() -> None:
+    root = " ".join(help_text().split())
+    assert "[default: the model's own]" in root and "[default: the shipped model]" in root
+    assert "Exit codes: 0 success" in root
+    assert "[default: the model's own]" in " ".join(help_text("redact").split())
+    assert "pip install 'spoilerscan[train]'" in " ".join(help_text("train").split())
+    assert "[spoiler]" in " ".join(help_text("redact").split())
+    for command in ("redact", "check", "train"):
+        assert "PATH" in help_text(command) or command == "train"
 
 
 @pytest.mark.parametrize("command", ["redact", "highlight", "scan", "train", "evaluate"])
@@ -196,6 +233,27 @@ def test_binary_and_undecodable_files(tmp_path: Path, model: str, content: bytes
     assert result.exit_code == 2
     assert result.stdout == f"==> {good} <==\nFine."
     assert message in one_error_line(result)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_utf16_is_named_not_called_binary(tmp_path: Path, model: str, encoding: str) -> None:
+    wide = tmp_path / "wide.md"
+    wide.write_bytes("A review. He dies.\n".encode(encoding))
+    result = run("redact", wide, "-m", model, "-t", "1")
+    assert result.exit_code == 2
+    name = "UTF-32" if encoding.startswith("utf-32") else "UTF-16"
+    assert one_error_line(result) == f"spoilerscan: error: {wide}: {name} text; save it as UTF-8"
+
+
+def test_an_error_is_one_stderr_line_without_a_summary_after_it(tmp_path: Path, model: str) -> None:
+    good = tmp_path / "good.md"
+    good.write_text("Fine.")
+    for command in (["redact"], ["highlight", "-f", "markdown"], ["scan"]):
+        result = run(*command, tmp_path / "missing.md", good, "-m", model, "-t", "1")
+        assert result.exit_code == 2
+        assert one_error_line(result) == f"spoilerscan: error: {tmp_path / 'missing.md'}: no such file"
+    result = run("redact", good, "-m", model, "-t", "1")
+    assert (result.exit_code, result.stderr) == (0, "0 spoiler sentence(s) found\n")  # a clean run keeps it
 
 
 def test_directory_needs_recursive(tmp_path: Path, model: str) -> None:
@@ -551,8 +609,9 @@ def test_installed_command_version() -> None:
 @pytest.mark.slow
 def test_installed_command_without_arguments_shows_help_only() -> None:
     result = spoilerscan()
+    assert result.returncode == 0
     assert b"Usage" in result.stdout
-    assert b"error" not in result.stderr
+    assert result.stderr == b""
 
 
 @pytest.mark.slow
