@@ -7,12 +7,13 @@ Heavy libraries (torch, transformers) are imported only by commands that score t
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
 from rich.console import Console
@@ -25,9 +26,12 @@ from spoilerscan.inputs import (
     STDIN,
     STDIN_FILENAME,
     STDIN_NAME,
+    PendingFile,
     Review,
+    check_writable,
     expand_inputs,
     iter_jsonl_reviews,
+    keep_backup,
     write_atomically,
 )
 from spoilerscan.inputs import iter_reviews as read_reviews
@@ -38,6 +42,14 @@ if TYPE_CHECKING:
     from spoilerscan.data import Split
     from spoilerscan.detect import Annotation, Detector, Scorer
     from spoilerscan.segment import Reading
+
+
+class TextSink(Protocol):
+    """Where scan writes: stdout, or the pending --output file."""
+
+    def write(self, text: str, /) -> int: ...
+
+    def flush(self) -> None: ...
 
 
 class HighlightFormat(StrEnum):
@@ -255,20 +267,51 @@ def header(name: str, previous: str | None) -> str:
     return f"{parting}==> {STDIN_NAME if name == STDIN else name} <==\n"
 
 
+def writable_inputs(names: list[str], failures: list[str]) -> list[str]:
+    """The inputs that --in-place can rewrite; each one it cannot is reported now, before any scoring,
+    and skipped. Missing files stay: reading reports them."""
+    kept = []
+    for name in names:
+        try:
+            if os.path.isfile(name):
+                check_writable(Path(name))
+            kept.append(name)
+        except InputError as problem:
+            failures.append(name)
+            error(str(problem))
+    return kept
+
+
+def rewrite_in_place(review: Review, rendered: str, backup: str | None) -> None:
+    """Write a review back over its file, if it changed (an unchanged file keeps its inode and mtime),
+    first copying the original to file + ``backup`` where one is asked for."""
+    if review.path is None or rendered == review.text:
+        return
+    if backup is not None:
+        keep_backup(review.path, backup)
+    write_atomically(review.path, rendered)
+
+
 def run_per_review(names: list[str] | None, recursive: bool, model: Path | None, precision: Precision,
                    threshold: float | None, quiet: bool, output: Path | None, in_place: bool,
                    render: Callable[[Review, Annotation], str], input_format: Format = Format.auto,
-                   one_document: bool = False, known_spoilers: Path | None = None) -> None:
+                   one_document: bool = False, known_spoilers: Path | None = None, backup: str | None = None) -> None:
     """Shared driver of redact and highlight: read, score, render, write; exit 2 if any failed.
 
     Several reviews to stdout are each preceded by a ``==> name <==`` line (and parted by a blank
-    line); ``one_document`` outputs (a whole HTML page) refuse to share a stream.
+    line); ``one_document`` outputs (a whole HTML page) refuse to share a stream. Where the output
+    cannot be written, that is said before the model loads.
     """
     expanded = expand_inputs(names or [], recursive)
     if output is not None and (len(expanded) != 1 or in_place):
         raise typer.BadParameter("--output takes exactly one input and no --in-place", param_hint="'-o'")
     if in_place and STDIN in expanded:
         raise typer.BadParameter("--in-place needs files, not stdin", param_hint="'--in-place'")
+    if backup is not None and not in_place:
+        raise typer.BadParameter("--backup goes with --in-place", param_hint="'--backup'")
+    if backup is not None and (not backup or "/" in backup or os.sep in backup):
+        raise typer.BadParameter(f"expected a file name suffix such as .bak, got {backup!r}",
+                                 param_hint="'--backup'")
     if one_document and len(expanded) > 1:
         raise typer.BadParameter(f"{len(expanded)} inputs would be {len(expanded)} HTML documents in one stream; "
                                  "give one input and --output FILE per review", param_hint="'--format html'")
@@ -277,6 +320,10 @@ def run_per_review(names: list[str] | None, recursive: bool, model: Path | None,
     spoilers = 0
     previous: str | None = None
     with user_errors():
+        if output is not None:
+            check_writable(output)
+        if in_place:
+            expanded = writable_inputs(expanded, failures)
         detector = load_detector(model, precision)
         reviews = iter_reviews(expanded, failures)
         for review, annotation in annotated(detector, reviews, threshold, quiet, input_format, known_spoilers):
@@ -286,8 +333,8 @@ def run_per_review(names: list[str] | None, recursive: bool, model: Path | None,
             rendered = render(review, annotation)
             previous = rendered or review.text  # the terminal highlight prints itself
             try:
-                if in_place and review.path is not None:
-                    write_atomically(review.path, rendered)
+                if in_place:
+                    rewrite_in_place(review, rendered, backup)
                 else:
                     emit(rendered, output)
             except InputError as problem:  # one unwritable file must not stop the others
@@ -306,7 +353,10 @@ def redact(
         "block (█ of the same length), label (\\[spoiler]), reddit (>!…!<), discord (||…||), "
         "bbcode (\\[spoiler]…\\[/spoiler]), html (<span class=\"spoiler\">…</span>).")] = RedactStyle.block,
     output: OutputOpt = None,
-    in_place: Annotated[bool, typer.Option("--in-place", "-i", help="Rewrite each file (atomically).")] = False,
+    in_place: Annotated[bool, typer.Option("--in-place", "-i", help="Rewrite each file that has spoilers "
+        "(atomically); files without any are left untouched.")] = False,
+    backup: Annotated[str | None, typer.Option("--backup", metavar="SUFFIX", help="With --in-place: keep each "
+        "rewritten file's original as FILE+SUFFIX (e.g. --backup .orig).", show_default=False)] = None,
     recursive: RecursiveOpt = False,
     input_format: InputFormatOpt = Format.auto,
     threshold: ThresholdOpt = None,
@@ -328,7 +378,7 @@ def redact(
 
     run_per_review(paths, recursive, model, precision, threshold, quiet, output, in_place,
                    lambda review, annotation: redact_text(review.text, annotation, style), input_format,
-                   known_spoilers=known_spoilers)
+                   known_spoilers=known_spoilers, backup=backup)
 
 
 @app.command(cls=Command)
@@ -388,7 +438,10 @@ def scan(
 ) -> None:
     """Score every sentence: file, index, start, end, text, score, spoiler, plus a summary.
 
-    Offsets are character offsets into the decoded text. Example: spoilerscan scan reviews/ -r
+    Offsets are character offsets into the decoded text. --output FILE is replaced only when the
+    run gets to its end having read some review; a run that fails leaves it as it was.
+
+    Example: spoilerscan scan reviews/ -r
     """
     from spoilerscan.render import findings
 
@@ -396,24 +449,26 @@ def scan(
     names = expand_inputs(paths or [], recursive)
     reviews = jsonl_stream(names, failures) if jsonl_input else iter_reviews(names, failures)
     with user_errors():
+        if output is not None:
+            check_writable(output)
         detector = load_detector(model, precision)
         results = (findings(r.name, a) for r, a in annotated(detector, reviews, threshold, quiet, input_format,
                                                               known_spoilers))
-        try:
-            out = output.open("w", encoding="utf-8") if output is not None else sys.stdout
-        except OSError as problem:
-            raise InputError(f"{output}: cannot write ({problem.strerror})") from None
-        try:
+        with PendingFile(output) if output is not None else nullcontext(None) as pending:
+            out: TextSink = pending if pending is not None else sys.stdout
+            written = 0
             if format is ScanFormat.jsonl:
                 for result in results:
                     out.write(json.dumps(result, ensure_ascii=False) + "\n")
                     out.flush()
+                    written += 1
             else:
-                json.dump({"reviews": list(results)}, out, ensure_ascii=False, indent=2)
+                found = list(results)
+                json.dump({"reviews": found}, out, ensure_ascii=False, indent=2)
                 out.write("\n")
-        finally:
-            if out is not sys.stdout:
-                out.close()
+                written = len(found)
+            if pending is not None and (written or not failures):  # the run got to its end and read something
+                pending.commit()
     if failures:
         raise typer.Exit(EXIT_USAGE)
 
