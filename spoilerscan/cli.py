@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from enum import StrEnum
 from pathlib import Path
@@ -36,11 +36,12 @@ from spoilerscan.inputs import (
 )
 from spoilerscan.inputs import iter_reviews as read_reviews
 from spoilerscan.markup import RedactStyle
+from spoilerscan.progress import ReviewProgress
 from spoilerscan.text import Format
 
 if TYPE_CHECKING:
     from spoilerscan.data import Split
-    from spoilerscan.detect import Annotation, Detector, Scorer
+    from spoilerscan.detect import Annotation, Detector
     from spoilerscan.segment import Reading
 
 
@@ -191,38 +192,23 @@ def note(message: str) -> None:
     stderr.print(f"spoilerscan: note: {message}", markup=False, highlight=False, soft_wrap=True)
 
 
-def iter_reviews(names: list[str], failures: list[str]) -> Iterator[Review]:
-    """Readable reviews in order; unreadable ones are reported, counted, and skipped."""
+def iter_reviews(names: list[str], failures: list[str], progress: ReviewProgress | None = None) -> Iterator[Review]:
+    """Readable reviews in order; unreadable ones are reported, counted (as done, on the progress bar),
+    and skipped."""
 
     def failed(name: str, message: str) -> None:
         failures.append(name)
         error(message)
+        if progress is not None:
+            progress.skip()
 
     return read_reviews(names, failed)
 
 
-@contextmanager
-def progress_scorer(detector: Detector, quiet: bool, verb: str = "scored") -> Iterator[Scorer]:
-    """The detector as a Scorer that counts scored sentences on a terminal's stderr during long runs."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn
-
-    from spoilerscan.detect import SentenceScore
-    from spoilerscan.features import SentenceInput
-
-    with Progress(SpinnerColumn(), TextColumn(f"{verb} {{task.completed}} sentences"), console=stderr,
-                  transient=True, disable=quiet or not stderr.is_terminal) as progress:
-        task = progress.add_task(verb, total=None)
-
-        def scorer(reviews: Sequence[Sequence[SentenceInput]]) -> list[list[SentenceScore]]:
-            return detector.score_reviews(reviews, on_batch=lambda n: progress.advance(task, n))
-
-        yield scorer
-
-
 def annotated(detector: Detector, reviews: Iterator[Review], threshold: float | None, quiet: bool,
-              input_format: Format = Format.auto, known_spoilers: Path | None = None
+              progress: ReviewProgress, input_format: Format = Format.auto, known_spoilers: Path | None = None
               ) -> Iterator[tuple[Review, Annotation]]:
-    """Read each review in its format and score them in shared batches, with a progress counter.
+    """Read each review in its format and score them in shared batches, with a progress bar.
 
     Marked spoilers and pragmas are exempt, and so are the project's allowed phrases; the
     project's known spoilers (``allowed-phrases`` and ``known-spoilers`` of the nearest
@@ -245,10 +231,9 @@ def annotated(detector: Detector, reviews: Iterator[Review], threshold: float | 
                               lambda r: STDIN_NAME if r.name == STDIN else r.name)
     readings: Iterator[tuple[object, str | Reading]] = (
         (r, read(r.text, r.format(input_format), HIDING_STYLES, settings.allowed_phrases)) for r in checked)
-    with progress_scorer(detector, quiet) as scorer:
-        for review, _, annotation in annotate_stream(readings, scorer, cut):
-            assert isinstance(review, Review)
-            yield review, annotation
+    for review, _, annotation in annotate_stream(readings, progress.scorer(detector), cut):
+        assert isinstance(review, Review)
+        yield review, annotation
 
 
 def emit(text: str, output: Path | None) -> None:
@@ -295,7 +280,8 @@ def rewrite_in_place(review: Review, rendered: str, backup: str | None) -> None:
 def run_per_review(names: list[str] | None, recursive: bool, model: Path | None, precision: Precision,
                    threshold: float | None, quiet: bool, output: Path | None, in_place: bool,
                    render: Callable[[Review, Annotation], str], input_format: Format = Format.auto,
-                   one_document: bool = False, known_spoilers: Path | None = None, backup: str | None = None) -> None:
+                   one_document: bool = False, known_spoilers: Path | None = None, backup: str | None = None,
+                   verb: str = "redacting") -> None:
     """Shared driver of redact and highlight: read, score, render, write; exit 2 if any failed.
 
     Several reviews to stdout are each preceded by a ``==> name <==`` line (and parted by a blank
@@ -325,8 +311,10 @@ def run_per_review(names: list[str] | None, recursive: bool, model: Path | None,
         if in_place:
             expanded = writable_inputs(expanded, failures)
         detector = load_detector(model, precision)
-        reviews = iter_reviews(expanded, failures)
-        for review, annotation in annotated(detector, reviews, threshold, quiet, input_format, known_spoilers):
+        progress = ReviewProgress(stderr, quiet, len(expanded), verb)
+        reviews = iter_reviews(expanded, failures, progress)
+        for review, annotation in annotated(detector, reviews, threshold, quiet, progress, input_format,
+                                            known_spoilers):
             spoilers += len(annotation.spoilers)
             if headers:
                 emit(header(review.name, previous), None)
@@ -340,6 +328,8 @@ def run_per_review(names: list[str] | None, recursive: bool, model: Path | None,
             except InputError as problem:  # one unwritable file must not stop the others
                 failures.append(review.name)
                 error(str(problem))
+            if output is None and not in_place:
+                progress.wrote(previous)
     if failures:  # each failure was its one line on stderr: no summary after it
         raise typer.Exit(EXIT_USAGE)
     if not quiet:
@@ -417,7 +407,7 @@ def highlight(
         return ""
 
     run_per_review(paths, recursive, model, precision, threshold, quiet, output, False, draw, input_format,
-                   one_document=format is HighlightFormat.html, known_spoilers=known_spoilers)
+                   one_document=format is HighlightFormat.html, known_spoilers=known_spoilers, verb="highlighting")
 
 
 @app.command(cls=Command)
@@ -447,13 +437,14 @@ def scan(
 
     failures: list[str] = []
     names = expand_inputs(paths or [], recursive)
-    reviews = jsonl_stream(names, failures) if jsonl_input else iter_reviews(names, failures)
+    progress = ReviewProgress(stderr, quiet, None if jsonl_input else len(names), "scanning")
+    reviews = jsonl_stream(names, failures) if jsonl_input else iter_reviews(names, failures, progress)
     with user_errors():
         if output is not None:
             check_writable(output)
         detector = load_detector(model, precision)
-        results = (findings(r.name, a) for r, a in annotated(detector, reviews, threshold, quiet, input_format,
-                                                              known_spoilers))
+        results = (findings(r.name, a) for r, a in annotated(detector, reviews, threshold, quiet, progress,
+                                                              input_format, known_spoilers))
         with PendingFile(output) if output is not None else nullcontext(None) as pending:
             out: TextSink = pending if pending is not None else sys.stdout
             written = 0
@@ -710,8 +701,13 @@ def check(
     options = CheckOptions(paths or [], recursive, config, style, threshold, fail_threshold, model, stdin_filename,
                            input_format, known_spoilers)
     with user_errors():
-        with_progress = lambda detector: progress_scorer(detector, quiet, "checked")  # noqa: E731
-        report = run_check(options, lambda path: load_detector(path, precision), error, with_progress,
+        progress = ReviewProgress(stderr, quiet, verb="checking")
+
+        def failed(message: str) -> None:
+            error(message)
+            progress.skip()
+
+        report = run_check(options, lambda path: load_detector(path, precision), failed, progress.scorer,
                            lambda message: None if quiet else note(message))
     if format is CheckFormat.text:
         Console(file=sys.stdout, highlight=False, soft_wrap=True).print(format_text(report), end="")
