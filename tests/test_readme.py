@@ -161,3 +161,18 @@ def test_a_claim_that_is_not_the_cards_is_named(claim: str, found: str) -> None:
     changed = README_SIDE.replace(claim, found, 1)
     assert changed != README_SIDE
     assert len(differences(changed, CARD)) == 1, differences(changed, CARD)
+
+
+RUN_TIME_FILES = ("encoder.onnx", "encoder-int8.onnx", "head.onnx", "tokenizer.json", "tokenizer_config.json",
+                  "spoilerscan.json", "README.md")
+
+
+def test_the_readme_says_what_size_the_model_adds(shipped_model_dir: Path) -> None:
+    """Issue 12: mind git history, say the size you add (MB: 10**6 bytes, rounded)."""
+    stated = re.search(r"\*\*(\d+) MB\*\* of run-time files and \*\*(\d+) MB\*\* of torch weights",
+                       " ".join(README.read_text(encoding="utf-8").split()))
+    assert stated, "README: no '**N MB** of run-time files and **N MB** of torch weights'"
+    sizes = {path.relative_to(shipped_model_dir).as_posix(): path.stat().st_size
+             for path in shipped_model_dir.rglob("*") if path.is_file()}
+    run_time = sum(size for name, size in sizes.items() if name in RUN_TIME_FILES)
+    assert (int(stated[1]), int(stated[2])) == (round(run_time / 1e6), round((sum(sizes.values()) - run_time) / 1e6))
