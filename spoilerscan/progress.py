@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -83,7 +83,7 @@ class ReviewProgress:
             self.mid_line = not text.endswith(("\n", "\r")) and stdout_is_terminal()
 
     @contextmanager
-    def _shown(self, reviews: Sequence[Sequence[SentenceInput]]) -> Iterator[Any]:
+    def _shown(self, reviews: Sequence[Sequence[SentenceInput]]) -> Iterator[Callable[[int], None]]:
         """The bar on screen for one batch (cleared after it); yields the per-sentence callback."""
         batch = sum(len(review) for review in reviews)
         scored = 0
@@ -94,9 +94,9 @@ class ReviewProgress:
         def status() -> str:
             elapsed = self.clock() - self.started if self.started is not None else 0.0
             if self.total is None:
-                return f"{done():.0f} reviews, {self.sentences} sentences, {_clock(elapsed)}"
+                return f"{int(done())} reviews, {self.sentences} sentences, {_clock(elapsed)}"
             left = f"about {_clock(elapsed / done() * (self.total - done()))} left" if done() else "time left unknown"
-            return f"{done():.0f}/{self.total} reviews, {self.sentences} sentences, {left}"
+            return f"{int(done())}/{self.total} reviews, {self.sentences} sentences, {left}"
 
         shown = self.enabled and not self.mid_line
         with self._bar() if shown else nullcontext() as bar:
