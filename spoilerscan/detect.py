@@ -68,6 +68,14 @@ class Scorer(Protocol):
     def __call__(self, reviews: Sequence[Sequence[SentenceInput]]) -> list[list[SentenceScore]]: ...
 
 
+class BatchScorer(Scorer, Protocol):
+    """A Scorer that tells how many sentences each of its batches scored (for a progress bar);
+    :class:`Detector` is one."""
+
+    def score_reviews(self, reviews: Sequence[Sequence[SentenceInput]],
+                      on_batch: Callable[[int], None] | None = None) -> list[list[SentenceScore]]: ...
+
+
 def sentence_scorer(score: Callable[[list[str]], Sequence[float]]) -> Scorer:
     """A Scorer from a function that scores sentences one by one (tests, simple custom models)."""
 

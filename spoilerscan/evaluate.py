@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from spoilerscan.data import Split
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +117,7 @@ def review_metrics(dataset: str, labels: Sequence[int], scores: Sequence[float],
     )
 
 
-def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, str | None]]) -> dict[str, list[dict[str, Any]]]:
+def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]]) -> dict[str, list[dict[str, Any]]]:
     """Metrics of a detector on labelled files (``part``: None for the whole file, "test" for its held-out part).
 
     ``scorer`` is a Detector (a Scorer with ``threshold`` and ``fail_threshold``).
@@ -126,7 +129,7 @@ def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, str | None]]) -> dict
         suffix = " (held-out test part)" if part else ""
         groupings = [(False, "")] + ([(True, ", entry context")] if has_entries(path) else [])
         for per_entry, how in groupings:
-            reviews = load_reviews(path, part, per_entry=per_entry)  # type: ignore[arg-type]
+            reviews = load_reviews(path, part, per_entry=per_entry)
             scores = [[s.probability for s in review] for review in scorer([r.sentences for r in reviews])]
             name = reviews[0].source + suffix + how
             labels = [label for r in reviews for label in r.labels]

@@ -7,12 +7,15 @@ anchored to the root, ``**`` spans folders and ``!pattern`` re-includes.
 
 from __future__ import annotations
 
+import errno
 import glob
 import json
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -24,7 +27,8 @@ from spoilerscan.errors import InputError
 from spoilerscan.text import Format, format_for
 
 STDIN = "-"
-STDIN_NAME = "<stdin>"
+STDIN_NAME = "<stdin>"  # stdin in messages
+STDIN_FILENAME = "stdin"  # stdin as a file in reports (check --stdin-filename): a valid relative URI
 REVIEW_SUFFIXES = (".md", ".markdown", ".txt", ".text", ".html", ".htm", ".rst")
 DEFAULT_INCLUDE = tuple(f"*{suffix}" for suffix in REVIEW_SUFFIXES)
 _SNIFF_BYTES = 8192
@@ -41,8 +45,32 @@ class Review:
         return format_for(stdin_name if self.name == STDIN else self.name, choice)
 
 
+def wide_encoding(data: bytes) -> str | None:
+    """"UTF-16" or "UTF-32" where ``data`` looks like text in one of them (a byte order mark, or the
+    NUL bytes that ASCII letters get in every other or every fourth byte), else None."""
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    sample = data[:_SNIFF_BYTES]
+    if b"\x00" not in sample:  # the common case, cheap: ASCII text in UTF-16 or UTF-32 has NUL bytes
+        return None
+    for width, name in ((4, "UTF-32"), (2, "UTF-16")):
+        units = [sample[i : i + width] for i in range(0, len(sample) - width + 1, width)]
+        if len(units) < 2:
+            continue
+        for nonzero in range(width):  # the byte of each unit that holds an ASCII character
+            ascii_like = sum(1 for u in units if 0 < u[nonzero] < 0x80 and not any(u[:nonzero] + u[nonzero + 1 :]))
+            if ascii_like * 10 >= len(units) * 9:
+                return name
+    return None
+
+
 def decode(data: bytes, name: str) -> str:
     """UTF-8 text (a BOM is kept, so output can restore it), or an InputError saying why not."""
+    wide = wide_encoding(data)
+    if wide is not None:
+        raise InputError(f"{name}: {wide} text; save it as UTF-8")
     if b"\x00" in data[:_SNIFF_BYTES]:
         raise InputError(f"{name}: binary file (contains NUL bytes), not a text review")
     try:
@@ -220,27 +248,97 @@ def _new_file_mode() -> int:
     return 0o666 & ~umask
 
 
+def _cannot_write(name: Path | str, error: OSError | int) -> InputError:
+    reason = os.strerror(error) if isinstance(error, int) else error.strerror or str(error)
+    return InputError(f"{name}: cannot write ({reason})")
+
+
+def check_writable(path: Path) -> None:
+    """Fail now, in one line, where ``path`` could not be written: before the long work, not after it.
+
+    The file is written as :class:`PendingFile` writes it: its folder must exist and be writable
+    (for the temporary file), and an existing file must be writable; a symlink is followed.
+    """
+    target = Path(os.path.realpath(path))
+    if target.is_dir():
+        raise _cannot_write(path, errno.EISDIR)
+    if not target.parent.is_dir():
+        raise _cannot_write(path, errno.ENOTDIR if target.parent.exists() else errno.ENOENT)
+    if not os.access(target.parent, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise _cannot_write(path, errno.EACCES)
+
+
+class PendingFile:
+    """The next version of ``path``, written to a temporary file beside it: :meth:`commit` puts it in
+    place at once (a crash leaves the old file or the new one, never half of one); leaving the
+    ``with`` block without committing, or an error, leaves the file as it was.
+
+    Text is written as UTF-8 bytes, line endings untouched. A symlink is followed (its target is
+    replaced, the link stays); a new file gets the usual permissions, an existing one keeps its own.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.name = path
+        self.path = Path(os.path.realpath(path))
+        self.committed = False
+        try:
+            self.mode = self.path.stat().st_mode if self.path.exists() else _new_file_mode()
+            handle, self.temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
+                                                      suffix=".tmp")
+        except OSError as error:
+            raise _cannot_write(path, error) from None
+        self.file = os.fdopen(handle, "wb")
+
+    def __enter__(self) -> PendingFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.committed:
+            self.discard()
+
+    def write(self, text: str) -> int:
+        try:
+            self.file.write(text.encode("utf-8"))
+        except OSError as error:
+            raise _cannot_write(self.name, error) from None
+        return len(text)
+
+    def flush(self) -> None:
+        """Nothing to do before :meth:`commit` (a text sink for ``json.dump`` and ``print``)."""
+
+    def commit(self) -> None:
+        try:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+            self.file.close()
+            os.chmod(self.temporary, self.mode & 0o7777)
+            os.replace(self.temporary, self.path)
+        except OSError as error:
+            raise _cannot_write(self.name, error) from None
+        self.committed = True
+
+    def discard(self) -> None:
+        with suppress(OSError):  # the disk that failed a write may fail the close too
+            self.file.close()
+        Path(self.temporary).unlink(missing_ok=True)
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` so that a crash leaves either the old or the new file.
 
     A symlink is followed (its target is rewritten, the link stays); a file that cannot be
     written is an InputError, reported in one line.
     """
-    name, path = path, Path(os.path.realpath(path))
+    with PendingFile(path) as pending:
+        pending.write(text)
+        pending.commit()
+
+
+def keep_backup(path: Path, suffix: str) -> Path:
+    """Copy ``path`` (its content, mode and times) to ``path`` + ``suffix`` before it is rewritten."""
+    backup = Path(f"{path}{suffix}")
     try:
-        mode = path.stat().st_mode if path.exists() else _new_file_mode()
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        shutil.copy2(os.path.realpath(path), backup)
     except OSError as error:
-        raise InputError(f"{name}: cannot write ({error.strerror})") from None
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(text.encode("utf-8"))
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, mode & 0o7777)
-        os.replace(temporary, path)
-    except BaseException as error:
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise InputError(f"{name}: cannot write ({error.strerror or error})") from None
-        raise
+        raise _cannot_write(backup, error) from None
+    return backup

@@ -240,8 +240,9 @@ def _text_blocks(text: str) -> Iterator[Block]:
     end = 0
 
     def close() -> Block:
+        assert start is not None
         kind, level = _text_kind(first)
-        return Block(start, end, kind, ((start, end),), level, single)  # type: ignore[arg-type]
+        return Block(start, end, kind, ((start, end),), level, single)
 
     for line_start, content_end, _ in lines(text):
         content = text[line_start:content_end].lstrip(BOM)
@@ -304,7 +305,14 @@ class _Walker(HTMLParser):
     def handle_comment(self, data: str) -> None:
         self.events.append((self._at(), "other", ""))
 
-    handle_decl = handle_pi = unknown_decl = handle_comment
+    def handle_decl(self, decl: str) -> None:
+        self.handle_comment(decl)
+
+    def handle_pi(self, data: str) -> None:
+        self.handle_comment(data)
+
+    def unknown_decl(self, data: str) -> None:
+        self.handle_comment(data)
 
     def parse_html_declaration(self, i: int) -> int:
         """Python 3.11 raises on a malformed ``<![…``; read it as a bogus comment up to ``>``, as browsers do."""

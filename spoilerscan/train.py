@@ -403,7 +403,7 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
     total_steps = steps_per_epoch * config.epochs
     if config.max_steps is not None:
         total_steps = min(total_steps, config.max_steps)
-    trained = [{"params": list(head.parameters()), "lr": config.head_learning_rate}]
+    trained: list[dict[str, Any]] = [{"params": list(head.parameters()), "lr": config.head_learning_rate}]
     if tune_encoder:
         trained.append({"params": list(encoder.parameters()), "lr": config.learning_rate})
     optimizer = torch.optim.AdamW(trained, weight_decay=config.weight_decay)

@@ -88,6 +88,10 @@ def test_input_errors_still_report_the_readable_files_and_exit_2(detector: Keywo
     assert result.exit_code == 2
     assert "a.md:1:1: error:" in result.stdout
     assert one_error_line(result.stderr) == "spoilerscan: error: missing.md: no such file"
+    assert result.stderr == "spoilerscan: error: missing.md: no such file\n"  # no summary after an error
+    write(tmp_path, "wide.md", "\ufeffHe dies.\n".encode("utf-16-le"))
+    result = run("a.md", "wide.md")
+    assert (result.exit_code, result.stderr) == (2, "spoilerscan: error: wide.md: UTF-16 text; save it as UTF-8\n")
 
 
 def test_bad_config_exits_2_in_one_line(detector: KeywordDetector, tmp_path: Path) -> None:
@@ -179,6 +183,57 @@ def test_sarif_format_from_the_command_is_schema_valid(detector: KeywordDetector
     location = item["locations"][0]["physicalLocation"]
     assert location["artifactLocation"] == {"uri": "my%20reviews/a.md", "uriBaseId": "%SRCROOT%"}
     assert location["region"] == {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 9}
+
+
+def sarif_of(result: Any) -> dict[str, Any]:
+    """The SARIF log a run wrote, checked against the official schema."""
+    document = json.loads(result.stdout)
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.validators.validator_for(schema)(schema).validate(document)
+    return document
+
+
+def artifacts(document: dict[str, Any]) -> list[dict[str, str]]:
+    return [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in document["runs"][0]["results"]]
+
+
+def test_sarif_paths_are_relative_to_the_git_root_from_any_directory(detector: KeywordDetector, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Code scanning maps a result to a file by its path from the repository root (%SRCROOT%)."""
+    site = tmp_path / "site"
+    (site / ".git").mkdir(parents=True)
+    write(site, "reviews/caf\u00e9 #1.md", "He dies.\n")
+    monkeypatch.chdir(site / "reviews")
+    document = sarif_of(run("caf\u00e9 #1.md", "--format", "sarif"))
+    assert document["runs"][0]["originalUriBaseIds"] == {"%SRCROOT%": {"uri": site.as_uri() + "/"}}
+    assert artifacts(document) == [{"uri": "reviews/caf%C3%A9%20%231.md", "uriBaseId": "%SRCROOT%"}]
+    github = run("caf\u00e9 #1.md", "--format", "github").stdout
+    assert github.startswith("::error file=reviews/caf\u00e9 #1.md,line=1,")  # GitHub maps from the root too
+    # From outside the repository, with its config: the root is the config's repository.
+    write_pyproject(site, "[tool.spoilerscan]\nthreshold = 0.5\n")
+    monkeypatch.chdir(tmp_path)
+    document = sarif_of(run(str(site / "reviews" / "caf\u00e9 #1.md"), "--config", str(site / "pyproject.toml"),
+                            "-f", "sarif"))
+    assert artifacts(document) == [{"uri": "reviews/caf%C3%A9%20%231.md", "uriBaseId": "%SRCROOT%"}]
+    # Without either, the current directory is the root; a file outside it keeps an absolute URI.
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    document = sarif_of(run(str(site / "reviews" / "caf\u00e9 #1.md"), "-f", "sarif"))
+    assert document["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == (tmp_path / "elsewhere").as_uri() + "/"
+    assert artifacts(document) == [{"uri": (site / "reviews" / "caf\u00e9 #1.md").as_uri()}]
+    assert "%C3%A9%20%231.md" in artifacts(document)[0]["uri"]
+
+
+def test_sarif_names_stdin_by_its_file_name(detector: KeywordDetector, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "posts").mkdir()
+    monkeypatch.chdir(tmp_path / "posts")
+    assert artifacts(sarif_of(run("-f", "sarif", input="He dies.\n"))) == [{"uri": "posts/stdin",
+                                                                          "uriBaseId": "%SRCROOT%"}]
+    named = sarif_of(run("-f", "sarif", "--stdin-filename", "new post.md", input="He dies.\n"))
+    assert artifacts(named) == [{"uri": "posts/new%20post.md", "uriBaseId": "%SRCROOT%"}]
+    assert run(input="He dies.\n").stdout.startswith("stdin:1:1: error:")
 
 
 def test_stdin_with_a_file_name(detector: KeywordDetector) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -70,10 +72,46 @@ def model(tiny_model_dir: Path) -> str:
 # --- version and help -----------------------------------------------------------------------
 
 
-def test_version() -> None:
-    result = run("--version")
+@pytest.mark.parametrize("option", ["--version", "-V"])
+def test_version(option: str) -> None:
+    result = run(option)
     assert result.exit_code == 0
     assert result.stdout == f"spoilerscan {__version__}\n"
+
+
+def test_bare_command_prints_help_and_succeeds() -> None:
+    result = run()
+    assert result.exit_code == 0
+    assert "Usage: spoilerscan [OPTIONS] COMMAND" in result.stdout
+    assert result.stderr == ""
+
+
+def help_text(*command: str) -> str:
+    result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.mark.parametrize("command", [(), ("redact",), ("highlight",), ("scan",), ("check",), ("train",),
+                                     ("evaluate",)])
+def test_help_shows_placeholders_not_python_types_and_keeps_brackets(command: tuple[str, ...]) -> None:
+    text = help_text(*command)
+    for leak in ("<bool>", "list[", "<path>", "<int", "<float", "<str>", "\\["):
+        assert leak not in text, (leak, text)
+    for line in text.splitlines():  # a flag shows no placeholder at all
+        if line.startswith("│") and re.search(r"--(quiet|help) ", line):
+            assert re.search(r"(--quiet +-q|--help +-h) +(No progress|Show this)", line), line
+
+
+def test_help_texts_in_brackets_survive_rich_markup() -> None:
+    root = " ".join(help_text().split())
+    assert "[default: the model's own]" in root and "[default: the shipped model]" in root
+    assert "Exit codes: 0 success" in root
+    assert "[default: the model's own]" in " ".join(help_text("redact").split())
+    assert "pip install 'spoilerscan[train]'" in " ".join(help_text("train").split())
+    assert "[spoiler]" in " ".join(help_text("redact").split())
+    for command in ("redact", "check", "train"):
+        assert "PATH" in help_text(command) or command == "train"
 
 
 @pytest.mark.parametrize("command", ["redact", "highlight", "scan", "train", "evaluate"])
@@ -198,6 +236,27 @@ def test_binary_and_undecodable_files(tmp_path: Path, model: str, content: bytes
     assert message in one_error_line(result)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_utf16_is_named_not_called_binary(tmp_path: Path, model: str, encoding: str) -> None:
+    wide = tmp_path / "wide.md"
+    wide.write_bytes("A review. He dies.\n".encode(encoding))
+    result = run("redact", wide, "-m", model, "-t", "1")
+    assert result.exit_code == 2
+    name = "UTF-32" if encoding.startswith("utf-32") else "UTF-16"
+    assert one_error_line(result) == f"spoilerscan: error: {wide}: {name} text; save it as UTF-8"
+
+
+def test_an_error_is_one_stderr_line_without_a_summary_after_it(tmp_path: Path, model: str) -> None:
+    good = tmp_path / "good.md"
+    good.write_text("Fine.")
+    for command in (["redact"], ["highlight", "-f", "markdown"], ["scan"]):
+        result = run(*command, tmp_path / "missing.md", good, "-m", model, "-t", "1")
+        assert result.exit_code == 2
+        assert one_error_line(result) == f"spoilerscan: error: {tmp_path / 'missing.md'}: no such file"
+    result = run("redact", good, "-m", model, "-t", "1")
+    assert (result.exit_code, result.stderr) == (0, "0 spoiler sentence(s) found\n")  # a clean run keeps it
+
+
 def test_directory_needs_recursive(tmp_path: Path, model: str) -> None:
     (tmp_path / "reviews" / "deeper").mkdir(parents=True)
     (tmp_path / "reviews" / "one.md").write_text("One.")
@@ -231,6 +290,103 @@ def test_in_place(tmp_path: Path, model: str) -> None:
     assert first.read_bytes() == everything_flagged(MESSY).encode("utf-8")
     assert second.read_bytes() == ("\u2588" * 8 + "\r\n").encode("utf-8")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.md", "b.md"]  # no temporary files left
+
+
+def fingerprint(path: Path) -> tuple[int, int, bytes]:
+    status = path.stat()
+    return status.st_ino, status.st_mtime_ns, path.read_bytes()
+
+
+def test_in_place_leaves_files_without_spoilers_untouched(tmp_path: Path, model: str) -> None:
+    first, second = tmp_path / "a.md", tmp_path / "b.md"
+    first.write_bytes(MESSY_BYTES)
+    second.write_bytes(b"Fine.\r\n")
+    before = fingerprint(first), fingerprint(second)
+    result = run("redact", first, second, "--in-place", "-m", model, "-t", "1", "-q")
+    assert result.exit_code == 0, result.output
+    assert (fingerprint(first), fingerprint(second)) == before  # same inode, same mtime, same bytes
+    result = run("redact", first, "--in-place", "-m", model, "-t", "0", "-q")
+    assert result.exit_code == 0, result.output
+    assert fingerprint(first)[0] != before[0][0]  # rewritten: a new file put in place atomically
+
+
+def test_in_place_backup_keeps_each_rewritten_original(tmp_path: Path, model: str) -> None:
+    changed = tmp_path / "a.md"
+    changed.write_bytes(MESSY_BYTES)
+    changed.chmod(0o640)
+    result = run("redact", changed, "--in-place", "--backup", ".orig", "-m", model, "-t", "0", "-q")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "a.md.orig").read_bytes() == MESSY_BYTES
+    assert stat.S_IMODE((tmp_path / "a.md.orig").stat().st_mode) == 0o640
+    assert changed.read_bytes() == everything_flagged(MESSY).encode("utf-8")
+    clean = tmp_path / "clean.md"
+    clean.write_bytes(b"Fine.\n")
+    result = run("redact", clean, "--in-place", "--backup", ".orig", "-m", model, "-t", "1", "-q")
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "clean.md.orig").exists()  # nothing rewritten, nothing to back up
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--backup", ".orig"], "--backup goes with --in-place"),
+    (["--in-place", "--backup", ""], "expected a file name suffix"),
+    (["--in-place", "--backup", "/tmp/x"], "expected a file name suffix"),
+])
+def test_backup_needs_in_place_and_a_suffix(review: Path, model: str, args: list[str], message: str) -> None:
+    result = run("redact", review, *args, "-m", model)
+    assert result.exit_code == 2  # (the installed command says it in one line: main() formats usage errors)
+    assert message in " ".join(result.stderr.split())
+
+
+@pytest.fixture()
+def no_model_load(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Errors reported before the model was asked for; loading it fails the test."""
+    from spoilerscan import cli
+
+    reported: list[str] = []
+    real_error = cli.error
+
+    def record(message: str) -> None:
+        reported.append(message)
+        real_error(message)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model was loaded although the output cannot be written")
+
+    monkeypatch.setattr(cli, "error", record)
+    monkeypatch.setattr(cli, "load_detector", refuse)
+    return reported
+
+
+@pytest.mark.parametrize("command", [["redact"], ["highlight", "-f", "html"], ["scan"]])
+@pytest.mark.parametrize(("target", "reason"), [("missing/out.txt", "No such file or directory"),
+                                                 ("folder", "Is a directory"),
+                                                 ("file.txt/out.txt", "Not a directory")])
+def test_an_unwritable_output_fails_before_the_model_loads(tmp_path: Path, review: Path, no_model_load: list[str],
+                                                           command: list[str], target: str, reason: str) -> None:
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file.txt").write_text("x")
+    result = run(*command, review, "-o", tmp_path / target)
+    assert result.exit_code == 2
+    assert one_error_line(result) == f"spoilerscan: error: {tmp_path / target}: cannot write ({reason})"
+
+
+def test_an_unwritable_in_place_file_is_reported_before_scoring(tmp_path: Path, model: str,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from spoilerscan import cli
+
+    locked, fine = tmp_path / "locked.md", tmp_path / "fine.md"
+    locked.write_text("He dies.\n")
+    fine.write_text("She lives.\n")
+    real_access, real_load = os.access, cli.load_detector
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: Path(path) != locked and real_access(path, mode))
+    events: list[str] = []
+    monkeypatch.setattr(cli, "error", lambda message: events.append(f"error: {message}"))
+    monkeypatch.setattr(cli, "load_detector", lambda *a, **k: events.append("load") or real_load(*a, **k))
+    result = run("redact", locked, fine, "--in-place", "-m", model, "-t", "0", "-q")
+    assert result.exit_code == 2
+    assert events == [f"error: {locked}: cannot write (Permission denied)", "load"]
+    assert locked.read_text() == "He dies.\n"  # skipped
+    assert fine.read_text() == "\u2588" * 10 + "\n"  # the others are still done
 
 
 def test_in_place_refuses_stdin(model: str) -> None:
@@ -488,6 +644,22 @@ def test_scan_several_files_one_bad(tmp_path: Path, review: Path, model: str) ->
     assert "nope.md: no such file" in one_error_line(result)
 
 
+def test_a_failed_scan_never_overwrites_its_output(tmp_path: Path, review: Path, model: str) -> None:
+    out = tmp_path / "found.json"
+    out.write_text("previous results\n")
+    missing = tmp_path / "missing.md"
+    result = run("scan", missing, "-o", out, "-m", model, "-q")  # nothing could be read
+    assert result.exit_code == 2
+    assert out.read_text() == "previous results\n"
+    result = run("scan", review, "-o", out, "-m", tmp_path / "no-model", "-q")  # the model cannot load
+    assert result.exit_code == 2
+    assert out.read_text() == "previous results\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["found.json", "review.md"]  # no temporary file left
+    result = run("scan", missing, review, "-o", out, "-m", model, "-q")  # ran to its end: the readable ones
+    assert result.exit_code == 2
+    assert [r["file"] for r in json.loads(out.read_text())["reviews"]] == [str(review)]
+
+
 # --- the installed command, as a real process ----------------------------------------------
 
 COMMAND = Path(sys.executable).parent / "spoilerscan"
@@ -551,8 +723,9 @@ def test_installed_command_version() -> None:
 @pytest.mark.slow
 def test_installed_command_without_arguments_shows_help_only() -> None:
     result = spoilerscan()
+    assert result.returncode == 0
     assert b"Usage" in result.stdout
-    assert b"error" not in result.stderr
+    assert result.stderr == b""
 
 
 @pytest.mark.slow

@@ -12,7 +12,8 @@ from typing import Any
 
 _EXPORTS = {
     "spoilerscan.check.config": ("CONFIG_KEYS", "CheckConfig", "ConfigError", "find_config", "load_config",
-                                 "parse_styles", "resolve_model", "resolve_styles", "resolve_thresholds"),
+                                 "git_root", "parse_styles", "resolve_model", "resolve_styles", "resolve_thresholds",
+                                 "source_root"),
     "spoilerscan.check.formats": ("FORMATTERS", "IGNORE_PRAGMA", "RULE_ID", "CheckFormat", "as_dict", "as_sarif",
                                   "format_github", "format_json", "format_sarif", "format_text", "how_to_mark",
                                   "summary"),

@@ -71,6 +71,24 @@ def find_config(start: Path | None = None) -> Path | None:
     return None
 
 
+def git_root(start: Path) -> Path | None:
+    """The work tree of the git repository that holds ``start`` (a ``.git`` folder or file), if any."""
+    directory = Path(start).absolute()
+    return next((folder for folder in (directory, *directory.parents) if (folder / ".git").exists()), None)
+
+
+def source_root(config: CheckConfig, cwd: Path | None = None) -> Path:
+    """The folder report paths are relative to where a tool maps them onto a repository (SARIF's
+    ``%SRCROOT%``, GitHub annotations): the git work tree of the current directory, else of the
+    config file, else the config file's directory, else the current directory."""
+    here = Path(cwd if cwd is not None else Path.cwd()).absolute()
+    if (found := git_root(here)) is not None:
+        return found
+    if config.source is not None:
+        return git_root(config.root) or config.root
+    return here
+
+
 def parse_styles(values: str | Iterable[str], where: str = "--style") -> tuple[Style, ...]:
     """Styles from names (a list, or comma-separated); 'all' means every style."""
     names = [values] if isinstance(values, str) else list(values)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 RULE_ID = "unmarked-spoiler"
 IGNORE_PRAGMA = "<!-- spoilerscan: ignore -->"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SRCROOT = "%SRCROOT%"
 
 
 class CheckFormat(StrEnum):
@@ -97,26 +98,51 @@ def _escape_property(value: str) -> str:
 
 
 def format_github(report: Report) -> str:
-    """GitHub Actions workflow commands: each finding shows inline on the pull request's diff."""
+    """GitHub Actions workflow commands: each finding shows inline on the pull request's diff.
+
+    Paths are relative to the repository root (:attr:`Report.root`), as GitHub maps them."""
     hint = how_to_mark(report.styles)
+    root = _root(report)
     lines = []
     for f in report.findings:
-        properties = {"file": f.path.replace(os.sep, "/"), "line": f.line, "col": f.column, "endLine": f.end_line,
+        path = _under_root(f.path, root) or f.path.replace(os.sep, "/")
+        properties = {"file": path, "line": f.line, "col": f.column, "endLine": f.end_line,
                       "endColumn": f.end_column, "title": _capital(f.label)}
         fields = ",".join(f"{key}={_escape_property(str(value))}" for key, value in properties.items())
         lines.append(f"::{f.severity} {fields}::{_escape_data(_clip(f.text))} ({hint})")
     return "".join(line + "\n" for line in lines)
 
 
-def _artifact(path: str) -> dict[str, str]:
-    if os.path.isabs(path):
-        return {"uri": Path(path).as_uri()}
-    return {"uri": quote(path.replace(os.sep, "/"), safe="/"), "uriBaseId": "%SRCROOT%"}
+def _root(report: Report) -> Path:
+    return Path(os.path.abspath(report.root if report.root is not None else Path.cwd()))
+
+
+def _under_root(path: str, root: Path) -> str | None:
+    """``path`` (relative to the current directory, or absolute) relative to ``root``, in POSIX form;
+    None when it lies outside."""
+    try:
+        return Path(os.path.abspath(path)).relative_to(root).as_posix()
+    except ValueError:
+        return None
+
+
+def _folder_uri(folder: Path) -> str:
+    uri = folder.as_uri()
+    return uri if uri.endswith("/") else uri + "/"  # a base URI names a folder: it ends with '/'
+
+
+def _artifact(path: str, root: Path) -> dict[str, str]:
+    """A SARIF artifact location: relative to ``%SRCROOT%`` (percent-encoded), else an absolute file URI."""
+    relative = _under_root(path, root)
+    if relative is None:
+        return {"uri": Path(os.path.abspath(path)).as_uri()}
+    return {"uri": quote(relative, safe="/"), "uriBaseId": SRCROOT}
 
 
 def as_sarif(report: Report) -> dict[str, Any]:
     """A SARIF 2.1.0 log with one run; columns are counted in Unicode code points."""
     hint = how_to_mark(report.styles)
+    root = _root(report)
     rule = {
         "id": RULE_ID,
         "name": "UnmarkedSpoiler",
@@ -134,7 +160,7 @@ def as_sarif(report: Report) -> dict[str, Any]:
             "level": f.severity,
             "message": {"text": f"{_capital(f.label)}: {_clip(f.text)}"},
             "locations": [{"physicalLocation": {
-                "artifactLocation": _artifact(f.path),
+                "artifactLocation": _artifact(f.path, root),
                 "region": {"startLine": f.line, "startColumn": f.column, "endLine": f.end_line,
                            "endColumn": f.end_column},
             }}],
@@ -152,6 +178,7 @@ def as_sarif(report: Report) -> dict[str, Any]:
             "tool": {"driver": {"name": "spoilerscan", "version": __version__, "semanticVersion": __version__,
                                 "rules": [rule]}},
             "invocations": [invocation],
+            "originalUriBaseIds": {SRCROOT: {"uri": _folder_uri(root)}},
             "columnKind": "unicodeCodePoints",
             "results": results,
             "properties": {"threshold": report.threshold, "failThreshold": report.fail_threshold},

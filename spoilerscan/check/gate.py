@@ -10,7 +10,6 @@ as a library call.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,9 +21,10 @@ from spoilerscan.check.config import (
     resolve_model,
     resolve_styles,
     resolve_thresholds,
+    source_root,
 )
-from spoilerscan.detect import Scorer, annotate_stream
-from spoilerscan.inputs import STDIN, expand_inputs, iter_reviews, read_known_spoilers
+from spoilerscan.detect import BatchScorer, Scorer, annotate_stream
+from spoilerscan.inputs import STDIN, STDIN_FILENAME, expand_inputs, iter_reviews, read_known_spoilers
 from spoilerscan.language import english_notices
 from spoilerscan.markup import ALL_STYLES, Style
 from spoilerscan.segment import Reading, read
@@ -74,6 +74,7 @@ class Report:
     fail_threshold: float
     styles: tuple[Style, ...] = ALL_STYLES
     unreadable: list[str] = field(default_factory=list)
+    root: Path | None = None  # what report paths are relative to for SARIF and GitHub (None: the current directory)
 
     @property
     def findings(self) -> list[Finding]:
@@ -140,8 +141,9 @@ def file_report(path: str, reading: Reading, sentences: Sequence[Any], threshold
     return FileReport(path, findings, len(sentences))
 
 
-class Scoring(Scorer, Protocol):
-    """What a check needs of a detector: a Scorer with its two thresholds and known spoilers."""
+class Scoring(BatchScorer, Protocol):
+    """What a check needs of a detector: a Scorer with its two thresholds and known spoilers, which
+    tells how many sentences each batch scored (for a progress bar). :class:`Detector` is one."""
 
     threshold: float
     fail_threshold: float
@@ -160,25 +162,25 @@ class CheckOptions:
     threshold: float | None = None
     fail_threshold: float | None = None
     model: Path | None = None
-    stdin_filename: str = "<stdin>"
+    stdin_filename: str = STDIN_FILENAME
     input_format: Format = Format.auto
     known_spoilers: Path | None = None  # a file of reveals, one a line, added to the configured ones
 
 
-def _plain(detector: Scoring) -> AbstractContextManager[Scorer]:
-    return nullcontext(detector)
+def _plain(detector: Scoring, inputs: int) -> Scorer:
+    return detector
 
 
 def run_check(options: CheckOptions, load: Callable[[Path | None], Scoring],
               on_error: Callable[[str], None] = lambda message: None,
-              scoring: Callable[[Any], AbstractContextManager[Scorer]] = _plain,
+              scoring: Callable[[Scoring, int], Scorer] = _plain,
               on_note: Callable[[str], None] = lambda message: None) -> Report:
     """Load the settings, expand the inputs, load the model, and check every readable review.
 
     ``load`` gets the model directory (None: the shipped one); ``on_error`` hears each input that
-    cannot be read (it is listed in ``Report.unreadable``); ``scoring`` may wrap the detector
-    (a progress counter); ``on_note`` hears notices such as a review that is not in English.
-    Configuration and model problems raise SpoilerscanError.
+    cannot be read (it is listed in ``Report.unreadable``); ``scoring(detector, inputs)`` may wrap
+    the detector that checks the ``inputs`` (a progress bar); ``on_note`` hears notices such as a
+    review that is not in English. Configuration and model problems raise SpoilerscanError.
     """
     settings: CheckConfig = load_config(options.config if options.config is not None else find_config())
     styles = resolve_styles(options.styles, settings)
@@ -192,7 +194,7 @@ def run_check(options: CheckOptions, load: Callable[[Path | None], Scoring],
     unreadable: list[str] = []
 
     def failed(name: str, message: str) -> None:
-        unreadable.append(name)
+        unreadable.append(options.stdin_filename if name == STDIN else name)
         on_error(message)
 
     reviews = english_notices(iter_reviews(names, failed) if names else iter(()), on_note,
@@ -200,6 +202,5 @@ def run_check(options: CheckOptions, load: Callable[[Path | None], Scoring],
     texts = ((options.stdin_filename if r.name == STDIN else r.name,
               read(r.text, r.format(options.input_format, options.stdin_filename), styles, settings.allowed_phrases))
              for r in reviews)
-    with scoring(detector) as scorer:
-        files = list(check_readings(texts, scorer, report_at, fail_at))
-    return Report(files, report_at, fail_at, styles, unreadable)
+    files = list(check_readings(texts, scoring(detector, len(names)), report_at, fail_at))
+    return Report(files, report_at, fail_at, styles, unreadable, source_root(settings))
