@@ -73,6 +73,12 @@ def render_card(meta: dict[str, Any]) -> str:
         f"- Fail threshold (`check` fails the build): **{meta.get('fail_threshold', meta['threshold']):.4f}** "
         f"({rules.get('fail_threshold', '')}).",
         f"- Default precision: **{meta.get('precision', 'fp32')}**.",
+    ]
+    if "known_similarity" in meta:
+        lines.append(f"- Known spoilers: a sentence whose cosine similarity with a listed reveal is at least "
+                     f"**{meta['known_similarity']:.2f}** is a spoiler whatever its score "
+                     f"({meta.get('known_similarity_rule', 'the default')}).")
+    lines += [
         "",
         "## Training data",
     ]

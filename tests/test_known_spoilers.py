@@ -155,3 +155,11 @@ def test_a_missing_spoilers_file_is_one_line_exit_2(tiny_model_dir: Path, folder
     assert result.exit_code == 2
     assert one_error_line(result.stderr) == "spoilerscan: error: nope.txt: no such file"
     assert result.stdout == ""
+
+
+def test_the_card_states_the_known_spoiler_similarity_and_its_rule() -> None:
+    from spoilerscan.modelcard import render_card
+
+    card = render_card({"threshold": 0.4, "known_similarity": 0.6, "known_similarity_rule": "chosen on a file"})
+    assert "at least **0.60** is a spoiler whatever its score (chosen on a file)" in card
+    assert "Known spoilers" not in render_card({"threshold": 0.4})
