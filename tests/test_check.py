@@ -343,7 +343,8 @@ def test_pre_commit_hook_definition() -> None:
 def test_docs_list_every_config_key_style_and_format() -> None:
     text = (REPO / "docs" / "check.md").read_text(encoding="utf-8")
     for word in (*check.CONFIG_KEYS, *check.ALL_STYLES, *check.FORMATTERS, "<!-- spoilerscan: ignore -->",
-                 "<!-- spoilerscan: off -->", "<!-- spoilerscan: on -->", "--format github", "upload-sarif", "--spoilers"):
+                 "<!-- spoilerscan: off -->", "<!-- spoilerscan: on -->", "--format github", "upload-sarif",
+                 "--spoilers"):
         assert word in text, word
 
 
