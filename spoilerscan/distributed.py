@@ -97,6 +97,8 @@ def connect(address: str | None, workers: int, cpus_per_worker: int, quiet: bool
 
     import ray
 
+    # Ray Data reports every execution at INFO level; a command line wants warnings at most.
+    logging.getLogger("ray.data").setLevel(logging.ERROR if quiet else logging.WARNING)
     address = address or os.environ.get("RAY_ADDRESS") or None
     options: dict[str, Any] = {"logging_level": logging.ERROR, "log_to_driver": not quiet,
                                "include_dashboard": False, "ignore_reinit_error": True}
