@@ -116,10 +116,11 @@ class OnnxModel:
         """Tokenize many sentences in one call (the tokenizer's own threads), so that they can be
         sorted by their length in tokens and batched with little padding."""
         encodings = self.tokenizer.encode_batch(list(sentences))
-        mask = np.asarray([e.attention_mask for e in encodings], dtype=np.int64).reshape(len(encodings), -1)
-        return Tokens(np.asarray([e.ids for e in encodings], dtype=np.int64).reshape(mask.shape), mask,
-                      np.asarray([e.type_ids for e in encodings], dtype=np.int64).reshape(mask.shape),
-                      mask.sum(axis=1))
+        width = len(encodings[0].ids) if encodings else 0  # the tokenizer pads all to one length
+        shape = (len(encodings), width)
+        mask = np.asarray([e.attention_mask for e in encodings], dtype=np.int64).reshape(shape)
+        return Tokens(np.asarray([e.ids for e in encodings], dtype=np.int64).reshape(shape), mask,
+                      np.asarray([e.type_ids for e in encodings], dtype=np.int64).reshape(shape), mask.sum(axis=1))
 
     def encode(self, tokens: Tokens, rows: Sequence[int] | np.ndarray | None = None) -> np.ndarray:
         """(rows, dim) unit-length embeddings of some tokenized sentences (all by default), run as one
