@@ -454,10 +454,12 @@ def scan_parquet_archive(names: list[str], output: Path | None, options: Archive
 
             from spoilerscan.archive import open_parquet
 
+            source = open_parquet(Path(names[0]))  # a bad file or column fails before the model loads
+            columns.check(source.schema_arrow, names[0])
+            total = source.metadata.num_rows
             detector = load_detector(model, precision)
             if reveals:
                 detector.set_known_spoilers(reveals)
-            total = open_parquet(Path(names[0])).metadata.num_rows
             with Progress(TextColumn("scored {task.completed}/{task.total} reviews"), BarColumn(),
                           TimeRemainingColumn(), console=stderr, transient=True,
                           disable=quiet or not stderr.is_terminal) as progress:

@@ -219,3 +219,9 @@ def test_installed_command_scans_parquet(archive: Path, tmp_path: Path, tiny_mod
                           "-m", str(tiny_model_dir)], capture_output=True, timeout=600, check=False)
     assert bad.returncode == 2
     assert bad.stderr.decode().count("\n") == 1 and b"no column 'nope'" in bad.stderr
+
+
+def test_a_bad_column_is_reported_before_the_model_loads(archive: Path, tmp_path: Path) -> None:
+    result = run("scan", archive, "--text-column", "body", "-o", tmp_path / "out.parquet", "-m", tmp_path / "none")
+    assert result.exit_code == 2
+    assert "no column 'body'" in one_error_line(result)
