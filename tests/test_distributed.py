@@ -44,6 +44,22 @@ def test_two_ray_workers_score_as_one_process_does(archive: Path, tmp_path: Path
     assert got.equals(expected)  # the same rows, in input order, with the same scores
 
 
+@pytest.mark.slow
+def test_ray_workers_write_a_directory_in_parallel(archive: Path, tmp_path: Path, tiny_model_dir: Path) -> None:
+    """An -o that is not a .parquet file is a directory the workers write their blocks to (in no order)."""
+    pytest.importorskip("ray")
+    common = ["--text-column", "body", "--id-column", "key", "-m", tiny_model_dir, "-q"]
+    assert run("scan", archive, *common, "-o", tmp_path / "alone.parquet").exit_code == 0
+    spread = run("scan", archive, *common, "-o", tmp_path / "scored", "--engine", "ray", "--workers", "2",
+                 "--batch-rows", "8")
+    assert spread.exit_code == 0, spread.output
+    assert len(list((tmp_path / "scored").glob("*.parquet"))) >= 2  # one file per block
+    order = [("key", "ascending"), ("sentence", "ascending")]
+    expected = pq.read_table(tmp_path / "alone.parquet").sort_by(order)
+    got = pq.read_table(tmp_path / "scored").select(expected.column_names).sort_by(order)
+    assert got.to_pylist() == expected.to_pylist()
+
+
 def test_the_ray_engine_needs_an_id_column(archive: Path, tmp_path: Path, tiny_model_dir: Path) -> None:
     pytest.importorskip("ray")
     result = run("scan", archive, "--text-column", "body", "--engine", "ray", "-o", tmp_path / "out.parquet",
