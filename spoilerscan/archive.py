@@ -153,11 +153,18 @@ def iter_batches(source: Any, columns: Columns, batch_rows: int = DEFAULT_BATCH_
     return source.iter_batches(batch_size=batch_rows, columns=columns.wanted())
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ArchiveStats:
-    reviews: int
-    sentences: int
-    spoilers: int
+    """What a scan wrote, counted as it went."""
+
+    reviews: int = 0
+    sentences: int = 0
+    spoilers: int = 0
+
+    def count(self, table: pa.Table) -> None:
+        """Count the sentences of one scored table."""
+        self.sentences += table.num_rows
+        self.spoilers += table.column("spoiler").to_pylist().count(True)
 
 
 def write_streamed(target: Path, schema: pa.Schema, tables: Iterator[pa.Table],
@@ -192,19 +199,15 @@ def scan_parquet(source: Path, target: Path, scorer: Scorer, threshold: float, c
     """
     parquet = open_parquet(source)
     columns.check(parquet.schema_arrow, str(source))
-    counts = {"reviews": 0, "sentences": 0, "spoilers": 0}
+    stats = ArchiveStats()
 
     def scored() -> Iterator[pa.Table]:
         for batch in iter_batches(parquet, columns, batch_rows):
-            table = score_table(batch, scorer, threshold, columns, reader, first_row=counts["reviews"])
-            counts["reviews"] += batch.num_rows
+            table = score_table(batch, scorer, threshold, columns, reader, first_row=stats.reviews)
+            stats.reviews += batch.num_rows
             if on_reviews is not None:
                 on_reviews(batch.num_rows)
             yield table
 
-    def count(table: pa.Table) -> None:
-        counts["sentences"] += table.num_rows
-        counts["spoilers"] += table.column("spoiler").to_pylist().count(True)
-
-    write_streamed(target, columns.output_schema(parquet.schema_arrow), scored(), count)
-    return ArchiveStats(**counts)
+    write_streamed(target, columns.output_schema(parquet.schema_arrow), scored(), stats.count)
+    return stats

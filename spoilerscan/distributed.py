@@ -157,15 +157,10 @@ def scan_with_ray(paths: Sequence[str], target: str, settings: ScoringSettings, 
             scored.write_parquet(target if "://" in target else os.path.abspath(target))
             return None
         context.execution_options.preserve_order = True
-        counts = {"sentences": 0, "spoilers": 0}
-
-        def count(table: pa.Table) -> None:
-            counts["sentences"] += table.num_rows
-            counts["spoilers"] += table.column("spoiler").to_pylist().count(True)
-
+        stats = ArchiveStats(reviews=reviews.count())
         output = settings.columns.output_schema(schema)
         batches = scored.iter_batches(batch_size=None, batch_format="pyarrow")
-        write_streamed(Path(target), output, (table.cast(output) for table in batches), count)
-        return ArchiveStats(reviews.count(), counts["sentences"], counts["spoilers"])
+        write_streamed(Path(target), output, (table.cast(output) for table in batches), stats.count)
+        return stats
     finally:
         ray.shutdown()
