@@ -332,7 +332,9 @@ def measure_ray(args: argparse.Namespace, texts: list[str]) -> dict[str, object]
 
     columns = Columns("text", "id")
     settings = ScoringSettings(str(args.model) if args.model else None, args.ray_precision, columns=columns)
-    results: dict[str, object] = {"precision": args.ray_precision, "reviews": len(texts)}
+    texts = texts * args.ray_copies
+    batch = args.ray_batch_rows  # small enough that every worker gets blocks of this small archive
+    results: dict[str, object] = {"precision": args.ray_precision, "reviews": len(texts), "batch_rows": batch}
     with tempfile.TemporaryDirectory() as scratch:
         big, small = Path(scratch) / "big.parquet", Path(scratch) / "small.parquet"
         pq.write_table(pa.table({"id": list(range(len(texts))), "text": texts}), big)
@@ -340,7 +342,7 @@ def measure_ray(args: argparse.Namespace, texts: list[str]) -> dict[str, object]
         out = Path(scratch) / "out.parquet"
         detector = Detector.load(args.model, precision=args.ray_precision)
         started = time.perf_counter()
-        stats = scan_parquet(big, out, detector, detector.threshold, columns)
+        stats = scan_parquet(big, out, detector, detector.threshold, columns, batch_rows=batch)
         local = stats.sentences / (time.perf_counter() - started)
         results["single_process_sentences_per_s"] = local
         print(f"archive, one process ({args.ray_precision}): {local:.0f} sent/s", flush=True)
@@ -348,7 +350,8 @@ def measure_ray(args: argparse.Namespace, texts: list[str]) -> dict[str, object]
             timings = {}
             for name, path in (("small", small), ("big", big)):
                 started = time.perf_counter()
-                counted = scan_with_ray([str(path)], str(out), settings, workers=workers, cpus_per_worker=1)
+                counted = scan_with_ray([str(path)], str(out), settings, workers=workers, cpus_per_worker=1,
+                                        batch_rows=batch)
                 timings[name] = (time.perf_counter() - started, counted.sentences if counted else 0)
             (t_small, n_small), (t_big, n_big) = timings["small"], timings["big"]
             steady = (n_big - n_small) / max(t_big - t_small, 1e-9)
@@ -383,6 +386,8 @@ def main() -> None:
                         help="an earlier checkout to measure end-to-end beside this one (its own model)")
     parser.add_argument("--ray-precision", default="auto", choices=("auto", "fp32", "int8"),
                         help="the encoder of the archive and ray runs [the model's default]")
+    parser.add_argument("--ray-batch-rows", type=int, default=16, help="reviews per block in the archive and ray runs")
+    parser.add_argument("--ray-copies", type=int, default=2, help="the corpus's reviews repeated this often for them")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "latest.json")
     args = parser.parse_args()
 
