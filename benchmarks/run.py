@@ -4,11 +4,17 @@
 
 - throughput: the model alone (sentence encoder and review head on ONNX Runtime, inputs tokenized
   and batched beforehand) vs the end-to-end pipeline (read, split, tokenize, encode, review head,
-  render JSON findings) over the same reviews, for the fp32 and the int8 encoder side by side;
+  render JSON findings) over the same reviews, for the fp32 and the int8 encoder side by side, and
+  with --baseline DIR the same end-to-end measurement of an earlier checkout (its own code and
+  model, its own benchmarks/run.py's end_to_end_rate) in the same run: before and after;
+- profile: where the end-to-end time goes (read and split, tokenizer, encoder, review head, render);
 - cold start: median wall time of whole `spoilerscan` processes: --help, and redact of the
   example review (examples/sixth-sense-review.md) with each encoder;
-- memory: peak RSS of `spoilerscan scan` on one large single-review file and on a JSONL archive of
-  30-sentence reviews, each at two sizes (flatness).
+- memory: peak RSS of `spoilerscan scan` on one large single-review file, on a JSONL archive and on
+  a Parquet archive of 30-sentence reviews, each at two sizes (flatness);
+- ray: `scan --engine ray` of a Parquet archive with 1 and 2 workers of one CPU each (the scaling
+  ratio), beside the single process on the same file; a small run of each gives the start-up cost,
+  taken out of the steady-state rate.
 The corpus is any labelled file spoilerscan reads; its sentences are grouped into reviews. --model
 takes any model directory (default: the shipped one); --sentences, --runs and --memory-mb make a
 quick smoke run small.
@@ -107,6 +113,83 @@ def end_to_end_rate(detector: Any, texts: list[str]) -> tuple[float, int]:
     return count / (time.perf_counter() - started), count
 
 
+def stage_profile(detector: Any, texts: list[str], batch_size: int) -> dict[str, float]:
+    """Seconds spent in each stage of the pipeline over these reviews, run one stage at a time."""
+    from spoilerscan.detect import SentenceScore, _annotation, _sigmoid
+    from spoilerscan.detect import model_inputs as inputs_of
+    from spoilerscan.features import structure_features
+    from spoilerscan.render import findings
+    from spoilerscan.segment import read
+
+    model = detector.model
+    clock = time.perf_counter
+    started = clock()
+    readings = [read(text) for text in texts]
+    reviews = [inputs_of(reading) for reading in readings]
+    flat = [s.text for review in reviews for s in review]
+    spent = {"read_and_split_s": clock() - started}
+    started = clock()
+    tokens = model.tokenize(flat)
+    spent["tokenize_s"] = clock() - started
+    started = clock()
+    order = np.argsort(tokens.lengths, kind="stable")
+    embeddings = np.empty((len(flat), model.encoder.get_outputs()[0].shape[-1]), dtype=np.float32)
+    for begin in range(0, len(order), batch_size):
+        rows = order[begin : begin + batch_size]
+        embeddings[rows] = model.encode(tokens, rows)
+    spent["encoder_s"] = clock() - started
+    started = clock()
+    scores, begin = [], 0
+    for review in reviews:
+        end = begin + len(review)
+        rows = np.concatenate([embeddings[begin:end], structure_features(review)], axis=1)
+        scores.append(_sigmoid(model.logits(rows)) if len(review) else np.zeros(0))
+        begin = end
+    spent["head_s"] = clock() - started
+    started = clock()
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        for index, (reading, probabilities) in enumerate(zip(readings, scores, strict=True)):
+            annotation = _annotation(reading, reading.sentences, [SentenceScore(float(p)) for p in probabilities],
+                                     detector.threshold)
+            sink.write(json.dumps(findings(str(index), annotation)) + "\n")
+    spent["render_s"] = clock() - started
+    total = sum(spent.values())
+    return {**spent, "total_s": total, "sentences": len(flat),
+            **{k.removesuffix("_s") + "_share": v / total for k, v in spent.items()}}
+
+
+BASELINE_PROBE = """
+import json, sys
+sys.path.insert(0, sys.argv[1] + "/benchmarks")
+from run import end_to_end_rate  # the earlier checkout's own measurement of its own pipeline
+from spoilerscan.detect import Detector
+texts = json.load(open(sys.argv[2], encoding="utf-8"))
+detector = Detector.load()
+end_to_end_rate(detector, texts[:3])
+rate, count = end_to_end_rate(detector, texts)
+print(json.dumps({"end_to_end_sentences_per_s": rate, "end_to_end_sentences": count,
+                  "engine": type(getattr(detector, "engine", detector)).__name__}))
+"""
+
+
+def measure_baseline(directory: Path, texts: list[str]) -> dict[str, object]:
+    """End-to-end sentences/s of an earlier checkout (its code and its shipped model), in a child process."""
+    with tempfile.TemporaryDirectory() as scratch:
+        corpus = Path(scratch) / "texts.json"
+        corpus.write_text(json.dumps(texts), encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": str(directory)}
+        done = subprocess.run([sys.executable, "-c", BASELINE_PROBE, str(directory), str(corpus)], cwd=directory,
+                              env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"baseline run failed: {done.stderr[-2000:]}")
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    commit = subprocess.run(["git", "-C", str(directory), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True, check=False).stdout.strip()
+    result.update({"checkout": str(directory), "commit": commit})
+    print(f"baseline {directory} ({commit}): end-to-end {result['end_to_end_sentences_per_s']:.0f} sent/s", flush=True)
+    return result
+
+
 def available_precisions(model: Path | None) -> list[str]:
     from spoilerscan.detect import default_model_path
     from spoilerscan.engines import ENCODER_FILES
@@ -141,6 +224,8 @@ def measure_throughput(args: argparse.Namespace, texts: list[str]) -> dict[str, 
     from spoilerscan.engines import threads
 
     throughput: dict[str, object] = {}
+    if args.baseline is not None:
+        throughput["baseline"] = measure_baseline(args.baseline, texts)
     for precision in available_precisions(args.model):
         detector = Detector.load(args.model, precision=precision)
         raw_model_rate(detector, texts[:3], args.batch_size)  # warm-up of both paths
@@ -151,7 +236,24 @@ def measure_throughput(args: argparse.Namespace, texts: list[str]) -> dict[str, 
                                  "end_to_end_sentences": counted, "ratio": e2e / raw, "onnx_threads": threads()}
         print(f"{precision}: model alone {raw:.0f} sent/s, end-to-end {e2e:.0f} sent/s "
               f"({counted} sentences), ratio {e2e / raw:.2f}", flush=True)
+        if "baseline" in throughput:
+            before = throughput["baseline"]["end_to_end_sentences_per_s"]  # type: ignore[index]
+            throughput[precision]["speed-up_over_baseline"] = e2e / before  # type: ignore[index]
+            print(f"{precision}: {e2e / before:.2f}x the baseline end-to-end", flush=True)
     return throughput
+
+
+def measure_profile(args: argparse.Namespace, texts: list[str]) -> dict[str, object]:
+    from spoilerscan.detect import Detector
+
+    profile: dict[str, object] = {}
+    for precision in available_precisions(args.model):
+        detector = Detector.load(args.model, precision=precision)
+        stage_profile(detector, texts[:3], args.batch_size)  # warm-up
+        profile[precision] = spent = stage_profile(detector, texts, args.batch_size)
+        shares = ", ".join(f"{k.removesuffix('_share')} {v:.0%}" for k, v in spent.items() if k.endswith("_share"))
+        print(f"{precision} profile: {shares} of {spent['total_s']:.1f} s", flush=True)
+    return profile
 
 
 def measure_cold_start(args: argparse.Namespace, command: list[str], model_args: list[str]) -> dict[str, object]:
@@ -189,15 +291,85 @@ def measure_memory(args: argparse.Namespace, sentences: list[str], command: list
                     line = json.dumps({"id": number, "text": reviews[number % len(reviews)]}) + "\n"
                     written += out.write(line)
                     number += 1
-            for shape, path, extra in (("single review", single, []), ("jsonl archive", archive, ["--jsonl-input"])):
-                rss, wall = peak_rss_mb([*command, "scan", str(path), *extra, "--format", "jsonl", "--quiet",
-                                         "-o", os.devnull, *model_args])
+            parquet = Path(scratch) / f"archive-{size}.parquet"
+            write_parquet_archive(parquet, reviews, target)
+            for shape, path, extra in (("single review", single, ["--format", "jsonl", "-o", os.devnull]),
+                                       ("jsonl archive", archive, ["--jsonl-input", "--format", "jsonl",
+                                                                   "-o", os.devnull]),
+                                       ("parquet archive", parquet, ["--id-column", "id",
+                                                                     "-o", str(Path(scratch) / "out.parquet")])):
+                rss, wall = peak_rss_mb([*command, "scan", str(path), *extra, "--quiet", *model_args])
                 memory.append({"input": shape, "input_mb": size, "peak_rss_mb": rss, "wall_s": wall})
                 print(f"memory: {size} MB {shape} -> peak RSS {rss:.0f} MB in {wall:.0f} s", flush=True)
     return memory
 
 
-PARTS = ("throughput", "cold", "memory")
+def write_parquet_archive(path: Path, reviews: list[str], target_bytes: int) -> int:
+    """A Parquet file of (id, text) reviews cycling through ``reviews`` until the texts reach the size; its rows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    count = written = 0
+    with pq.ParquetWriter(path, pa.schema([("id", pa.int64()), ("text", pa.string())])) as writer:
+        while written < target_bytes:
+            chunk: list[str] = []
+            while written < target_bytes and len(chunk) < 1000:
+                chunk.append(reviews[(count + len(chunk)) % len(reviews)])
+                written += len(chunk[-1].encode("utf-8"))
+            writer.write_table(pa.table({"id": pa.array(range(count, count + len(chunk)), pa.int64()), "text": chunk}))
+            count += len(chunk)
+    return count
+
+
+def measure_ray(args: argparse.Namespace, texts: list[str]) -> dict[str, object]:
+    """Sentences/s of the archive path: one process, then Ray Data with 1 and 2 one-CPU workers."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from spoilerscan.archive import Columns, scan_parquet
+    from spoilerscan.detect import Detector
+    from spoilerscan.distributed import ScoringSettings, scan_with_ray
+
+    columns = Columns("text", "id")
+    settings = ScoringSettings(str(args.model) if args.model else None, args.ray_precision, columns=columns)
+    texts = texts * args.ray_copies
+    batch = args.ray_batch_rows  # small enough that every worker gets blocks of this small archive
+    results: dict[str, object] = {"precision": args.ray_precision, "reviews": len(texts), "batch_rows": batch}
+    with tempfile.TemporaryDirectory() as scratch:
+        big, small = Path(scratch) / "big.parquet", Path(scratch) / "small.parquet"
+        pq.write_table(pa.table({"id": list(range(len(texts))), "text": texts}), big)
+        pq.write_table(pa.table({"id": list(range(len(texts[:8]))), "text": texts[:8]}), small)
+        out = Path(scratch) / "out.parquet"
+        detector = Detector.load(args.model, precision=args.ray_precision)
+        started = time.perf_counter()
+        stats = scan_parquet(big, out, detector, detector.threshold, columns, batch_rows=batch)
+        local = stats.sentences / (time.perf_counter() - started)
+        results["single_process_sentences_per_s"] = local
+        print(f"archive, one process ({args.ray_precision}): {local:.0f} sent/s", flush=True)
+        for workers in (1, 2):
+            timings = {}
+            for name, path in (("small", small), ("big", big)):
+                started = time.perf_counter()
+                counted = scan_with_ray([str(path)], str(out), settings, workers=workers, cpus_per_worker=1,
+                                        batch_rows=batch)
+                timings[name] = (time.perf_counter() - started, counted.sentences if counted else 0)
+            (t_small, n_small), (t_big, n_big) = timings["small"], timings["big"]
+            steady = (n_big - n_small) / max(t_big - t_small, 1e-9)
+            results[f"ray_{workers}_workers"] = {"wall_s": t_big, "sentences": n_big, "start_up_s": t_small,
+                                                 "wall_sentences_per_s": n_big / t_big,
+                                                 "steady_sentences_per_s": steady}
+            print(f"ray, {workers} worker(s): {n_big / t_big:.0f} sent/s wall, {steady:.0f} sent/s after "
+                  f"start-up ({t_small:.1f} s)", flush=True)
+    one, two = results["ray_1_workers"], results["ray_2_workers"]
+    for kind in ("steady", "wall"):
+        before = one[f"{kind}_sentences_per_s"] or float("nan")  # type: ignore[index]
+        results[f"scaling_1_to_2_{kind}"] = two[f"{kind}_sentences_per_s"] / before  # type: ignore[index]
+    print(f"ray scaling 1 -> 2 workers: {results['scaling_1_to_2_steady']:.2f}x steady, "
+          f"{results['scaling_1_to_2_wall']:.2f}x wall", flush=True)
+    return results
+
+
+PARTS = ("throughput", "profile", "cold", "memory", "ray")
 
 
 def main() -> None:
@@ -210,6 +382,12 @@ def main() -> None:
     parser.add_argument("--memory-mb", type=float, nargs="*", default=[1.0, 10.0],
                         help="input sizes of the memory runs (MB)")
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS), help="what to measure [all]")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="an earlier checkout to measure end-to-end beside this one (its own model)")
+    parser.add_argument("--ray-precision", default="auto", choices=("auto", "fp32", "int8"),
+                        help="the encoder of the archive and ray runs [the model's default]")
+    parser.add_argument("--ray-batch-rows", type=int, default=16, help="reviews per block in the archive and ray runs")
+    parser.add_argument("--ray-copies", type=int, default=2, help="the corpus's reviews repeated this often for them")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "latest.json")
     args = parser.parse_args()
 
@@ -230,10 +408,14 @@ def main() -> None:
     }
     if "throughput" in args.parts:
         results["throughput"] = measure_throughput(args, reviews_of(sentences))
+    if "profile" in args.parts:
+        results["profile"] = measure_profile(args, reviews_of(sentences))
     if "cold" in args.parts:
         results["cold_start"] = measure_cold_start(args, command, model_args)
     if "memory" in args.parts:
         results["memory"] = measure_memory(args, sentences, command, model_args)
+    if "ray" in args.parts:
+        results["ray"] = measure_ray(args, reviews_of(sentences))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")

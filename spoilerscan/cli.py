@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Protocol
@@ -20,6 +21,7 @@ from rich.console import Console
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from spoilerscan import __version__
+from spoilerscan.archive import DEFAULT_BATCH_ROWS
 from spoilerscan.check.formats import FORMATTERS, CheckFormat
 from spoilerscan.errors import EXIT_OK, EXIT_USAGE, InputError, SpoilerscanError
 from spoilerscan.inputs import (
@@ -93,6 +95,11 @@ class Group(TyperGroup):
 
     def get_params(self, ctx: Any) -> list[Any]:
         return _plain_help(super().get_params(ctx))
+
+
+class Engine(StrEnum):
+    local = "local"
+    ray = "ray"
 
 
 app = typer.Typer(
@@ -424,6 +431,24 @@ def scan(
     known_spoilers: KnownSpoilersOpt = None,
     model: ModelOpt = None,
     precision: PrecisionOpt = Precision.auto,
+    text_column: Annotated[str | None, typer.Option("--text-column", help="Parquet: the column of review "
+        "texts \\[default: text].", show_default=False, rich_help_panel="Parquet archives")] = None,
+    id_column: Annotated[str | None, typer.Option("--id-column", help="Parquet: the column of review ids, "
+        "copied to every sentence row \\[default: a 'row' column of row numbers].", show_default=False,
+        rich_help_panel="Parquet archives")] = None,
+    engine: Annotated[Engine, typer.Option("--engine", help="Parquet: local (this process) or ray (Ray Data "
+        "actors on a local cluster, or on the cluster of --address / RAY_ADDRESS).",
+        rich_help_panel="Parquet archives")] = Engine.local,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="--engine ray: actors, each with its own "
+        "model.", rich_help_panel="Parquet archives")] = 2,
+    cpus_per_worker: Annotated[int, typer.Option("--cpus-per-worker", min=1, help="--engine ray: CPUs each "
+        "actor reserves (and ONNX Runtime threads it runs).", rich_help_panel="Parquet archives")] = 1,
+    address: Annotated[str | None, typer.Option("--address", help="--engine ray: the cluster to join "
+        "\\[default: RAY_ADDRESS, else start a local one].", show_default=False,
+        rich_help_panel="Parquet archives")] = None,
+    batch_rows: Annotated[int, typer.Option("--batch-rows", min=1, help="Parquet: reviews read, scored and "
+        "written at a time (memory grows with it, not with the file).", rich_help_panel="Parquet archives")
+    ] = DEFAULT_BATCH_ROWS,
     quiet: QuietOpt = False,
 ) -> None:
     """Score every sentence: file, index, start, end, text, score, spoiler, plus a summary.
@@ -432,11 +457,25 @@ def scan(
     run gets to its end having read some review; a run that fails leaves it as it was.
 
     Example: spoilerscan scan reviews/ -r
+
+    Parquet archives (a .parquet input, or any Parquet option) are read and written in record
+    batches, one output row per sentence; needs the 'parquet' extra (and 'ray' for --engine ray).
+    Example: spoilerscan scan reviews.parquet --text-column review_text --id-column id -o scored.parquet
     """
+    from spoilerscan.archive import is_parquet_name
     from spoilerscan.render import findings
 
+    names = paths or []
+    if (engine is Engine.ray or text_column is not None or id_column is not None
+            or any(is_parquet_name(name) for name in names)):
+        if jsonl_input:
+            raise typer.BadParameter("Parquet input and --jsonl-input exclude each other", param_hint="'--jsonl-input'")
+        scan_parquet_archive(names, output, ArchiveOptions(
+            text_column or "text", id_column, engine, workers, cpus_per_worker, address, batch_rows),
+            input_format, threshold, known_spoilers, model, precision, quiet)
+        return
     failures: list[str] = []
-    names = expand_inputs(paths or [], recursive)
+    names = expand_inputs(names, recursive)
     progress = ReviewProgress(stderr, quiet, None if jsonl_input else len(names), "scanning")
     reviews = jsonl_stream(names, failures) if jsonl_input else iter_reviews(names, failures, progress)
     with user_errors():
@@ -462,6 +501,73 @@ def scan(
                 pending.commit()
     if failures:
         raise typer.Exit(EXIT_USAGE)
+
+
+@dataclass(frozen=True)
+class ArchiveOptions:
+    text_column: str
+    id_column: str | None
+    engine: Engine
+    workers: int
+    cpus_per_worker: int
+    address: str | None
+    batch_rows: int
+
+
+def scan_parquet_archive(names: list[str], output: Path | None, options: ArchiveOptions, input_format: Format,
+                         threshold: float | None, known_spoilers: Path | None, model: Path | None,
+                         precision: Precision, quiet: bool) -> None:
+    """``scan`` of a Parquet archive into a Parquet file of sentences, in this process or on Ray."""
+    from spoilerscan.archive import Columns, reader_for, require_pyarrow, scan_parquet
+    from spoilerscan.check.config import find_config, load_config
+    from spoilerscan.inputs import read_known_spoilers
+
+    if output is None:
+        raise typer.BadParameter("Parquet input is scored into Parquet: give -o FILE.parquet", param_hint="'-o'")
+    if not names or STDIN in names:
+        raise typer.BadParameter("Parquet input must be a file, not stdin", param_hint="PATHS")
+    if options.engine is Engine.local and len(names) != 1:
+        raise typer.BadParameter("the local engine scores one Parquet file at a time (--engine ray takes several)",
+                                 param_hint="PATHS")
+    columns = Columns(options.text_column, options.id_column)
+    with user_errors():
+        require_pyarrow()
+        settings = load_config(find_config())
+        reveals = [*settings.known_spoilers, *read_known_spoilers(known_spoilers)]
+        if options.engine is Engine.ray:
+            from spoilerscan.distributed import ScoringSettings, require_ray, scan_with_ray
+
+            require_ray()
+            if columns.id is None:
+                raise typer.BadParameter("the Ray engine needs --id-column (batches on a cluster have no row "
+                                         "numbers)", param_hint="'--id-column'")
+            scoring = ScoringSettings(None if model is None else str(model.resolve()), precision.value, threshold,
+                                      columns, input_format, tuple(settings.allowed_phrases), tuple(reveals))
+            stats = scan_with_ray(names, str(output), scoring, options.workers, options.cpus_per_worker,
+                                  options.address, options.batch_rows, quiet)
+        else:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+            from spoilerscan.archive import open_parquet
+
+            source = open_parquet(Path(names[0]))  # a bad file or column fails before the model loads
+            columns.check(source.schema_arrow, names[0])
+            total = source.metadata.num_rows
+            detector = load_detector(model, precision)
+            if reveals:
+                detector.set_known_spoilers(reveals)
+            with Progress(TextColumn("scored {task.completed}/{task.total} reviews"), BarColumn(),
+                          TimeRemainingColumn(), console=stderr, transient=True,
+                          disable=quiet or not stderr.is_terminal) as progress:
+                task = progress.add_task("scan", total=total)
+                stats = scan_parquet(Path(names[0]), output, detector,
+                                     detector.threshold if threshold is None else threshold, columns,
+                                     reader_for(input_format, settings.allowed_phrases), options.batch_rows,
+                                     lambda n: progress.advance(task, n))
+    if not quiet:
+        counts = "" if stats is None else (f"{stats.reviews} reviews, {stats.sentences} sentences, "
+                                           f"{stats.spoilers} spoiler sentence(s) ")
+        stderr.print(f"{counts}written to {output}", style="dim", highlight=False, markup=False, soft_wrap=True)
 
 
 def jsonl_stream(names: list[str], failures: list[str]) -> Iterator[Review]:

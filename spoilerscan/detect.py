@@ -29,6 +29,9 @@ REQUIRED_FILES = (HEAD_FILE, TOKENIZER_FILE, METADATA_FILE)
 MODEL_DIR_NAME = "spoiler-review"
 PRECISIONS = ("auto", "fp32", "int8")
 DEFAULT_BATCH_SIZE = 64
+# Sentences tokenized in one call and sorted by token count before batching: the tokenizer runs
+# in parallel over them, and batches of similar length carry little padding.
+TOKENIZE_CHUNK = 4096
 # Reviews scored together: enough sentences to batch well, few enough to stream.
 STREAM_CHUNK_SENTENCES = 2048
 # Cosine similarity from which a sentence counts as saying a known spoiler (see the model card).
@@ -230,11 +233,12 @@ class Detector:
         return self.model.precision
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, precision: str = "auto") -> Detector:
+    def load(cls, path: str | Path | None = None, *, precision: str = "auto", threads: int | None = None) -> Detector:
         """Load a model directory written by ``spoilerscan train`` (default: the shipped one).
 
         ``precision`` picks the encoder: ``fp32``, ``int8`` (faster; shipped only where its
         recorded accuracy check passed) or ``auto``: the one the model's card made the default.
+        ``threads``: ONNX Runtime's threads (default: the cores this process may use).
         """
         directory = Path(path) if path is not None else default_model_path()
         if precision not in PRECISIONS:
@@ -252,22 +256,28 @@ class Detector:
         if precision == "auto":
             precision = default if (directory / ENCODER_FILES.get(default, "")).is_file() else \
                 next(p for p, name in ENCODER_FILES.items() if (directory / name).is_file())
-        model = OnnxModel.load(directory, precision, max_length)
+        model = OnnxModel.load(directory, precision, max_length, threads)
         return cls(model, threshold, fail_threshold, directory, similarity)
 
     def embed(self, sentences: Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE,
               on_batch: Callable[[int], None] | None = None) -> np.ndarray:
-        """Unit-length embeddings, in input order; batched in length order so that padding stays small."""
-        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        """Unit-length embeddings, in input order.
+
+        Sentences are tokenized a chunk at a time and run in batches of similar token counts, so
+        that batches carry little padding (a batch is as long as its longest sentence).
+        """
         embeddings: np.ndarray | None = None
-        for begin in range(0, len(order), batch_size):
-            indices = order[begin : begin + batch_size]
-            batch = self.model.embed([sentences[i] for i in indices])
-            if embeddings is None:
-                embeddings = np.empty((len(sentences), batch.shape[1]), dtype=np.float32)
-            embeddings[indices] = batch
-            if on_batch is not None:
-                on_batch(len(indices))
+        for start in range(0, len(sentences), TOKENIZE_CHUNK):
+            tokens = self.model.tokenize(sentences[start : start + TOKENIZE_CHUNK])
+            order = np.argsort(tokens.lengths, kind="stable")
+            for begin in range(0, len(order), batch_size):
+                rows = order[begin : begin + batch_size]
+                batch = self.model.encode(tokens, rows)
+                if embeddings is None:
+                    embeddings = np.empty((len(sentences), batch.shape[1]), dtype=np.float32)
+                embeddings[start + rows] = batch
+                if on_batch is not None:
+                    on_batch(len(rows))
         return embeddings if embeddings is not None else np.zeros((0, 0), dtype=np.float32)
 
     def set_known_spoilers(self, reveals: Sequence[str]) -> None:

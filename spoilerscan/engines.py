@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +35,11 @@ def threads() -> int:
         return os.cpu_count() or 1
 
 
-def _session(path: Path) -> Any:
+def _session(path: Path, intra_op_threads: int | None = None) -> Any:
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads()
+    options.intra_op_num_threads = intra_op_threads or threads()
     options.inter_op_num_threads = 1
     options.log_severity_level = 3  # errors only
     try:
@@ -61,6 +63,19 @@ def _check_graphs(encoder_file: Path, encoder: Any, head_file: Path, head: Any) 
         raise ModelError(f"model file {head_file} is not a review head for the encoder {encoder_file.name}")
 
 
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """Sentences tokenized together: (sentences, width) id, mask and type arrays, and each one's length."""
+
+    ids: np.ndarray
+    mask: np.ndarray
+    types: np.ndarray
+    lengths: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+
 class OnnxModel:
     """The sentence encoder and the review head, each an ONNX Runtime session, and the tokenizer."""
 
@@ -72,7 +87,10 @@ class OnnxModel:
         self.input_names = [entry.name for entry in encoder.get_inputs()]
 
     @classmethod
-    def load(cls, directory: Path, precision: str = "fp32", max_length: int = 128) -> OnnxModel:
+    def load(cls, directory: Path, precision: str = "fp32", max_length: int = 128,
+             intra_op_threads: int | None = None) -> OnnxModel:
+        """Open a model directory's graphs; ``intra_op_threads`` defaults to the cores this process may use
+        (a Ray actor gives the CPUs it reserved, so that actors sharing a machine do not oversubscribe it)."""
         from tokenizers import Tokenizer
 
         encoder_file = directory / ENCODER_FILES[precision]
@@ -89,17 +107,34 @@ class OnnxModel:
         tokenizer.enable_truncation(max_length=max_length)
         tokenizer.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token=pad_token,
                                  pad_to_multiple_of=PAD_MULTIPLE)
-        encoder, head = _session(encoder_file), _session(directory / HEAD_FILE)
+        encoder = _session(encoder_file, intra_op_threads)
+        head = _session(directory / HEAD_FILE, intra_op_threads)
         _check_graphs(encoder_file, encoder, directory / HEAD_FILE, head)
         return cls(encoder, head, tokenizer, precision)
 
-    def embed(self, sentences: list[str]) -> np.ndarray:
-        """(sentences, dim) unit-length embeddings of one batch, each sentence read on its own."""
-        batch = self.tokenizer.encode_batch(sentences)
-        columns = {"input_ids": [e.ids for e in batch], "attention_mask": [e.attention_mask for e in batch],
-                   "token_type_ids": [e.type_ids for e in batch]}
-        inputs = {name: np.asarray(columns[name], dtype=np.int64) for name in self.input_names}
+    def tokenize(self, sentences: Sequence[str]) -> Tokens:
+        """Tokenize many sentences in one call (the tokenizer's own threads), so that they can be
+        sorted by their length in tokens and batched with little padding."""
+        encodings = self.tokenizer.encode_batch(list(sentences))
+        width = len(encodings[0].ids) if encodings else 0  # the tokenizer pads all to one length
+        shape = (len(encodings), width)
+        mask = np.asarray([e.attention_mask for e in encodings], dtype=np.int64).reshape(shape)
+        return Tokens(np.asarray([e.ids for e in encodings], dtype=np.int64).reshape(shape), mask,
+                      np.asarray([e.type_ids for e in encodings], dtype=np.int64).reshape(shape), mask.sum(axis=1))
+
+    def encode(self, tokens: Tokens, rows: Sequence[int] | np.ndarray | None = None) -> np.ndarray:
+        """(rows, dim) unit-length embeddings of some tokenized sentences (all by default), run as one
+        batch cut to its longest member's length, rounded up to a multiple of PAD_MULTIPLE."""
+        chosen = np.arange(len(tokens)) if rows is None else np.asarray(rows, dtype=np.int64)
+        longest = int(tokens.lengths[chosen].max(initial=1))
+        width = min(tokens.ids.shape[1], -(-longest // PAD_MULTIPLE) * PAD_MULTIPLE)
+        columns = {"input_ids": tokens.ids, "attention_mask": tokens.mask, "token_type_ids": tokens.types}
+        inputs = {name: np.ascontiguousarray(columns[name][chosen, :width]) for name in self.input_names}
         return np.asarray(self.encoder.run(None, inputs)[0], dtype=np.float32)
+
+    def embed(self, sentences: Sequence[str]) -> np.ndarray:
+        """(sentences, dim) unit-length embeddings of one batch, each sentence read on its own."""
+        return self.encode(self.tokenize(sentences))
 
     def logits(self, features: np.ndarray) -> np.ndarray:
         """(sentences,) calibrated spoiler logits of one review from its (sentences, dim + features) rows."""

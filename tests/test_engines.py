@@ -141,3 +141,35 @@ def test_embeddings_of_the_same_text_do_not_depend_on_its_batch(tiny_model_dir: 
     alone = np.stack([detector.embed([s])[0] for s in SENTENCES])
     assert detector.embed(SENTENCES) == pytest.approx(alone, abs=1e-5)
     assert detector.embed(SENTENCES, batch_size=3) == pytest.approx(alone, abs=1e-5)
+
+
+class RecordingSession:
+    """An encoder session that records the (batch, tokens) shape of every run."""
+
+    def __init__(self, session: object) -> None:
+        self.session = session
+        self.shapes: list[tuple[int, int]] = []
+
+    def run(self, outputs: object, inputs: dict[str, np.ndarray]) -> object:
+        self.shapes.append(inputs["input_ids"].shape)
+        return self.session.run(outputs, inputs)  # type: ignore[attr-defined]
+
+
+def test_batches_are_cut_to_their_longest_sentence_and_run_in_token_order(tiny_model_dir: Path) -> None:
+    """Sentences are tokenized together, then each batch is only as wide as its longest member (to a
+    multiple of 16): short sentences do not pay for a long one tokenized beside them."""
+    detector = Detector.load(tiny_model_dir)
+    alone = np.stack([detector.embed([s])[0] for s in SENTENCES])
+    tokens = detector.model.tokenize(SENTENCES)
+    assert tokens.ids.shape == (len(SENTENCES), 64)  # the longest sentence, cut at max_length
+    assert list(tokens.lengths) == [int(m.sum()) for m in tokens.mask]
+    recorder = RecordingSession(detector.model.encoder)
+    detector.model.encoder = recorder
+    good = SENTENCES.index("Good.")
+    assert detector.model.encode(tokens, [good])[0] == pytest.approx(alone[good], abs=1e-5)
+    assert recorder.shapes == [(1, PAD_MULTIPLE)]
+    recorder.shapes.clear()
+    assert detector.embed(SENTENCES, batch_size=2) == pytest.approx(alone, abs=1e-5)
+    widths = [width for _, width in recorder.shapes]
+    assert widths == sorted(widths) and widths[0] == PAD_MULTIPLE and widths[-1] == 64
+    assert detector.model.tokenize([]).ids.shape == (0, 0)
