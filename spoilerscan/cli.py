@@ -431,22 +431,29 @@ def scan(
     known_spoilers: KnownSpoilersOpt = None,
     model: ModelOpt = None,
     precision: PrecisionOpt = Precision.auto,
-    text_column: Annotated[str | None, typer.Option("--text-column", help="Parquet: the column of review "
+    text_column: Annotated[str | None, typer.Option(
+        "--text-column", metavar="COLUMN", help="Parquet: the column of review "
         "texts \\[default: text].", show_default=False, rich_help_panel="Parquet archives")] = None,
-    id_column: Annotated[str | None, typer.Option("--id-column", help="Parquet: the column of review ids, "
+    id_column: Annotated[str | None, typer.Option(
+        "--id-column", metavar="COLUMN", help="Parquet: the column of review ids, "
         "copied to every sentence row \\[default: a 'row' column of row numbers].", show_default=False,
         rich_help_panel="Parquet archives")] = None,
-    engine: Annotated[Engine, typer.Option("--engine", help="Parquet: local (this process) or ray (Ray Data "
+    engine: Annotated[Engine, typer.Option(
+        "--engine", metavar="local|ray", help="Parquet: local (this process) or ray (Ray Data "
         "actors on a local cluster, or on the cluster of --address / RAY_ADDRESS).",
         rich_help_panel="Parquet archives")] = Engine.local,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="--engine ray: actors, each with its own "
+    workers: Annotated[int, typer.Option(
+        "--workers", metavar="N", min=1, help="--engine ray: actors, each with its own "
         "model.", rich_help_panel="Parquet archives")] = 2,
-    cpus_per_worker: Annotated[int, typer.Option("--cpus-per-worker", min=1, help="--engine ray: CPUs each "
+    cpus_per_worker: Annotated[int, typer.Option(
+        "--cpus-per-worker", metavar="N", min=1, help="--engine ray: CPUs each "
         "actor reserves (and ONNX Runtime threads it runs).", rich_help_panel="Parquet archives")] = 1,
-    address: Annotated[str | None, typer.Option("--address", help="--engine ray: the cluster to join "
+    address: Annotated[str | None, typer.Option(
+        "--address", metavar="ADDRESS", help="--engine ray: the cluster to join "
         "\\[default: RAY_ADDRESS, else start a local one].", show_default=False,
         rich_help_panel="Parquet archives")] = None,
-    batch_rows: Annotated[int, typer.Option("--batch-rows", min=1, help="Parquet: reviews read, scored and "
+    batch_rows: Annotated[int, typer.Option(
+        "--batch-rows", metavar="N", min=1, help="Parquet: reviews read, scored and "
         "written at a time (memory grows with it, not with the file).", rich_help_panel="Parquet archives")
     ] = DEFAULT_BATCH_ROWS,
     quiet: QuietOpt = False,
