@@ -191,11 +191,10 @@ def write_streamed(target: Path, schema: pa.Schema, tables: Iterator[pa.Table],
 
 
 def scan_parquet(source: Path, target: Path, scorer: Scorer, threshold: float, columns: Columns,
-                 reader: Callable[[str], Reading] | None = None, batch_rows: int = DEFAULT_BATCH_ROWS,
-                 on_reviews: Callable[[int], None] | None = None) -> ArchiveStats:
+                 reader: Callable[[str], Reading] | None = None, batch_rows: int = DEFAULT_BATCH_ROWS) -> ArchiveStats:
     """Score every review of a Parquet file into a Parquet file of sentences, a record batch at a time.
 
-    Columns are checked before any scoring; ``on_reviews`` hears how many reviews each batch held.
+    Columns are checked before any scoring; a progress bar is the scorer's business (ReviewProgress).
     """
     parquet = open_parquet(source)
     columns.check(parquet.schema_arrow, str(source))
@@ -205,8 +204,6 @@ def scan_parquet(source: Path, target: Path, scorer: Scorer, threshold: float, c
         for batch in iter_batches(parquet, columns, batch_rows):
             table = score_table(batch, scorer, threshold, columns, reader, first_row=stats.reviews)
             stats.reviews += batch.num_rows
-            if on_reviews is not None:
-                on_reviews(batch.num_rows)
             yield table
 
     write_streamed(target, columns.output_schema(parquet.schema_arrow), scored(), stats.count)

@@ -553,24 +553,17 @@ def scan_parquet_archive(names: list[str], output: Path | None, options: Archive
             stats = scan_with_ray(names, str(output), scoring, options.workers, options.cpus_per_worker,
                                   options.address, options.batch_rows, quiet)
         else:
-            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
             from spoilerscan.archive import open_parquet
 
             source = open_parquet(Path(names[0]))  # a bad file or column fails before the model loads
             columns.check(source.schema_arrow, names[0])
-            total = source.metadata.num_rows
             detector = load_detector(model, precision)
             if reveals:
                 detector.set_known_spoilers(reveals)
-            with Progress(TextColumn("scored {task.completed}/{task.total} reviews"), BarColumn(),
-                          TimeRemainingColumn(), console=stderr, transient=True,
-                          disable=quiet or not stderr.is_terminal) as progress:
-                task = progress.add_task("scan", total=total)
-                stats = scan_parquet(Path(names[0]), output, detector,
-                                     detector.threshold if threshold is None else threshold, columns,
-                                     reader_for(input_format, settings.allowed_phrases), options.batch_rows,
-                                     lambda n: progress.advance(task, n))
+            progress = ReviewProgress(stderr, quiet, source.metadata.num_rows, "scanning")
+            stats = scan_parquet(Path(names[0]), output, progress.scorer(detector),
+                                 detector.threshold if threshold is None else threshold, columns,
+                                 reader_for(input_format, settings.allowed_phrases), options.batch_rows)
     if not quiet:
         counts = "" if stats is None else (f"{stats.reviews} reviews, {stats.sentences} sentences, "
                                            f"{stats.spoilers} spoiler sentence(s) ")
