@@ -618,6 +618,8 @@ def train(
         "meaningful.")] = 0.0,
     loose_group: Annotated[int, typer.Option(min=1, metavar="N", help="Group one-sentence training rows (files of "
         "loose sentences) into pseudo-reviews of 1 to this many sentences each epoch; 1 keeps them alone.")] = 1,
+    synthetic: Annotated[int, typer.Option(min=0, metavar="N", help="Add N invented short reviews to training: "
+        "plain reveals beside premises, opinions and headings (source synthetic/reveals; never evaluated on).")] = 0,
 ) -> None:
     """Fine-tune the review model (sentence encoder + review head) and write a model directory with its card.
 
@@ -635,7 +637,7 @@ def train(
         weights = parse_source_weights(source_weight or [])
         if base is None:
             base = default_base_model()
-        training = gather_data(data or [], holdout or [], dev or [])
+        training = gather_data(data or [], holdout or [], dev or [], synthetic, seed)
         config = TrainConfig(base=base, out=out, epochs=epochs, batch_sentences=batch_sentences,
                              learning_rate=learning_rate, head_learning_rate=head_learning_rate,
                              max_length=max_length, seed=seed, max_steps=max_steps, title_share=title_share,

@@ -35,6 +35,8 @@ from spoilerscan.errors import ModelError
 from spoilerscan.evaluate import best_f_threshold, compute_metrics, fail_cut
 from spoilerscan.features import SentenceInput, structure_features
 from spoilerscan.modelcard import render_card
+from spoilerscan.synthetic import SOURCE as SYNTHETIC_SOURCE
+from spoilerscan.synthetic import synthetic_reviews
 from spoilerscan.text import BlockKind
 
 # check's default fail cut lets at most this share of clean dev reviews fail.
@@ -82,11 +84,13 @@ def _count(reviews: Sequence[LabelledReview]) -> str:
     return f"{len(reviews)} reviews, {sentences} sentences"
 
 
-def gather_data(data: Sequence[Path], holdout: Sequence[Path], dev: Sequence[Path]) -> TrainingData:
+def gather_data(data: Sequence[Path], holdout: Sequence[Path], dev: Sequence[Path], synthetic: int = 0,
+                seed: int = 0) -> TrainingData:
     """Training reviews from ``data`` (whole files) and the train part of ``holdout`` files.
 
     ``holdout`` files lend their hash-split dev part to model selection and keep their test part
-    away from training entirely; ``dev`` files are used whole for model selection.
+    away from training entirely; ``dev`` files are used whole for model selection. ``synthetic``
+    invented short reviews (:mod:`spoilerscan.synthetic`) are added to training only.
     """
     gathered = TrainingData()
     for path in data:
@@ -103,6 +107,11 @@ def gather_data(data: Sequence[Path], holdout: Sequence[Path], dev: Sequence[Pat
         reviews = load_reviews(path)
         gathered.dev[reviews[0].source] = reviews
         gathered.described[reviews[0].source] = f"{_count(reviews)}, dev only (model selection)"
+    if synthetic:
+        invented = synthetic_reviews(synthetic, seed)
+        gathered.train += invented
+        gathered.described[SYNTHETIC_SOURCE] = (f"{_count(invented)}, invented short reviews (plain reveals, "
+                                                "premises, opinions, headings), training only")
     return gathered
 
 

@@ -34,7 +34,8 @@ def frozen(tiny_base_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     """A model trained through the command, with the encoder frozen (--lr 0) and the other new options."""
     out = tmp_path_factory.mktemp("frozen") / "model"
     result = runner.invoke(app, train_args(tiny_base_dir, out, "--lr", "0", "--head-lr", "0.02", "--title-share", "0.5",
-                                           "--source-weight", "fixtures/tiny_labelled=2.5"))
+                                           "--source-weight", "fixtures/tiny_labelled=2.5",
+                                           "--synthetic", "12"))
     assert result.exit_code == 0, result.output
     assert f"model written to {out} (threshold " in " ".join(result.stderr.split())
     return out
@@ -94,6 +95,8 @@ def test_recipe_records_the_options(frozen: Path) -> None:
     assert recipe["loss"].endswith("; rows from fixtures/tiny_labelled weighted x2.5")
     assert "1 planned, 2 steps run" in recipe["epochs"]
     assert meta["epochs_log"][-1]["steps"] == 2
+    assert meta["training_data"]["synthetic/reveals"].startswith("12 reviews")
+    assert "synthetic/reveals 12 reviews" in recipe["training reviews"]
 
 
 def test_a_frozen_encoder_is_the_base_encoder(frozen: Path, tiny_base_dir: Path) -> None:
@@ -162,7 +165,8 @@ def test_training_is_reproducible(tiny_base_dir: Path, tiny_model_dir: Path, tmp
 
 def test_train_help_lists_the_new_options_only() -> None:
     text = runner.invoke(app, ["train", "--help"], env={"COLUMNS": "200"}).stdout
-    for option in ("--batch-sentences", "--head-lr", "--title-share", "--lr", "--source-weight", "--max-steps"):
+    for option in ("--batch-sentences", "--head-lr", "--title-share", "--lr", "--source-weight", "--max-steps",
+                   "--synthetic"):
         assert option in text
     for gone in ("--context", "--context-dropout", "--batch-size "):
         assert gone not in text
