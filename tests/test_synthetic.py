@@ -53,7 +53,7 @@ def test_the_same_sentence_is_never_labelled_both_ways() -> None:
 
 def test_no_challenge_sentence_or_name_is_in_the_training_reviews() -> None:
     """The challenge set measures what was never trained on: no sentence of it and none of its
-    works' or characters' names appear in the invented reviews (seed and size of the shipped run)."""
+    works' or characters' names appear in the invented reviews (seed and size of run R6)."""
     rows = challenge_rows()
     invented = {s.text for r in synthetic_reviews(1000, seed=13) for s in r.sentences}
     assert not invented & {row["sentence"] for row in rows}
