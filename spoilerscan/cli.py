@@ -696,13 +696,19 @@ def evaluate(
         "is within 0.005 of fp32 on every sentence dataset.")] = False,
     precision: Annotated[Precision, typer.Option("--precision", help="Evaluate the fp32 or the int8 encoder.")
     ] = Precision.fp32,
+    baseline: Annotated[Path | None, typer.Option("--baseline", metavar="DIR", help="Also score every "
+        "dataset with this model directory (same precision) and report the ROC-AUC difference, model minus "
+        "baseline, with a 95% interval from a paired bootstrap over whole reviews (1000 resamples).",
+        show_default=False)] = None,
 ) -> None:
     """Sentence ROC-AUC, PR-AUC, precision/recall/F1 per dataset; whole reviews; challenge categories.
 
     Sentences are scored as the model reads them, within their reviews. TV Tropes files are also
     scored entry by entry ('entry context'). Files of whole reviews (Reddit comments, Goodreads
     reviews) also get review-level results at the fail threshold; a file with a 'category' column
-    (tests/data/challenge.csv) gets the share flagged per category.
+    (tests/data/challenge.csv) gets the share flagged per category. With --baseline, a difference
+    whose interval excludes 0 is one that resampling the reviews does not explain; it still says
+    nothing of training-seed noise, so compare retrained candidates over several seeds.
 
     Example: spoilerscan evaluate --data ../shared/data/tvtropes/test.csv
     --holdout ../shared/data/goodreads/sentences.csv --data tests/data/challenge.csv
@@ -716,9 +722,10 @@ def evaluate(
     with user_errors():
         require_train_extra("evaluate", ("sklearn",))
         detector = load_detector(model, precision)
+        compared = None if baseline is None else load_detector(baseline, precision)
         sets: list[tuple[Path, Split | None]] = [(p, None) for p in data or []]
         sets += [(p, "test") for p in holdout or []]
-        results = evaluate_files(detector, sets)
+        results = evaluate_files(detector, sets, compared)
         if write_card and detector.path is not None:
             from spoilerscan.train import record_test_metrics
 
@@ -757,6 +764,14 @@ def print_evaluation(detector: Detector, results: dict[str, list[dict[str, Any]]
             table.add_column(column, justify="left" if column == "category" else "right")
         for r in results["challenge"]:
             table.add_row(r["category"], str(r["sentences"]), "yes" if r["spoiler"] else "no", f"{r['flagged']:.1%}")
+        console.print(table)
+    if results.get("differences"):
+        table = Table(title="sentence ROC-AUC against the baseline (95% interval: paired bootstrap over reviews)")
+        for column in ("dataset", "reviews", "model", "baseline", "difference", "95% interval"):
+            table.add_column(column, justify="left" if column == "dataset" else "right")
+        for r in results["differences"]:
+            table.add_row(r["dataset"], str(r["reviews"]), f"{r['roc_auc']:.3f}", f"{r['baseline_roc_auc']:.3f}",
+                          f"{r['difference']:+.3f}", f"[{r['low']:+.3f}, {r['high']:+.3f}]")
         console.print(table)
 
 

@@ -117,14 +117,76 @@ def review_metrics(dataset: str, labels: Sequence[int], scores: Sequence[float],
     )
 
 
-def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]]) -> dict[str, list[dict[str, Any]]]:
+@dataclass(frozen=True, slots=True)
+class AucDifference:
+    """One model's sentence ROC-AUC against a baseline's on the same sentences, with a 95 % interval."""
+
+    dataset: str
+    reviews: int
+    roc_auc: float
+    baseline_roc_auc: float
+    difference: float  # roc_auc - baseline_roc_auc
+    low: float
+    high: float
+    resamples: int
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def paired_auc_difference(dataset: str, labels: Sequence[Sequence[int]], scores: Sequence[Sequence[float]],
+                          baseline: Sequence[Sequence[float]], resamples: int = 1000,
+                          seed: int = 0) -> AucDifference | None:
+    """Sentence ROC-AUC of ``scores`` minus that of ``baseline``, with a paired bootstrap 95 % interval.
+
+    Each argument holds one list per review. The bootstrap resamples whole reviews, because the
+    sentences of one review are not independent, and scores both models on each resample, so the
+    interval is of the difference itself: two models' own intervals overlap far more than their
+    difference varies. Resamples with one class only are skipped. None when the labels have one class.
+    """
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    flat_labels = [label for review in labels for label in review]
+    if len(set(flat_labels)) < 2:
+        return None
+    label_arrays = [np.asarray(review, dtype=int) for review in labels]
+    score_arrays = [np.asarray(review, dtype=float) for review in scores]
+    baseline_arrays = [np.asarray(review, dtype=float) for review in baseline]
+
+    def aucs(chosen: Sequence[int]) -> tuple[float, float] | None:
+        y = np.concatenate([label_arrays[i] for i in chosen])
+        if y.min() == y.max():
+            return None
+        return (float(roc_auc_score(y, np.concatenate([score_arrays[i] for i in chosen]))),
+                float(roc_auc_score(y, np.concatenate([baseline_arrays[i] for i in chosen]))))
+
+    whole = aucs(range(len(labels)))
+    assert whole is not None
+    rng = np.random.default_rng(seed)
+    differences = []
+    for _ in range(resamples):
+        resampled = aucs(rng.integers(0, len(labels), len(labels)).tolist())
+        if resampled is not None:
+            differences.append(resampled[0] - resampled[1])
+    low, high = np.percentile(differences, [2.5, 97.5]) if differences else (float("nan"), float("nan"))
+    return AucDifference(dataset=dataset, reviews=len(labels), roc_auc=whole[0], baseline_roc_auc=whole[1],
+                         difference=whole[0] - whole[1], low=float(low), high=float(high),
+                         resamples=len(differences))
+
+
+def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]],
+                   baseline: Any | None = None) -> dict[str, list[dict[str, Any]]]:
     """Metrics of a detector on labelled files (``part``: None for the whole file, "test" for its held-out part).
 
-    ``scorer`` is a Detector (a Scorer with ``threshold`` and ``fail_threshold``).
+    ``scorer`` is a Detector (a Scorer with ``threshold`` and ``fail_threshold``). With a
+    ``baseline`` Scorer, "differences" holds each sentence dataset's ROC-AUC difference to it.
     """
     from spoilerscan.data import has_entries, load_reviews
 
     results: dict[str, list[dict[str, Any]]] = {"sentences": [], "reviews": [], "challenge": []}
+    if baseline is not None:
+        results["differences"] = []
     for path, part in sets:
         suffix = " (held-out test part)" if part else ""
         groupings = [(False, "")] + ([(True, ", entry context")] if has_entries(path) else [])
@@ -135,6 +197,12 @@ def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]]) -> di
             labels = [label for r in reviews for label in r.labels]
             flat = [p for review in scores for p in review]
             results["sentences"].append(compute_metrics(name, labels, flat, scorer.threshold).as_dict())
+            if baseline is not None:
+                baseline_scores = [[s.probability for s in review]
+                                   for review in baseline([r.sentences for r in reviews])]
+                difference = paired_auc_difference(name, [r.labels for r in reviews], scores, baseline_scores)
+                if difference is not None:
+                    results["differences"].append(difference.as_dict())
             if per_entry:
                 continue
             if any(len(r.labels) > 1 or r.label is not None for r in reviews):

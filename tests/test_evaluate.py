@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 from spoilerscan.detect import SentenceScore, sentence_scorer
-from spoilerscan.evaluate import best_f_threshold, compute_metrics, evaluate_files, fail_cut, review_metrics
+from spoilerscan.evaluate import (
+    best_f_threshold,
+    compute_metrics,
+    evaluate_files,
+    fail_cut,
+    paired_auc_difference,
+    review_metrics,
+)
 from spoilerscan.features import SentenceInput
 
 
@@ -54,6 +61,54 @@ def test_review_metrics() -> None:
     assert (only_clean.roc_auc, only_clean.false_fail_rate, only_clean.caught) == (None, 0.5, 0.0)
     assert set(metrics.as_dict()) == {"dataset", "reviews", "spoiler_reviews", "roc_auc", "false_fail_rate",
                                       "caught", "fail_threshold"}
+
+
+# --- a model against a baseline: paired bootstrap over reviews ------------------------------
+
+
+def labelled_reviews(count: int, seed: int = 1) -> tuple[list[list[int]], list[list[float]], list[list[float]]]:
+    """Reviews of 4 sentences, one spoiler each; an informed score and an unrelated one."""
+    rng = np.random.default_rng(seed)
+    labels = [[1, 0, 0, 0] for _ in range(count)]
+    informed = [[0.6 + 0.4 * rng.random(), *(0.7 * rng.random(3)).tolist()] for _ in range(count)]
+    unrelated = [rng.random(4).tolist() for _ in range(count)]
+    return labels, informed, unrelated
+
+
+def test_a_better_model_gets_an_interval_above_zero() -> None:
+    labels, informed, unrelated = labelled_reviews(60)
+    flat = [label for review in labels for label in review]
+    difference = paired_auc_difference("d", labels, informed, unrelated)
+    assert difference is not None
+    for auc, scores in ((difference.roc_auc, informed), (difference.baseline_roc_auc, unrelated)):
+        assert auc == pytest.approx(compute_metrics("d", flat, [p for review in scores for p in review], 0.5).roc_auc)
+    assert difference.difference == pytest.approx(difference.roc_auc - difference.baseline_roc_auc)
+    assert 0 < difference.low < difference.difference < difference.high
+    assert (difference.reviews, difference.resamples) == (60, 1000)  # every resample has both classes
+    reverse = paired_auc_difference("d", labels, unrelated, informed)
+    assert reverse is not None
+    assert (reverse.low, reverse.high) == pytest.approx((-difference.high, -difference.low))
+
+
+def test_the_same_scores_differ_by_exactly_nothing_and_the_seed_fixes_the_interval() -> None:
+    labels, _, unrelated = labelled_reviews(30)
+    same = paired_auc_difference("d", labels, unrelated, unrelated)
+    assert same is not None and (same.difference, same.low, same.high) == (0.0, 0.0, 0.0)
+    labels, informed, unrelated = labelled_reviews(8)
+    runs = [paired_auc_difference("d", labels, informed, unrelated, resamples=200, seed=seed) for seed in (0, 0, 5)]
+    assert runs[0] == runs[1] != runs[2]
+
+
+def test_resampling_is_by_review_so_a_few_reviews_give_a_wide_interval() -> None:
+    labels, informed, unrelated = labelled_reviews(60)
+    few = paired_auc_difference("d", labels[:6], informed[:6], unrelated[:6])
+    many = paired_auc_difference("d", labels, informed, unrelated)
+    assert few is not None and many is not None
+    assert few.high - few.low > many.high - many.low
+
+
+def test_no_difference_without_both_classes() -> None:
+    assert paired_auc_difference("d", [[0, 0], [0]], [[0.1, 0.2], [0.3]], [[0.3, 0.2], [0.1]]) is None
 
 
 # --- evaluate_files on small labelled files ---------------------------------------------------
@@ -119,3 +174,18 @@ def test_evaluate_files_on_tv_tropes_pages_and_held_out_parts(tmp_path: Path) ->
     assert results["challenge"] == []
     held_out = results["sentences"][2]
     assert 0 < held_out["sentences"] < 90
+
+
+def test_evaluate_files_against_a_baseline(tmp_path: Path) -> None:
+    reviews = tmp_path / "data" / "reviews.csv"
+    reviews.parent.mkdir()
+    reviews.write_text("sentence,spoiler\n" + "".join(f"Hero {n} dies.,1\nFilm {n} is dead good.,0\nI liked {n}.,0\n"
+                                                      for n in range(12)), encoding="utf-8")
+    model, baseline = StubDetector(), StubDetector()
+    results = evaluate_files(model, [(reviews, None)], baseline)
+    assert baseline.reviews == model.reviews
+    [difference] = results["differences"]
+    assert difference["dataset"] == "data/reviews"
+    assert difference["roc_auc"] == difference["baseline_roc_auc"] == results["sentences"][0]["roc_auc"]
+    assert (difference["difference"], difference["low"], difference["high"]) == (0.0, 0.0, 0.0)
+    assert "differences" not in evaluate_files(StubDetector(), [(reviews, None)])

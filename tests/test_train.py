@@ -271,6 +271,23 @@ def test_evaluate_prints_three_tables(tiny_model_dir: Path, tmp_path: Path) -> N
     assert "challenge set: share flagged per category" in out and "twist" in out and "opinion" in out
 
 
+def test_evaluate_against_a_baseline_model(tiny_model_dir: Path) -> None:
+    result = runner.invoke(app, ["evaluate", "--model", str(tiny_model_dir), "--baseline", str(tiny_model_dir),
+                                 "--data", str(TINY_LABELLED), "--json"])
+    assert result.exit_code == 0, result.output
+    [difference] = json.loads(result.stdout)["differences"]
+    assert difference["dataset"] == "fixtures/tiny_labelled"
+    assert (difference["difference"], difference["low"], difference["high"]) == (0.0, 0.0, 0.0)
+    table = runner.invoke(app, ["evaluate", "--model", str(tiny_model_dir), "--baseline", str(tiny_model_dir),
+                                "--data", str(TINY_LABELLED)], env={"COLUMNS": "200"})
+    assert table.exit_code == 0, table.output
+    assert "ROC-AUC against the baseline" in table.stdout and "[+0.000, +0.000]" in table.stdout
+    missing = runner.invoke(app, ["evaluate", "--model", str(tiny_model_dir), "--baseline", str(tiny_model_dir / "no"),
+                                  "--data", str(TINY_LABELLED)], env={"COLUMNS": "300"})
+    assert missing.exit_code == 2 and missing.stderr.startswith("spoilerscan: error: ")
+    assert missing.stderr.count("\n") == 1
+
+
 def test_evaluate_int8_and_write_card(tiny_model_copy: Path) -> None:
     for precision, key in (("fp32", "test_metrics"), ("int8", "test_metrics_int8")):
         result = runner.invoke(app, ["evaluate", "--model", str(tiny_model_copy), "--holdout", str(TINY_LABELLED),
