@@ -51,8 +51,6 @@ def test_in_a_short_review_the_reveal_ranks_far_above_the_rest(shipped: Detector
     assert scores[PLOT_REVEAL] > 3 * max(others)
 
 
-@pytest.mark.xfail(strict=True, reason="known limit of the shipped model: in this short review of praise the reveal "
-                   "scores 0.37, under the 0.40 threshold (alone it scores 0.54); see the model card")
 def test_redaction_of_a_short_review_changes_only_the_reveal(shipped: Detector) -> None:
     review = SHORT_REVIEW
     annotation = shipped.annotate(review, fmt="markdown")
