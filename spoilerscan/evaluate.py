@@ -147,9 +147,6 @@ def paired_auc_difference(dataset: str, labels: Sequence[Sequence[int]], scores:
     import numpy as np
     from sklearn.metrics import roc_auc_score
 
-    flat_labels = [label for review in labels for label in review]
-    if len(set(flat_labels)) < 2:
-        return None
     label_arrays = [np.asarray(review, dtype=int) for review in labels]
     score_arrays = [np.asarray(review, dtype=float) for review in scores]
     baseline_arrays = [np.asarray(review, dtype=float) for review in baseline]
@@ -162,7 +159,8 @@ def paired_auc_difference(dataset: str, labels: Sequence[Sequence[int]], scores:
                 float(roc_auc_score(y, np.concatenate([baseline_arrays[i] for i in chosen]))))
 
     whole = aucs(range(len(labels)))
-    assert whole is not None
+    if whole is None:
+        return None
     rng = np.random.default_rng(seed)
     differences = []
     for _ in range(resamples):
@@ -173,6 +171,11 @@ def paired_auc_difference(dataset: str, labels: Sequence[Sequence[int]], scores:
     return AucDifference(dataset=dataset, reviews=len(labels), roc_auc=whole[0], baseline_roc_auc=whole[1],
                          difference=whole[0] - whole[1], low=float(low), high=float(high),
                          resamples=len(differences))
+
+
+def probabilities(scorer: Any, reviews: Sequence[Any]) -> list[list[float]]:
+    """Each labelled review's sentence probabilities, as ``scorer`` reads the review."""
+    return [[s.probability for s in review] for review in scorer([r.sentences for r in reviews])]
 
 
 def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]],
@@ -192,15 +195,14 @@ def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]],
         groupings = [(False, "")] + ([(True, ", entry context")] if has_entries(path) else [])
         for per_entry, how in groupings:
             reviews = load_reviews(path, part, per_entry=per_entry)
-            scores = [[s.probability for s in review] for review in scorer([r.sentences for r in reviews])]
+            scores = probabilities(scorer, reviews)
             name = reviews[0].source + suffix + how
             labels = [label for r in reviews for label in r.labels]
             flat = [p for review in scores for p in review]
             results["sentences"].append(compute_metrics(name, labels, flat, scorer.threshold).as_dict())
             if baseline is not None:
-                baseline_scores = [[s.probability for s in review]
-                                   for review in baseline([r.sentences for r in reviews])]
-                difference = paired_auc_difference(name, [r.labels for r in reviews], scores, baseline_scores)
+                difference = paired_auc_difference(name, [r.labels for r in reviews], scores,
+                                                   probabilities(baseline, reviews))
                 if difference is not None:
                     results["differences"].append(difference.as_dict())
             if per_entry:
