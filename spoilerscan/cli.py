@@ -176,6 +176,12 @@ class Balance(StrEnum):
     overall = "overall"
 
 
+class TrainDevice(StrEnum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
 class Precision(StrEnum):
     auto = "auto"
     fp32 = "fp32"
@@ -620,6 +626,8 @@ def train(
         "loose sentences) into pseudo-reviews of 1 to this many sentences each epoch; 1 keeps them alone.")] = 1,
     synthetic: Annotated[int, typer.Option(min=0, metavar="N", help="Add N invented short reviews to training: "
         "plain reveals beside premises, opinions and headings (source synthetic/reveals; never evaluated on).")] = 0,
+    device: Annotated[TrainDevice, typer.Option(help="Where torch trains: auto uses a CUDA GPU when torch sees one, "
+        "else the CPU. The model written runs on the CPU either way.")] = TrainDevice.auto,
 ) -> None:
     """Fine-tune the review model (sentence encoder + review head) and write a model directory with its card.
 
@@ -642,7 +650,7 @@ def train(
                              learning_rate=learning_rate, head_learning_rate=head_learning_rate,
                              max_length=max_length, seed=seed, max_steps=max_steps, title_share=title_share,
                              source_weights=weights, per_source_balance=balance is Balance.per_source,
-                             loose_group=loose_group, keep_similarity=keep_similarity)
+                             loose_group=loose_group, keep_similarity=keep_similarity, device=device.value)
         meta = run_training(config, training, stderr)
     stderr.print(f"model written to {out} (threshold {meta['threshold']:.4f}, fail threshold "
                  f"{meta['fail_threshold']:.4f})", highlight=False)

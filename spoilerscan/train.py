@@ -70,6 +70,9 @@ class TrainConfig:
     keep_similarity: float = 0.0
     # Extra loss weight per data source (e.g. {"goodreads/sentences": 3.0}): lean towards a domain.
     source_weights: dict[str, float] = field(default_factory=dict)
+    # Where torch trains: "cpu", "cuda" (one GPU) or "auto" (a GPU when torch sees one). The model
+    # written is the same either way; a GPU only makes large encoders affordable to fine-tune.
+    device: str = "auto"
 
 
 @dataclass
@@ -113,6 +116,25 @@ def gather_data(data: Sequence[Path], holdout: Sequence[Path], dev: Sequence[Pat
         gathered.described[SYNTHETIC_SOURCE] = (f"{_count(invented)}, invented short reviews (plain reveals, "
                                                 "premises, opinions, headings), training only")
     return gathered
+
+
+def training_device(requested: str) -> Any:
+    """The torch device to train on; asking for a GPU that torch cannot see is a user error."""
+    import torch
+
+    if requested == "auto":
+        requested = "cuda" if torch.cuda.is_available() else "cpu"
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise ModelError("--device cuda: torch sees no CUDA GPU here (use --device cpu or auto)")
+    return torch.device(requested)
+
+
+def describe_device(device: Any) -> str:
+    import torch
+
+    if device.type == "cuda":
+        return f"1 GPU ({torch.cuda.get_device_name(device)})"
+    return f"{os.cpu_count()} CPU cores"
 
 
 def _seed_everything(seed: int) -> None:
@@ -170,8 +192,9 @@ def with_title(review: LabelledReview) -> LabelledReview:
 class ReviewModel:
     """The encoder, the head and the tokenizer in torch, as training drives them."""
 
-    def __init__(self, encoder: Any, head: Any, tokenizer: Any, max_length: int) -> None:
+    def __init__(self, encoder: Any, head: Any, tokenizer: Any, max_length: int, device: Any = "cpu") -> None:
         self.encoder, self.head, self.tokenizer, self.max_length = encoder, head, tokenizer, max_length
+        self.device = device
         self.frozen: dict[str, Any] | None = None  # text -> embedding, while the encoder is not trained
         self.anchors: dict[str, Any] | None = None  # text -> the base encoder's embedding, to stay close to
 
@@ -180,9 +203,9 @@ class ReviewModel:
         import torch
 
         if self.frozen is not None:
-            return torch.stack([self.frozen[t] for t in texts])
+            return torch.stack([self.frozen[t] for t in texts]).to(self.device)
         tokens = self.tokenizer(list(texts), truncation=True, max_length=self.max_length, padding=True,
-                                return_tensors="pt")
+                                return_tensors="pt").to(self.device)
         return self.encoder(**tokens)
 
     def embed_once(self, texts: Sequence[str], batch: int = 128) -> dict[str, Any]:
@@ -196,7 +219,7 @@ class ReviewModel:
             for begin in range(0, len(unique), batch):
                 chunk = unique[begin : begin + batch]
                 tokens = self.tokenizer(chunk, truncation=True, max_length=self.max_length, padding=True,
-                                        return_tensors="pt")
+                                        return_tensors="pt").to(self.device)
                 cache.update(zip(chunk, self.encoder(**tokens).clone(), strict=True))
         self.encoder.train()
         return cache
@@ -225,12 +248,13 @@ class ReviewModel:
         texts = [s.text for r in reviews for s in r.sentences]
         embeddings = self.embed(texts)
         lengths = [len(r.labels) for r in reviews]
-        rows = torch.zeros(len(reviews), max(lengths), embeddings.shape[1] + structure_features([]).shape[1])
+        rows = torch.zeros(len(reviews), max(lengths), embeddings.shape[1] + structure_features([]).shape[1],
+                           device=embeddings.device)
         begin = 0
         for i, review in enumerate(reviews):
             end = begin + lengths[i]
-            rows[i, : lengths[i]] = torch.cat([embeddings[begin:end],
-                                               torch.from_numpy(structure_features(review.sentences))], 1)
+            structure = torch.from_numpy(structure_features(review.sentences)).to(embeddings.device)
+            rows[i, : lengths[i]] = torch.cat([embeddings[begin:end], structure], 1)
             begin = end
         return self.head(rows, torch.tensor(lengths)), lengths, self.drift(texts, embeddings)
 
@@ -246,7 +270,7 @@ class ReviewModel:
             for batch in _chunks(order, [len(r.labels) for r in reviews], budget):
                 logits, lengths, _ = self.logits([reviews[i] for i in batch])
                 for row, (index, length) in enumerate(zip(batch, lengths, strict=True)):
-                    out[index] = logits[row, :length].double().numpy()
+                    out[index] = logits[row, :length].double().cpu().numpy()
         self.encoder.train()
         self.head.train()
         return [o for o in out if o is not None]
@@ -296,7 +320,7 @@ def batch_loss(model: ReviewModel, reviews: Sequence[LabelledReview], class_weig
     targets = torch.zeros_like(logits)
     weights = torch.zeros_like(logits)
     for row, review in enumerate(reviews):
-        labels = torch.tensor(review.labels, dtype=torch.float32)
+        labels = torch.tensor(review.labels, dtype=torch.float32, device=logits.device)
         targets[row, : lengths[row]] = labels
         negative, positive = class_weights[review.source]
         weights[row, : lengths[row]] = source_weights.get(review.source, 1.0) * (
@@ -386,6 +410,7 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
     if unknown:
         raise ModelError(f"no training data from source {', '.join(unknown)} (sources: "
                          f"{', '.join(sorted({r.source for r in data.train}))})")
+    device = training_device(config.device)
     _seed_everything(config.seed)
     torch.set_num_threads(os.cpu_count() or 1)
     try:
@@ -395,7 +420,9 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
         raise ModelError(f"base model {config.base} could not be loaded: {error}".splitlines()[0]) from None
     make_output_directory(config.out)
     head = ReviewHead(encoder.dim, config.hidden)
-    model = ReviewModel(encoder, head, tokenizer, config.max_length)
+    encoder.to(device)
+    head.to(device)
+    model = ReviewModel(encoder, head, tokenizer, config.max_length, device)
     tune_encoder = config.learning_rate > 0
     texts = [s.text for reviews in (data.train, *data.dev.values()) for r in reviews for s in r.sentences] \
         + [r.title for r in data.train if r.title]
@@ -490,8 +517,11 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
         "epochs_log": epochs_log,
         "dev_metrics": dev_metrics,
     }
-    meta["recipe"]["training time"] = f"{time.monotonic() - started:.0f} s on {os.cpu_count()} CPU cores"
+    meta["recipe"]["training time"] = f"{time.monotonic() - started:.0f} s on {describe_device(device)}"
     from spoilerscan.export import export_model
+
+    encoder.to("cpu")  # export and the saved weights are device-free
+    head.to("cpu")
 
     export_model(encoder, head, tokenizer, config.out)
     save_weights(config.out, model)

@@ -71,7 +71,7 @@ def train_tiny_model(base: Path, out: Path, **overrides: Any) -> dict[str, Any]:
     from spoilerscan.train import TrainConfig, gather_data, train
 
     settings: dict[str, Any] = {"epochs": 1, "max_steps": 4, "batch_sentences": 16, "head_learning_rate": 3e-2,
-                                "max_length": 64, "hidden": 16}
+                                "max_length": 64, "hidden": 16, "device": "cpu"}
     data = gather_data([TINY_LABELLED], [], [TINY_LABELLED])
     return train(TrainConfig(base=base, out=out, **(settings | overrides)), data, Console(file=io.StringIO()))
 

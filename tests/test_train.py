@@ -35,7 +35,7 @@ def frozen(tiny_base_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     out = tmp_path_factory.mktemp("frozen") / "model"
     result = runner.invoke(app, train_args(tiny_base_dir, out, "--lr", "0", "--head-lr", "0.02", "--title-share", "0.5",
                                            "--source-weight", "fixtures/tiny_labelled=2.5",
-                                           "--synthetic", "12"))
+                                           "--synthetic", "12", "--device", "cpu"))
     assert result.exit_code == 0, result.output
     assert f"model written to {out} (threshold " in " ".join(result.stderr.split())
     return out
@@ -97,6 +97,33 @@ def test_recipe_records_the_options(frozen: Path) -> None:
     assert meta["epochs_log"][-1]["steps"] == 2
     assert meta["training_data"]["synthetic/reveals"].startswith("12 reviews")
     assert "synthetic/reveals 12 reviews" in recipe["training reviews"]
+    assert recipe["training time"].endswith(" CPU cores")
+
+
+def test_training_on_a_gpu_that_is_not_there_is_one_line(tiny_base_dir: Path, tmp_path: Path) -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU")
+    result = runner.invoke(app, train_args(tiny_base_dir, tmp_path / "out", "--device", "cuda"), env={"COLUMNS": "300"})
+    assert result.exit_code == 2
+    assert result.stderr == ("spoilerscan: error: --device cuda: torch sees no CUDA GPU here "
+                             "(use --device cpu or auto)\n")
+    assert not (tmp_path / "out").exists()
+
+
+def test_training_on_a_gpu_matches_the_cpu(tiny_base_dir: Path, tiny_model_dir: Path, tmp_path: Path) -> None:
+    """Runs where torch sees a CUDA GPU (the project's GPU checks); CI has none and skips it."""
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA GPU")
+    meta = train_tiny_model(tiny_base_dir, tmp_path / "gpu", device="cuda")
+    cpu = model_metadata(tiny_model_dir)
+    assert meta["recipe"]["training time"].endswith(f"1 GPU ({torch.cuda.get_device_name()})")
+    [gpu_auc], [cpu_auc] = (m["epochs_log"][0]["dev_roc_auc"].values() for m in (meta, cpu))
+    assert gpu_auc == pytest.approx(cpu_auc, abs=0.02)
+    assert len(Detector.load(tmp_path / "gpu").score(["He was dead all along.", "I loved it."])) == 2
 
 
 def test_a_frozen_encoder_is_the_base_encoder(frozen: Path, tiny_base_dir: Path) -> None:
