@@ -147,16 +147,19 @@ def scan_with_ray(paths: Sequence[str], target: str, settings: ScoringSettings, 
     try:
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = not quiet
+        one_file = target.lower().endswith(".parquet")
+        # Before any dataset exists: each dataset keeps a copy of the context it was made in, and a
+        # busy machine finishes batches out of order.
+        context.execution_options.preserve_order = one_file
         reviews, schema = read_reviews(paths, settings.columns)
         # A file is one read task and, unless large, one block: cut blocks to a batch each (streaming,
         # no shuffle) so that every actor gets work.
         blocks = reviews.repartition(target_num_rows_per_block=batch_rows)
         scored = score_dataset(blocks, settings, workers=workers, cpus_per_worker=cpus_per_worker,
                                batch_rows=batch_rows)
-        if not target.lower().endswith(".parquet"):
+        if not one_file:
             scored.write_parquet(target if "://" in target else os.path.abspath(target))
             return None
-        context.execution_options.preserve_order = True
         stats = ArchiveStats(reviews=reviews.count())
         output = settings.columns.output_schema(schema)
         batches = scored.iter_batches(batch_size=None, batch_format="pyarrow")

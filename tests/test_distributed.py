@@ -87,3 +87,27 @@ def test_score_dataset_refuses_a_dataset_without_ids() -> None:
 
     with pytest.raises(SpoilerscanError, match="needs an id column"):
         score_dataset(object(), ScoringSettings(columns=Columns("body")))
+
+
+@pytest.mark.slow
+def test_input_order_is_asked_for_before_the_archive_is_read(archive: Path, tmp_path: Path, tiny_model_dir: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Ray dataset keeps a copy of the context it was made in: order asked for later is not kept on a busy
+    machine (one run in three scrambled its batches under load)."""
+    pytest.importorskip("ray")
+    import ray.data
+
+    from spoilerscan import distributed
+
+    asked: list[bool] = []
+    read = distributed.read_reviews
+
+    def reading(*args: object, **kwargs: object) -> object:
+        asked.append(ray.data.DataContext.get_current().execution_options.preserve_order)
+        return read(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(distributed, "read_reviews", reading)
+    result = run("scan", archive, "--text-column", "body", "--id-column", "key", "-m", tiny_model_dir, "-q",
+                 "-o", tmp_path / "scored.parquet", "--engine", "ray", "--workers", "2", "--batch-rows", "8")
+    assert result.exit_code == 0, result.output
+    assert asked == [True]
