@@ -20,7 +20,8 @@ import os
 import random
 import time
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -394,6 +395,24 @@ def choose_thresholds(probabilities: dict[str, list[np.ndarray]], dev: dict[str,
 
 def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str, Any]:
     """Fine-tune, select the best epoch on dev, calibrate, choose thresholds, export, write the card."""
+    device = training_device(config.device)
+    with gpu_memory_errors():
+        return _train(config, data, console, device)
+
+
+@contextmanager
+def gpu_memory_errors() -> Iterator[None]:
+    """A GPU too small for the batches is a setting to change, not a crash: one line that says which."""
+    import torch
+
+    try:
+        yield
+    except torch.cuda.OutOfMemoryError:
+        raise ModelError("training ran out of GPU memory: lower --batch-sentences or --max-length, or train with "
+                         "--device cpu") from None
+
+
+def _train(config: TrainConfig, data: TrainingData, console: Console, device: Any) -> dict[str, Any]:
     import torch
     from transformers import AutoTokenizer, get_linear_schedule_with_warmup
     from transformers.utils import logging as hf_logging
@@ -410,7 +429,6 @@ def train(config: TrainConfig, data: TrainingData, console: Console) -> dict[str
     if unknown:
         raise ModelError(f"no training data from source {', '.join(unknown)} (sources: "
                          f"{', '.join(sorted({r.source for r in data.train}))})")
-    device = training_device(config.device)
     _seed_everything(config.seed)
     torch.set_num_threads(os.cpu_count() or 1)
     try:

@@ -384,3 +384,21 @@ def test_record_test_metrics_keeps_review_and_challenge_results(tiny_model_copy:
     assert (meta["review_metrics"], meta["challenge"]) == (found["reviews"], found["challenge"])
     card = (tiny_model_copy / "README.md").read_text(encoding="utf-8")
     assert "## Whole reviews (held out), fp32" in card and "## Challenge set" in card and "66.7%" in card
+
+
+def test_running_out_of_gpu_memory_is_one_line(tiny_base_dir: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    import spoilerscan.train
+
+    def too_big(*args: object, **kwargs: object) -> None:
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(spoilerscan.train, "batch_loss", too_big)
+    result = runner.invoke(app, train_args(tiny_base_dir, tmp_path / "out", "--device", "cpu"), env={"COLUMNS": "300"})
+    assert result.exit_code == 2
+    error = ("spoilerscan: error: training ran out of GPU memory: lower --batch-sentences or --max-length, or train "
+             "with --device cpu\n")
+    assert result.stderr.endswith("\n" + error)  # after the progress line, no traceback
+    assert "Traceback" not in result.stderr and result.stderr.count("error") == 1
