@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spoilerscan.errors import InputError, SpoilerscanError
+from spoilerscan.inputs import replacement_mode
 from spoilerscan.text import Format
 
 if TYPE_CHECKING:
@@ -173,9 +174,10 @@ def write_streamed(target: Path, schema: pa.Schema, tables: Iterator[pa.Table],
     that replaces it only when all is written: a failed run leaves an existing file as it was."""
     import pyarrow.parquet as pq
 
-    directory = target.resolve().parent
+    real = Path(os.path.realpath(target))  # a symlink is followed: its target is replaced, the link stays
     try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
+        mode = replacement_mode(real)
+        handle, temporary = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".tmp")
         os.close(handle)
     except OSError as error:
         raise InputError(f"{target}: cannot write ({error.strerror})") from None
@@ -185,7 +187,11 @@ def write_streamed(target: Path, schema: pa.Schema, tables: Iterator[pa.Table],
                 writer.write_table(table)
                 if on_table is not None:
                     on_table(table)
-        os.replace(temporary, target)
+        try:
+            os.chmod(temporary, mode)
+            os.replace(temporary, real)
+        except OSError as error:
+            raise InputError(f"{target}: cannot write ({error.strerror})") from None
     finally:
         Path(temporary).unlink(missing_ok=True)
 

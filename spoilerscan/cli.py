@@ -6,10 +6,12 @@ Heavy libraries (torch, transformers) are imported only by commands that score t
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
+import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
@@ -23,8 +25,9 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 from spoilerscan import __version__
 from spoilerscan.archive import DEFAULT_BATCH_ROWS
 from spoilerscan.check.formats import FORMATTERS, CheckFormat
-from spoilerscan.errors import EXIT_OK, EXIT_USAGE, InputError, SpoilerscanError
+from spoilerscan.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, InputError, SpoilerscanError
 from spoilerscan.inputs import (
+    REVIEW_SUFFIXES,
     STDIN,
     STDIN_FILENAME,
     STDIN_NAME,
@@ -83,8 +86,19 @@ def _plain_help(params: list[Any]) -> list[Any]:
     return params
 
 
+def _paragraphs(help_text: str) -> str:
+    """Help text with each paragraph on one line, for rich to wrap at the terminal's width (typer
+    keeps a docstring's own line breaks, which leaves ragged lines on any other width)."""
+    return "\n\n".join(" ".join(paragraph.split("\n")) for paragraph in inspect.cleandoc(help_text).split("\n\n"))
+
+
 class Command(TyperCommand):
     """A command whose help shows value placeholders (FILE, SCORE), never Python types."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.help:
+            self.help = _paragraphs(self.help)
 
     def get_params(self, ctx: Any) -> list[Any]:
         return _plain_help(super().get_params(ctx))
@@ -133,6 +147,9 @@ KnownSpoilersOpt = Annotated[Path | None, typer.Option(
 OutputOpt = Annotated[Path | None, typer.Option(
     "--output", "-o", metavar="FILE", help="Write to this file instead of stdout (one input only).",
     show_default=False)]
+ScanOutputOpt = Annotated[Path | None, typer.Option(
+    "--output", "-o", metavar="FILE", help="Write the findings of every input to this file instead of stdout "
+    "(Parquet input: FILE.parquet, required).", show_default=False)]
 InputFormatOpt = Annotated[Format, typer.Option(
     "--input-format", help="How to read the reviews' structure: markdown (CommonMark), html, text, or auto: "
     "by file suffix (.md/.markdown, .html/.htm; anything else and stdin are text).")]
@@ -198,6 +215,10 @@ def load_detector(model: Path | None, precision: Precision = Precision.auto) -> 
     from spoilerscan.detect import Detector
 
     return Detector.load(model, precision=precision.value)
+
+
+def no_reviews_in(names: Sequence[str]) -> str:
+    return f"no review files in {', '.join(names)} (files ending in {', '.join(REVIEW_SUFFIXES)} are read)"
 
 
 def note(message: str) -> None:
@@ -302,6 +323,8 @@ def run_per_review(names: list[str] | None, recursive: bool, model: Path | None,
     cannot be written, that is said before the model loads.
     """
     expanded = expand_inputs(names or [], recursive)
+    if names and not expanded and not quiet:
+        note(no_reviews_in(names))
     if output is not None and (len(expanded) != 1 or in_place):
         raise typer.BadParameter("--output takes exactly one input and no --in-place", param_hint="'-o'")
     if in_place and STDIN in expanded:
@@ -414,9 +437,9 @@ def highlight(
         if format is HighlightFormat.markdown:
             return render.highlight_markdown(review.text, annotation)
         console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
-        if output is not None:
-            return render.highlight_terminal(review.text, annotation).plain
-        console.print(render.highlight_terminal(review.text, annotation), end="")
+        if output is not None or not console.is_terminal:  # a file or a pipe: the text byte for byte, and scores
+            return render.highlight_plain(review.text, annotation)
+        console.print(render.highlight_terminal(review.text, annotation, for_terminal=True), end="")
         return ""
 
     run_per_review(paths, recursive, model, precision, threshold, quiet, output, False, draw, input_format,
@@ -430,7 +453,7 @@ def scan(
         help="json: one document; jsonl: one line per review (streams).")] = ScanFormat.json,
     jsonl_input: Annotated[bool, typer.Option("--jsonl-input", help="Each input is JSONL of "
         '{"id": …, "text": …} reviews (the bulk path).')] = False,
-    output: OutputOpt = None,
+    output: ScanOutputOpt = None,
     recursive: RecursiveOpt = False,
     input_format: InputFormatOpt = Format.auto,
     threshold: ThresholdOpt = None,
@@ -467,12 +490,15 @@ def scan(
     """Score every sentence: file, index, start, end, text, score, spoiler, plus a summary.
 
     Offsets are character offsets into the decoded text. --output FILE is replaced only when the
-    run gets to its end having read some review; a run that fails leaves it as it was.
+    run gets to its end having read some review; a run that fails leaves it as it was. An input
+    (or a JSONL line) that cannot be read is reported and skipped, the rest is written, and the
+    exit code is 2. With --jsonl-input each review carries its record's "id" as the JSON had it.
 
     Example: spoilerscan scan reviews/ -r
 
     Parquet archives (a .parquet input, or any Parquet option) are read and written in record
     batches, one output row per sentence; needs the 'parquet' extra (and 'ray' for --engine ray).
+
     Example: spoilerscan scan reviews.parquet --text-column review_text --id-column id -o scored.parquet
     """
     from spoilerscan.archive import is_parquet_name
@@ -488,15 +514,18 @@ def scan(
             input_format, threshold, known_spoilers, model, precision, quiet)
         return
     failures: list[str] = []
-    names = expand_inputs(names, recursive)
+    expanded = expand_inputs(names, recursive)
+    if names and not expanded and not quiet:
+        note(no_reviews_in(names))
+    names = expanded
     progress = ReviewProgress(stderr, quiet, None if jsonl_input else len(names), "scanning")
     reviews = jsonl_stream(names, failures) if jsonl_input else iter_reviews(names, failures, progress)
     with user_errors():
         if output is not None:
             check_writable(output)
         detector = load_detector(model, precision)
-        results = (findings(r.name, a) for r, a in annotated(detector, reviews, threshold, quiet, progress,
-                                                              input_format, known_spoilers))
+        results = ({"id": r.record_id, **findings(r.name, a)} if jsonl_input else findings(r.name, a)
+                   for r, a in annotated(detector, reviews, threshold, quiet, progress, input_format, known_spoilers))
         with PendingFile(output) if output is not None else nullcontext(None) as pending:
             out: TextSink = pending if pending is not None else sys.stdout
             written = 0
@@ -545,6 +574,8 @@ def scan_parquet_archive(names: list[str], output: Path | None, options: Archive
     columns = Columns(options.text_column, options.id_column)
     with user_errors():
         require_pyarrow()
+        if options.engine is Engine.local or str(output).lower().endswith(".parquet"):
+            check_writable(output)  # one file, written by this process: fail now, not after the scoring
         settings = load_config(find_config())
         reveals = [*settings.known_spoilers, *read_known_spoilers(known_spoilers)]
         if options.engine is Engine.ray:
@@ -818,6 +849,7 @@ def check(
     skips the next sentence; <!-- spoilerscan: off --> … <!-- spoilerscan: on --> skips a block.
     Markdown code, HTML tags and link targets are never scored. A sentence that restates a known
     spoiler (--spoilers FILE, config known-spoilers) fails whatever its score.
+
     Settings come from \\[tool.spoilerscan] in the nearest pyproject.toml; options override them.
     Rules and CI set-up: docs/check.md.
 
@@ -854,8 +886,19 @@ def check(
         raise typer.Exit(EXIT_FINDINGS)
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised wherever the program is, so that ``with`` blocks clean up on the way out
+    (an output's temporary file is removed, the old file stays)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main() -> None:
-    """Console entry point: usage errors become one line on stderr with exit code 2."""
+    """Console entry point: usage errors become one line on stderr with exit code 2; Ctrl-C and
+    SIGTERM end with one line and 130 or 143, leaving no temporary file behind."""
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         code = app(standalone_mode=False)
     except typer.TyperException as problem:  # bad option, bad value, missing argument
@@ -867,8 +910,12 @@ def main() -> None:
         error(message + hint)
         sys.exit(EXIT_USAGE)
     except (typer.Abort, KeyboardInterrupt):
-        error("interrupted")
-        sys.exit(130)
+        code = EXIT_INTERRUPTED
+    except Terminated:
+        error("terminated")
+        sys.exit(EXIT_TERMINATED)
     except BrokenPipeError:
         sys.exit(EXIT_OK)
+    if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into this code, silently
+        error("interrupted")
     sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -240,6 +240,8 @@ def load_reviews(path: Path, split: Split | None = None, per_entry: bool = False
     ``per_entry`` makes each TV Tropes entry a review of its own instead of grouping a page's
     entries (the grouping training uses; see :mod:`spoilerscan.features` for why).
     """
+    if path.is_dir():
+        raise DataFormatError(f"{path}: is a directory, not a data file")
     if not path.is_file():
         raise DataFormatError(f"{path}: no such data file")
     source = source_name(path)

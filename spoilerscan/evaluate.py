@@ -192,9 +192,10 @@ def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]],
         results["differences"] = []
     for path, part in sets:
         suffix = " (held-out test part)" if part else ""
+        whole = load_reviews(path, part)  # first: a missing or unreadable file is reported in one line
         groupings = [(False, "")] + ([(True, ", entry context")] if has_entries(path) else [])
         for per_entry, how in groupings:
-            reviews = load_reviews(path, part, per_entry=per_entry)
+            reviews = load_reviews(path, part, per_entry=True) if per_entry else whole
             scores = probabilities(scorer, reviews)
             name = reviews[0].source + suffix + how
             labels = [label for r in reviews for label in r.labels]

@@ -11,10 +11,11 @@ import errno
 import glob
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,13 +33,15 @@ STDIN_FILENAME = "stdin"  # stdin as a file in reports (check --stdin-filename):
 REVIEW_SUFFIXES = (".md", ".markdown", ".txt", ".text", ".html", ".htm", ".rst")
 DEFAULT_INCLUDE = tuple(f"*{suffix}" for suffix in REVIEW_SUFFIXES)
 _SNIFF_BYTES = 8192
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
 class Review:
-    name: str  # the path as given, or "-" for stdin
+    name: str  # the path as given, or "-" for stdin, or a JSONL record's id
     text: str
     path: Path | None = None
+    record_id: object = None  # a JSONL record's "id" as the JSON had it (number, string, null, …)
 
     def format(self, choice: Format | str = Format.auto, stdin_name: str | None = None) -> Format:
         """How to read this review: ``choice``, else by its suffix (stdin by ``stdin_name``'s, else text)."""
@@ -114,6 +117,8 @@ def read_known_spoilers(path: Path | None) -> list[str]:
         return []
     if str(path) == STDIN:
         raise InputError("known spoilers must come from a file, not stdin")
+    if os.path.isdir(path):
+        raise InputError(f"{path}: is a directory, not a file of known spoilers (one reveal a line)")
     text = read_review(str(path)).text.lstrip("\ufeff")
     return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
@@ -121,7 +126,10 @@ def read_known_spoilers(path: Path | None) -> list[str]:
 def iter_jsonl_reviews(name: str, report: Callable[[str], None]) -> Iterator[Review]:
     """Stream reviews from JSONL of ``{"id": …, "text": …}`` lines, one line in memory at a time.
 
-    A bad line is passed to ``report`` and skipped; reviews without an id are named file:line.
+    A bad line is passed to ``report`` and skipped; reviews without an id (or with a null one) are
+    named file:line. A UTF-8 byte order mark before the first line is dropped, and an unpaired
+    surrogate escape (``\\ud83d``, half of an emoji cut off by a scraper) becomes U+FFFD: it
+    stands for no character, and could not be written out as UTF-8.
     """
     handle = _open(name)
     try:
@@ -132,6 +140,8 @@ def iter_jsonl_reviews(name: str, report: Callable[[str], None]) -> Iterator[Rev
             except InputError as problem:
                 report(str(problem))
                 continue
+            if number == 1:
+                line = line.removeprefix("\ufeff")
             if not line.strip():
                 continue
             try:
@@ -142,10 +152,23 @@ def iter_jsonl_reviews(name: str, report: Callable[[str], None]) -> Iterator[Rev
             except (json.JSONDecodeError, KeyError, TypeError):
                 report(f"{where}: expected a JSON object with a string 'text'")
                 continue
-            yield Review(str(record.get("id", where)), text)
+            record_id = record.get("id")
+            yield Review(_id_name(record_id, where), _without_lone_surrogates(text), record_id=record_id)
     finally:
         if handle is not sys.stdin.buffer:
             handle.close()
+
+
+def _id_name(record_id: object, where: str) -> str:
+    """How a JSONL review is named in findings: its id as text (JSON for a non-string), else file:line."""
+    if record_id is None:
+        return where
+    return record_id if isinstance(record_id, str) else json.dumps(record_id, ensure_ascii=False)
+
+
+def _without_lone_surrogates(text: str) -> str:
+    """``text`` with each surrogate code point as U+FFFD (json.loads joins the paired ones, so these are lone)."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 @lru_cache(maxsize=32)
@@ -206,7 +229,8 @@ def expand_inputs(names: Sequence[str], recursive: bool = False, selection: Sele
     Nothing means stdin. Globs and directories (with ``recursive``) are expanded; what a
     directory expands to must be included; ``exclude`` applies to every file, also one named
     outright (so pre-commit honours it). Names that do not exist, and directories without
-    ``recursive``, are kept so that reading reports them.
+    ``recursive`` (named or matched by a glob, as the shell would pass them), are kept so that
+    reading reports them. A file named twice, in any spelling or through a symlink, is read once.
     """
     if not names:
         return [STDIN]
@@ -218,15 +242,28 @@ def expand_inputs(names: Sequence[str], recursive: bool = False, selection: Sele
             if not matches:
                 found[name] = None
             for match in matches:
-                if os.path.isdir(match) and recursive:
-                    found.update(dict.fromkeys(selection.walk(match)))
+                if os.path.isdir(match):
+                    found.update(dict.fromkeys(selection.walk(match)) if recursive else {match: None})
                 elif os.path.isfile(match) and not selection.excluded(match):
                     found[match] = None
         elif recursive and os.path.isdir(name):
             found.update(dict.fromkeys(selection.walk(name)))
         elif name == STDIN or not os.path.isfile(name) or not selection.excluded(name):
             found[name] = None
-    return list(found)
+    return _each_file_once(found)
+
+
+def _each_file_once(names: Iterable[str]) -> list[str]:
+    """``names`` without the later spellings of a file already named (``a.md``, ``./a.md``, a link to it)."""
+    seen: set[str] = set()
+    kept: list[str] = []
+    for name in names:
+        same = os.path.realpath(name) if name != STDIN and os.path.isfile(name) else None
+        if same is None or same not in seen:
+            kept.append(name)
+        if same is not None:
+            seen.add(same)
+    return kept
 
 
 def iter_reviews(names: Sequence[str], on_error: Callable[[str, str], None]) -> Iterator[Review]:
@@ -246,6 +283,11 @@ def _new_file_mode() -> int:
     umask = os.umask(0o022)
     os.umask(umask)
     return 0o666 & ~umask
+
+
+def replacement_mode(path: Path) -> int:
+    """The permissions the next version of ``path`` gets: an existing file's own, else a new file's."""
+    return path.stat().st_mode & 0o7777 if path.exists() else _new_file_mode()
 
 
 def _cannot_write(name: Path | str, error: OSError | int) -> InputError:
@@ -282,7 +324,7 @@ class PendingFile:
         self.path = Path(os.path.realpath(path))
         self.committed = False
         try:
-            self.mode = self.path.stat().st_mode if self.path.exists() else _new_file_mode()
+            self.mode = replacement_mode(self.path)
             handle, self.temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
                                                       suffix=".tmp")
         except OSError as error:
@@ -311,7 +353,7 @@ class PendingFile:
             self.file.flush()
             os.fsync(self.file.fileno())
             self.file.close()
-            os.chmod(self.temporary, self.mode & 0o7777)
+            os.chmod(self.temporary, self.mode)
             os.replace(self.temporary, self.path)
         except OSError as error:
             raise _cannot_write(self.name, error) from None

@@ -65,7 +65,7 @@ class Region:
 # Inline markup stays inside one paragraph: it never crosses a blank line.
 _NO_BLANK_LINE = r"(?:(?!\n[ \t]*\r?\n)[\s\S])"
 _REDDIT = re.compile(rf">!{_NO_BLANK_LINE}+?!<")
-_DISCORD = re.compile(rf"\|\|(?:(?!\|\|){_NO_BLANK_LINE})+?\|\|")
+_DISCORD = re.compile(rf"\\?\|\\?\|(?:(?!\\?\|\\?\|){_NO_BLANK_LINE})+?\\?\|\\?\|")  # "\|\|" in a table cell
 _BLOCKED = re.compile("\u2588+")
 _LABEL = re.compile(r"\[spoiler\](?![^\W_])")  # "[spoiler]He" opens BBCode instead
 _BBCODE_OPEN = re.compile(r"\[(spoiler|details)(?:[= ][^\]\r\n]*)?\]", re.IGNORECASE)

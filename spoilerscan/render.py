@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -18,9 +18,10 @@ from rich.text import Text
 from spoilerscan.detect import Annotation, ScoredSentence
 from spoilerscan.markup import MARKUP, RedactStyle, Style, blocked
 from spoilerscan.segment import Reading, read
-from spoilerscan.text import Format, Tag
+from spoilerscan.text import PLAIN_TEXT_ELEMENTS, BlockKind, Format, Tag
 
-__all__ = ["RedactStyle", "findings", "highlight_html", "highlight_markdown", "highlight_terminal", "redact",
+__all__ = ["RedactStyle", "findings", "highlight_html", "highlight_markdown", "highlight_plain", "highlight_terminal",
+           "redact",
            "rewrite"]
 
 
@@ -144,6 +145,21 @@ def _spoiler_pieces(text: str, annotation: Annotation, reading: Reading) -> list
     return [_Piece(begin, stop, s, i) for i, s in spoilers for begin, stop in _pieces(reading, s.start, s.end)]
 
 
+def _in_plain_text_element(reading: Reading, at: int) -> bool:
+    """Whether ``at`` lies inside a <title>, an <option> or an image's alt text, where markup cannot go."""
+    open_elements: list[str] = []
+    for tag in reading.document.tags:
+        if tag.start >= at:
+            break
+        if tag.void:
+            continue
+        if not tag.closing:
+            open_elements.append(tag.name)
+        elif tag.name in open_elements:
+            del open_elements[len(open_elements) - 1 - open_elements[::-1].index(tag.name):]
+    return any(name in PLAIN_TEXT_ELEMENTS for name in open_elements)
+
+
 def _blocked_prose(reading: Reading, start: int, end: int) -> str:
     """Block style: the prose characters become █ (same length), markup between them is kept."""
     text = reading.text
@@ -170,28 +186,39 @@ def redact(text: str, annotation: Annotation, style: RedactStyle | str = RedactS
     pieces = _spoiler_pieces(text, annotation, reading)
     if style is RedactStyle.block:  # same length, sentence by sentence
         return rewrite(text, pieces, lambda p: _blocked_prose(reading, p.start, p.end))
-    if style is RedactStyle.label:
-        return rewrite(text, _merged(text, pieces), lambda p: "[spoiler]")
     opening, closing = MARKUP[Style(style.value)].wrap or ("", "")
-    return rewrite(text, _merged(text, pieces), lambda p: f"{opening}{text[p.start : p.end]}{closing}")
+    # In a Markdown table a bare "|" would end the cell: GFM reads "\|" in a cell as "|".
+    in_cell = opening.replace("|", "\\|"), closing.replace("|", "\\|")
+
+    def wrapped(p: _Piece) -> str:
+        if _in_plain_text_element(reading, p.start):  # a wrapper or label would show as it is: block it
+            return _blocked_prose(reading, p.start, p.end)
+        if style is RedactStyle.label:
+            return "[spoiler]"
+        first, last = in_cell if p.sentence.kind is BlockKind.table_cell else (opening, closing)
+        return f"{first}{text[p.start : p.end]}{last}"
+
+    return rewrite(text, _merged(text, pieces), wrapped)
 
 
 def highlight_markdown(text: str, annotation: Annotation, fmt: Format | str | None = None) -> str:
     """Markdown with each spoiler sentence in an inline ``<mark>`` carrying its score."""
     reading = _reading(text, annotation, fmt)
-    return rewrite(text, _spoiler_pieces(text, annotation, reading), lambda p: (
+    pieces = [p for p in _spoiler_pieces(text, annotation, reading) if not _in_plain_text_element(reading, p.start)]
+    return rewrite(text, pieces, lambda p: (
         f'<mark title="spoiler score {p.sentence.score:.2f}">{text[p.start : p.end]}</mark>'))
 
 
 def highlight_html(text: str, annotation: Annotation, title: str = "spoilerscan") -> str:
-    """A standalone HTML page showing the review with its spoiler sentences marked."""
+    """A standalone HTML page showing the review with its spoiler sentences marked (text the writer
+    already marked as a spoiler is shown as it is)."""
     parts: list[str] = []
     cursor = 0
-    for s in annotation.spoilers:
-        parts.append(html.escape(text[cursor : s.start]))
-        parts.append(f'<mark class="spoiler" title="spoiler score {s.score:.2f}">'
-                     f"{html.escape(text[s.start : s.end])}</mark>")
-        cursor = s.end
+    for piece in _spoiler_pieces(text, annotation, _reading(text, annotation, None)):
+        parts.append(html.escape(text[cursor : piece.start]))
+        parts.append(f'<mark class="spoiler" title="spoiler score {piece.sentence.score:.2f}">'
+                     f"{html.escape(text[piece.start : piece.end])}</mark>")
+        cursor = piece.end
     parts.append(html.escape(text[cursor:]))
     body = "".join(parts)
     count = len(annotation.spoilers)
@@ -208,16 +235,49 @@ def highlight_html(text: str, annotation: Annotation, title: str = "spoilerscan"
     )
 
 
-def highlight_terminal(text: str, annotation: Annotation) -> Text:
-    """Rich text: spoiler sentences in red with their score after them."""
-    out = Text()
+_CONTROL = re.compile("\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` as a terminal should show it, each character kept in place (offsets stay valid): a lone
+    CR ends a line instead of overwriting it, and other control characters, ESC among them, are shown
+    as their symbols (U+2400…) instead of driving the terminal."""
+    def shown(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        if code == 0x0D:
+            return "\n"
+        return chr(0x2400 + code) if code < 0x20 else "\u2421" if code == 0x7F else "\ufffd"
+
+    return _CONTROL.sub(shown, text)
+
+
+def _highlighted(text: str, annotation: Annotation, shown: str | None = None) -> Iterator[tuple[str, str]]:
+    """(text, style) parts of a highlight of ``text`` (taken from ``shown``, of the same length, when
+    given): spoiler pieces "bold red", a "dim" score after each spoiler sentence's last piece, the
+    rest (text already marked as a spoiler included) unstyled."""
+    source = text if shown is None else shown
+    pieces = _spoiler_pieces(text, annotation, _reading(text, annotation, None))
     cursor = 0
-    for s in annotation.spoilers:
-        out.append(text[cursor : s.start])
-        out.append(text[s.start : s.end], style="bold red")
-        out.append(f" [{s.score:.2f}]", style="dim")
-        cursor = s.end
-    out.append(text[cursor:])
+    for n, piece in enumerate(pieces):
+        yield source[cursor : piece.start], ""
+        yield source[piece.start : piece.end], "bold red"
+        if n + 1 == len(pieces) or pieces[n + 1].position != piece.position:
+            yield f" [{piece.sentence.score:.2f}]", "dim"
+        cursor = piece.end
+    yield source[cursor:], ""
+
+
+def highlight_plain(text: str, annotation: Annotation) -> str:
+    """The review byte for byte with each spoiler sentence's score after it: highlight into a file or a pipe."""
+    return "".join(part for part, _ in _highlighted(text, annotation))
+
+
+def highlight_terminal(text: str, annotation: Annotation, for_terminal: bool = False) -> Text:
+    """Rich text: spoiler sentences in red with their score after them (text already marked as a
+    spoiler is left plain). ``for_terminal`` shows control characters safely (:func:`terminal_safe`)."""
+    out = Text()
+    for part, style in _highlighted(text, annotation, terminal_safe(text) if for_terminal else None):
+        out.append(part, style=style)
     return out
 
 

@@ -33,6 +33,8 @@ _LINE_MARKERS = re.compile(r"^(?:(?:#{1,6}|>|[-*+]|\d{1,9}[.)])[ \t]+)+(?=\S)")
 _MARKED_KINDS = frozenset({BlockKind.heading, BlockKind.list_item, BlockKind.quote})
 # Sentences whose text has no letter or digit ("…", a lone ".", "---") are not scored.
 _WORDY = re.compile(r"[^\W_]")
+# Nor is a list item's number left alone when the item's text is marked ("1. >!He dies.!<").
+_ITEM_NUMBER = re.compile(r"\s*\d{1,9}[.)]\s*")
 # A block longer than this is cut at whitespace before sentencex sees it, so a huge line stays cheap.
 MAX_BLOCK_CHARS = 20_000
 # A sentence longer than this is cut at whitespace into windows, each scored on its own: the
@@ -196,7 +198,7 @@ def read(text: str, fmt: Format | str = Format.text, styles: Iterable[Style] = H
     exempt = exemptions(document, styles, allowed_phrases)
     scorable = blank(document.prose, exempt.regions) if exempt.regions else document.prose
     spans = [s for s in iter_sentences(text, document=document, scorable=scorable)
-             if _WORDY.search(scorable, s.start, s.end)]
+             if _WORDY.search(scorable, s.start, s.end) and not _ITEM_NUMBER.fullmatch(scorable, s.start, s.end)]
     return Reading(document, scorable, exempt.regions, tuple(_not_ignored(spans, exempt.ignore_after)))
 
 

@@ -10,6 +10,7 @@ is not prose (markup, code, tags, link targets) is a space there, line breaks ke
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
@@ -75,9 +76,16 @@ class Block:
     whole: bool = False
 
 
+LINK_TAG = "[link]"  # the name given to a Markdown link's brackets, which nest as an element's tags do
+IMAGE_TAG = "[image]"  # an image's: its alt text is shown as it is, so markup cannot go inside
+# Elements whose content is shown as plain text: markup written inside them would show as it is.
+PLAIN_TEXT_ELEMENTS = frozenset({"title", "option", IMAGE_TAG})
+
+
 @dataclass(frozen=True, slots=True)
 class Tag:
-    """An HTML tag in the source: ``closing`` for ``</x>``, ``void`` for ``<br>``/``<x/>``."""
+    """An HTML tag in the source: ``closing`` for ``</x>``, ``void`` for ``<br>``/``<x/>``; a Markdown
+    link's ``[`` and ``](target)`` are a pair named :data:`LINK_TAG` (an image's, :data:`IMAGE_TAG`)."""
 
     start: int
     end: int
@@ -467,10 +475,13 @@ def _cell_range(text: str, content: str, row: tuple[int, int], cursor: int) -> t
     """Where a table cell's text sits in its row (cells come in order), and the cursor after it."""
     begin, stop = row
     piece = content.strip()
-    found = text.find(piece, begin + cursor, stop) if piece else -1
-    if found < 0:
+    if not piece:
         return [], cursor
-    return [(found, found + len(piece))], found + len(piece) - begin
+    # markdown-it gives a cell's "\|" as "|": each pipe may stand escaped in the source.
+    found = re.compile(re.escape(piece).replace(r"\|", r"\\?\|")).search(text, begin + cursor, stop)
+    if found is None:
+        return [], cursor
+    return [found.span()], found.end() - begin
 
 
 def _line_ranges(text: str, content: str, span: list[int], line_range: Callable[[int, int], tuple[int, int]],
@@ -504,21 +515,42 @@ _ATX_CLOSING = re.compile(r"[ \t]+#+[ \t]*$")
 
 
 def _without_inline_markup(text: str, ranges: list[tuple[int, int]], tags: list[Tag]) -> list[tuple[int, int]]:
-    """Prose ranges minus inline HTML, autolinks and the brackets and targets of links; tags are collected."""
+    """Prose ranges minus inline HTML, autolinks and the brackets and targets of links; tags are collected.
+
+    The ranges' lines are matched as one text, joined by line breaks as markdown-it joins them (no
+    quote or list markers), so a tag, comment or link target that runs over a line break is found.
+    """
     if not ranges:
         return ranges
+    joined = "\n".join(text[begin:stop] for begin, stop in ranges)
+    starts = list(itertools.accumulate((stop - begin + 1 for begin, stop in ranges[:-1]), initial=0))
+
+    def source(at: int) -> int:
+        """The source offset of ``joined[at]``; a joining line break maps to the end of its line."""
+        line = bisect_right(starts, at) - 1
+        begin, stop = ranges[line]
+        return begin + min(at - starts[line], stop - begin)
+
     cut: list[tuple[int, int]] = []
-    for begin, stop in ranges:
-        for match in _INLINE.finditer(text, begin, stop):
-            for group in ("html", "open", "target"):
-                if match.group(group) is None:
-                    continue
-                cut.append(match.span(group))
-                tag = re.match(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[\s/>]", match.group(group)) if group == "html" else None
-                if tag:
-                    name = tag.group(2).lower()
-                    tags.append(Tag(match.start(group), match.end(group), name, bool(tag.group(1)),
-                                    name in _HTML_VOID or match.group(group).endswith("/>")))
+    brackets: list[str] = []  # the links and images open at this point
+    for match in _INLINE.finditer(joined):
+        for group in ("html", "open", "target"):
+            if match.group(group) is None:
+                continue
+            start, end = source(match.start(group)), source(match.end(group) - 1) + 1
+            cut.append((start, end))
+            if group == "open":  # a link's "[" opens it and "](target)" closes it, as a tag pair would
+                brackets.append(IMAGE_TAG if match.group(group).startswith("!") else LINK_TAG)
+                tags.append(Tag(start, end, brackets[-1]))
+                continue
+            if group == "target":
+                tags.append(Tag(start, end, brackets.pop() if brackets else LINK_TAG, closing=True))
+                continue
+            tag = re.match(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[\s/>]", match.group(group))
+            if tag:
+                name = tag.group(2).lower()
+                tags.append(Tag(start, end, name, bool(tag.group(1)),
+                                name in _HTML_VOID or match.group(group).endswith("/>")))
     if not cut:
         return ranges
     result: list[tuple[int, int]] = []

@@ -169,6 +169,25 @@ def test_missing_columns_are_one_line_and_leave_the_output_alone(archive: Path, 
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary left
 
 
+def test_an_output_that_is_a_directory_is_refused_before_any_scoring(archive: Path, tmp_path: Path) -> None:
+    result = run("scan", archive, "-o", tmp_path, "-m", tmp_path / "no-model")  # the model is never reached
+    assert result.exit_code == 2
+    assert one_error_line(result) == f"spoilerscan: error: {tmp_path}: cannot write (Is a directory)"
+
+
+def test_the_parquet_output_gets_the_usual_mode_and_keeps_an_existing_ones(archive: Path, tmp_path: Path,
+                                                                          tiny_model_dir: Path) -> None:
+    out = tmp_path / "scored.parquet"
+    assert run("scan", archive, "--text-column", "review_text", "-o", out, "-m", tiny_model_dir, "-q").exit_code == 0
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's private 0600
+    out.chmod(0o640)
+    assert run("scan", archive, "--text-column", "review_text", "-o", out, "-m", tiny_model_dir, "-q").exit_code == 0
+    assert out.stat().st_mode & 0o777 == 0o640
+    assert pq.read_table(out).num_rows > 0
+
+
 def test_a_text_column_that_is_not_text(tmp_path: Path, tiny_model_dir: Path) -> None:
     source = tmp_path / "numbers.parquet"
     pq.write_table(pa.table({"text": [1, 2]}), source)

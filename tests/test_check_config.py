@@ -76,6 +76,9 @@ model = "models/ours"
     ('[tool.spoilerscan]\nknown-spoilers = ["He dies.", 1]\n', "'known-spoilers' must be a list of strings"),
     ("[tool.spoilerscan\nthreshold = 0.5\n", "invalid TOML"),
     ("[tool]\nspoilerscan = 1\n", "must be a table"),
+    ('[tool.spoilerscan]\nexclude = ["[z-a]"]\n', "'exclude': invalid pattern '[z-a]' (bad character range z-a"),
+    ('[tool.spoilerscan]\ninclude = ["a/**/**/b\\\\"]\n', "'include': invalid pattern 'a/**/**/b\\\\'"),
+    ('[tool.spoilerscan]\nstyle = ""\n', "'style': no style named"),
 ])
 def test_bad_config_is_a_clear_error(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):

@@ -6,6 +6,7 @@ sentence and ``--threshold 1`` flags none: the outcomes below are deterministic.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -548,9 +549,13 @@ def test_highlight_html_to_a_file(review: Path, model: str, tmp_path: Path) -> N
     out = tmp_path / "review.html"
     result = run("highlight", review, "-f", "html", "-o", out, "-m", model, "-t", "0", "-q")
     assert result.exit_code == 0
-    page = out.read_text(encoding="utf-8")
+    page = out.read_bytes().decode("utf-8")
     assert page.startswith("<!DOCTYPE html>")
-    assert page.count('<mark class="spoiler"') == len(split_sentences(MESSY, "markdown"))
+    # Every sentence is marked (one whose link or image brackets part it, piece by piece).
+    assert page.count('<mark class="spoiler"') >= len(split_sentences(MESSY, "markdown"))
+    body = re.sub(r'<mark class="spoiler" title="spoiler score [0-9.]+">|</mark>', "",
+                  page.split('<div class="review">', 1)[1].split("</div>", 1)[0])
+    assert html.unescape(body) == MESSY
     assert "&quot;I see dead people,&quot;" in page
 
 
@@ -562,6 +567,31 @@ def test_highlight_terminal(review: Path, model: str) -> None:
     result = run("highlight", review, "-m", model, "-t", "1", "-q")
     assert "[0." not in result.stdout
     assert "Crowe was dead all along!" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["redact", "highlight", "scan"])
+def test_a_directory_without_reviews_is_said_not_silent(tmp_path: Path, model: str, command: str) -> None:
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    result = run(command, "-r", tmp_path, "-m", model)
+    assert result.exit_code == 0
+    assert f"spoilerscan: note: no review files in {tmp_path} (files ending in .md" in result.stderr
+    assert "no review files" not in run(command, "-r", tmp_path, "-m", model, "-q").stderr
+
+
+def test_help_paragraphs_are_wrapped_by_the_terminal_not_by_the_docstring() -> None:
+    import typer.main
+
+    for name, command in typer.main.get_command(app).commands.items():  # type: ignore[attr-defined]
+        assert command.help and "\n" not in command.help.replace("\n\n", ""), name
+
+
+def test_highlight_into_a_pipe_keeps_every_byte_but_adds_the_scores(tmp_path: Path, model: str) -> None:
+    text = "\tTabbed line.\rLone CR line.\r\nEsc \x1b[31m here.\x0c\n"
+    source = tmp_path / "controls.txt"
+    source.write_bytes(text.encode())
+    result = run("highlight", source, "-m", model, "-t", "1", "-q")  # CliRunner's stdout is no terminal
+    assert result.exit_code == 0
+    assert result.stdout_bytes == text.encode()
 
 
 # --- scan -----------------------------------------------------------------------------------
@@ -621,12 +651,27 @@ def test_scan_bulk_jsonl_input(tmp_path: Path, model: str) -> None:
     assert result.exit_code == 2  # the bad lines are reported, the rest still scanned
     found = [json.loads(line) for line in result.stdout.splitlines()]
     assert [f["file"] for f in found] == ["r1", f"{bulk}:2", "7"]
+    assert [f["id"] for f in found] == ["r1", None, 7]
     assert [s["text"] for s in found[0]["sentences"]] == ["He dies.", "She lives."]
     for sentence in found[2]["sentences"]:
         assert MESSY[sentence["start"] : sentence["end"]] == sentence["text"]
     errors = result.stderr.splitlines()
     assert errors == [f"spoilerscan: error: {bulk}:3: expected a JSON object with a string 'text'",
                       f"spoilerscan: error: {bulk}:6: expected a JSON object with a string 'text'"]
+
+
+def test_scan_bulk_jsonl_keeps_ids_as_json_had_them(tmp_path: Path, model: str) -> None:
+    """A BOM before the first line is no bad line; ids keep their JSON type; half an emoji is no crash."""
+    bulk = tmp_path / "bulk.jsonl"
+    lines = ['{"id": 1, "text": "Nice film \\ud83d here."}', '{"id": null, "text": "Null id."}',
+             '{"id": {"k": 1}, "text": "Object id."}', '{"id": "x", "text": "String id."}']
+    bulk.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n")
+    result = run("scan", bulk, "--jsonl-input", "-f", "jsonl", "-m", model, "-t", "1", "-q")
+    assert result.exit_code == 0, result.stderr
+    found = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [f["id"] for f in found] == [1, None, {"k": 1}, "x"]
+    assert [f["file"] for f in found] == ["1", f"{bulk}:2", '{"k": 1}', "x"]
+    assert found[0]["sentences"][0]["text"] == "Nice film \ufffd here."
 
 
 def test_scan_to_a_file(review: Path, model: str, tmp_path: Path) -> None:
@@ -642,6 +687,53 @@ def test_scan_several_files_one_bad(tmp_path: Path, review: Path, model: str) ->
     assert result.exit_code == 2
     assert [json.loads(line)["file"] for line in result.stdout.splitlines()] == [str(review)]
     assert "nope.md: no such file" in one_error_line(result)
+
+
+def test_ctrl_c_ends_in_one_line_and_exit_130(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                              review: Path, model: str) -> None:
+    from spoilerscan import cli
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "load_detector", interrupted)
+    monkeypatch.setattr(sys, "argv", ["spoilerscan", "scan", str(review), "-m", model])
+    with pytest.raises(SystemExit) as exit:
+        cli.main()
+    assert exit.value.code == 130
+    assert capsys.readouterr().err == "spoilerscan: error: interrupted\n"
+
+
+def test_sigterm_mid_write_leaves_the_output_as_it_was(monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                       review: Path, model: str) -> None:
+    import signal
+
+    from spoilerscan import cli, render
+
+    out = tmp_path / "found.json"
+    out.write_text("previous results\n")
+    real_findings = render.findings
+
+    def terminated_while_writing(*args: object) -> object:
+        os.kill(os.getpid(), signal.SIGTERM)  # the handler main() installs raises before the next line
+        return real_findings(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(render, "findings", terminated_while_writing)
+    monkeypatch.setattr(sys, "argv", ["spoilerscan", "scan", str(review), "-o", str(out), "-m", model, "-q"])
+    def unhandled(signum: int, frame: object) -> None:
+        raise AssertionError("main() did not install its SIGTERM handler")
+
+    previous = signal.signal(signal.SIGTERM, unhandled)  # not the default action, which ends pytest
+    try:
+        with pytest.raises(SystemExit) as exit:
+            cli.main()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert exit.value.code == 143
+    assert capsys.readouterr().err == "spoilerscan: error: terminated\n"
+    assert out.read_text() == "previous results\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["found.json", "review.md"]  # no temporary file left
 
 
 def test_a_failed_scan_never_overwrites_its_output(tmp_path: Path, review: Path, model: str) -> None:

@@ -109,7 +109,26 @@ def test_names_pass_through_in_order(tree: Path) -> None:
 def test_glob_expansion(tree: Path) -> None:
     assert list(expand_inputs(["*.md"])) == ["a.md"]
     assert list(expand_inputs(["**/*.md"])) == ["a.md", os.path.join("sub", "d.md")]
-    assert list(expand_inputs(["s*"])) == []  # only a directory matches: not a review
+    assert list(expand_inputs(["s*"])) == ["sub"]  # a directory, kept (as the shell would) to be reported
+
+
+def test_a_glob_that_matches_a_directory_reports_it_without_recursive(tree: Path) -> None:
+    assert list(expand_inputs(["*"])) == ["a.md", "b.txt", "c.jpg", "sub"]
+    with pytest.raises(InputError, match=r"sub: is a directory \(use --recursive"):
+        read_review("sub")
+    assert list(expand_inputs(["s*"], recursive=True)) == [
+        os.path.join("sub", "d.md"), os.path.join("sub", "deeper", "e.markdown")]
+
+
+def test_a_file_named_twice_in_any_spelling_is_read_once(tree: Path) -> None:
+    (tree / "link.md").symlink_to(tree / "a.md")
+    names = ["a.md", "./a.md", str(tree / "a.md"), "link.md", "b.txt", "*.md", "-", "-"]
+    assert list(expand_inputs(names)) == ["a.md", "b.txt", "-"]
+
+
+def test_a_directory_is_no_file_of_known_spoilers(tree: Path) -> None:
+    with pytest.raises(InputError, match="sub: is a directory, not a file of known spoilers"):
+        inputs.read_known_spoilers(Path("sub"))
 
 
 def test_glob_without_matches_is_passed_on_to_be_reported(tree: Path) -> None:

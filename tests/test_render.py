@@ -17,6 +17,7 @@ from spoilerscan.render import (
     highlight_markdown,
     highlight_terminal,
     redact,
+    terminal_safe,
 )
 from spoilerscan.segment import BOM
 
@@ -305,6 +306,58 @@ def test_markdown_code_and_link_targets_are_never_rewritten() -> None:
     assert "[\u2588\u2588\u2588\u2588\u2588\u2588\u2588](https://x.org/dies)" in out
 
 
+def test_a_wrapper_never_crosses_a_link_even_over_a_line_break() -> None:
+    text = 'Fine film. [He was dead](https://x.org/a\n"the end") all along. See <a\nhref="y">him</a> then.\n'
+    assert redacted(text, "html") == (
+        '<span class="spoiler">Fine film.</span> [<span class="spoiler">He was dead</span>](https://x.org/a\n'
+        '"the end") <span class="spoiler">all along. See <a\nhref="y">him</a> then.</span>\n')
+    block = "\u2588"
+    assert redacted(text, "block") == (f'{block * 10} [{block * 11}](https://x.org/a\n"the end") {block * 10} '
+                                       f'{block * 4}<a\nhref="y">{block * 3}</a>{block * 6}\n')
+
+
+def test_discord_wrappers_in_a_table_cell_are_escaped_and_found_again() -> None:
+    text = "| film | twist |\n|---|---|\n| Sense | He was dead. |\n\nAnd ||this|| was marked.\n"
+    scorer = lambda texts: [1.0 if "dead" in t else 0.0 for t in texts]  # noqa: E731
+    once = redacted(text, "discord", scorer=scorer)
+    assert once == text.replace("He was dead.", "\\|\\|He was dead.\\|\\|")
+    assert redacted(once, "discord") == redacted(text, "discord")  # the marked cell is not wrapped again
+    again = annotate_with(once, sentence_scorer(flag_all), 0.5, fmt="markdown")
+    assert "He was dead." not in [s.text.strip("\\|") for s in again.sentences]
+
+
+def test_titles_and_alt_text_cannot_hold_markup_so_they_are_blocked() -> None:
+    text = "![He dies at the end.](still.png) He dies.\n"
+    assert redacted(text, "reddit") == "![" + "\u2588" * 19 + "](still.png) >!He dies.!<\n"
+    assert redacted(text, "label") == "![" + "\u2588" * 19 + "](still.png) [spoiler]\n"
+    marked = highlight_markdown(text, annotate_with(text, sentence_scorer(flag_all), 0.5, fmt="markdown"))
+    assert marked == '![He dies at the end.](still.png) <mark title="spoiler score 1.00">He dies.</mark>\n'
+    page = "<html><head><title>He dies</title></head><body><p>He dies.</p></body></html>"
+    assert redacted(page, "html", "html") == ('<html><head><title>\u2588\u2588\u2588\u2588\u2588\u2588\u2588'
+                                              '</title></head><body><p><span class="spoiler">He dies.</span></p>'
+                                              '</body></html>')
+
+
+def test_highlights_leave_text_already_marked_as_it_is() -> None:
+    text = "Twist: >!he was dead all along!< and that is the end.\n"
+    annotation = annotate_with(text, sentence_scorer(flag_all), 0.5, fmt="markdown")
+    rich_text = highlight_terminal(text, annotation)
+    assert rich_text.plain == text.replace("end.", "end. [1.00]")
+    assert [(s.start, s.end) for s in rich_text.spans if str(s.style) == "bold red"] == [(0, 6), (33, 53)]
+    page = highlight_html(text, annotation)
+    assert "&gt;!he was dead all along!&lt; <mark" in page and "Twist:</mark>" in page
+
+
+def test_terminal_safe_shows_control_characters_in_place() -> None:
+    text = "a\rb\r\nc\x1b[31md\te\x07\x7f\x9b"
+    assert terminal_safe(text) == "a\nb\r\nc\u241b[31md\te\u2407\u2421\ufffd"
+    annotation = annotate(text + " He dies.")
+    shown = highlight_terminal(text + " He dies.", annotation, for_terminal=True)
+    assert "\x1b" not in shown.plain and shown.plain.endswith("\ufffd He dies. [1.00]")
+    red = [(s.start, s.end) for s in shown.spans if str(s.style) == "bold red"]
+    assert red == [(0, len(shown.plain) - len(" [1.00]"))]  # (rich drops the CR of a CRLF)
+
+
 def test_markdown_heading_keeps_its_marker() -> None:
     assert redacted("# He dies\n\nSpoilers\n--------\n", "label") == "# [spoiler]\n\n[spoiler]\n--------\n"
 
@@ -316,7 +369,7 @@ HTML_PAGE = ('<html><head><title>Review</title><style>.x{}</style></head><body>\
 
 def test_html_redaction_never_crosses_elements_and_keeps_tags_and_entities() -> None:
     out = redacted(HTML_PAGE, "html", "html")
-    assert out == ('<html><head><title><span class="spoiler">Review</span></title><style>.x{}</style></head><body>\n'
+    assert out == ('<html><head><title>\u2588\u2588\u2588\u2588\u2588\u2588</title><style>.x{}</style></head><body>\n'
                    '<p><span class="spoiler">Good &amp; long. The hero</span> <b><span class="spoiler">dies. She'
                    '</span></b> <span class="spoiler">lives.</span></p>\n'
                    '<p><span class="spoiler">Next &lt;part&gt;.</span></p>\n'

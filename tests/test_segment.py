@@ -300,3 +300,8 @@ def test_windows_prefer_to_end_after_a_clause() -> None:
     windows = [text[s.start : s.end] for s in split_sentences(text)]
     assert len(windows) > 2 and all(len(w) <= segment.MAX_SENTENCE_CHARS for w in windows)
     assert all(w.endswith(",") for w in windows[:-1]) and windows[-1].endswith("epsilon.")
+
+
+def test_a_list_number_left_alone_by_marked_text_is_no_sentence() -> None:
+    reading = read("1. >!He dies.!<\n2. She scored 1. Then left.\n", "text")
+    assert [reading.text[s.start : s.end] for s in reading.sentences] == ["2. She scored 1.", "Then left."]

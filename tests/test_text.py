@@ -76,7 +76,22 @@ def test_markdown_link_targets_tags_and_comments_are_not_prose() -> None:
     text = 'See [the film](https://x.org/a.b "t") and ![Cole](cole.png) <b>now</b> <!-- note --> <https://y.z>.'
     prose = parse(text, "markdown").prose
     assert " ".join(prose.split()) == "See the film and Cole now ."
-    assert [t.name for t in parse(text, "markdown").tags] == ["b", "b"]
+    tags = parse(text, "markdown").tags
+    assert [(t.name, t.closing) for t in tags] == [("[link]", False), ("[link]", True), ("[image]", False),
+                                                   ("[image]", True), ("b", False), ("b", True)]
+
+
+def test_markdown_tags_comments_and_link_targets_over_a_line_break_are_not_prose() -> None:
+    text = ('See <a\nhref="https://x.org/dead">the film</a> now. <!-- an editor\'s\nnote --> Then\n'
+            '[he dies](https://x.org/a\n"the end") at last.\n')
+    prose = parse(text, "markdown").prose
+    assert " ".join(prose.split()) == "See the film now. Then he dies at last."
+    assert [t.name for t in parse(text, "markdown").tags] == ["a", "a", "[link]", "[link]"]
+
+
+def test_a_table_cell_with_escaped_pipes_is_read() -> None:
+    text = "| film | twist |\n|---|---|\n| Sense | He \\| the doctor \\| was dead. |\n"
+    assert blocks(text)[-1] == ("table_cell", ["He \\| the doctor \\| was dead."])
 
 
 def test_markdown_front_matter_is_not_prose() -> None:

@@ -344,6 +344,23 @@ def test_evaluate_holdout_with_an_empty_test_part(tmp_path: Path, tiny_model_dir
     assert result.stderr == f"spoilerscan: error: {tiny}: none of its reviews fall in the test part of the hash split\n"
 
 
+@pytest.mark.parametrize(("option", "name", "content", "message"), [
+    ("--data", "missing.csv", None, "no such data file"),
+    ("--holdout", "utf16.csv", "sentence,spoiler\nHe dies.,1\n".encode("utf-16"), "not UTF-8"),
+    ("--data", "folder.csv", b"", "is a directory, not a data file"),
+])
+def test_evaluate_reports_an_unreadable_data_file_in_one_line(tmp_path: Path, tiny_model_dir: Path, option: str,
+                                                              name: str, content: bytes | None, message: str) -> None:
+    path = tmp_path / name
+    if name == "folder.csv":
+        path.mkdir()
+    elif content is not None:
+        path.write_bytes(content)
+    result = runner.invoke(app, ["evaluate", "--model", str(tiny_model_dir), option, str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"spoilerscan: error: {path}: {message}") and result.stderr.count("\n") == 1
+
+
 # --- the int8 accuracy check ------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@ with command-line options (an option overrides the file, the file overrides the 
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from spoilerscan.errors import SpoilerscanError
-from spoilerscan.inputs import DEFAULT_INCLUDE, Selection, read_known_spoilers
+from spoilerscan.inputs import DEFAULT_INCLUDE, Selection, path_spec, read_known_spoilers
 from spoilerscan.markup import ALL_STYLES, Style
 
 CONFIG_KEYS = ("threshold", "fail-threshold", "style", "include", "exclude", "allowed-phrases", "known-spoilers",
@@ -92,8 +93,11 @@ def source_root(config: CheckConfig, cwd: Path | None = None) -> Path:
 def parse_styles(values: str | Iterable[str], where: str = "--style") -> tuple[Style, ...]:
     """Styles from names (a list, or comma-separated); 'all' means every style."""
     names = [values] if isinstance(values, str) else list(values)
+    parts = [part.strip().lower() for value in names for part in str(value).split(",")]
+    if names and not any(parts):  # '--style ""' names no style: an error, not "no markup is hidden"
+        raise ConfigError(f"{where}: no style named (choose from {', '.join(ALL_STYLES)}, all)")
     styles: list[Style] = []
-    for name in (part.strip().lower() for value in names for part in str(value).split(",")):
+    for name in parts:
         if name == "all":
             styles.extend(ALL_STYLES)
         elif name in Style.__members__:
@@ -107,6 +111,18 @@ def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: '{key}' must be a list of strings")
     return tuple(value)
+
+
+def _patterns(value: Any, key: str, where: str) -> tuple[str, ...]:
+    """Glob patterns, each compiled now: a bad one is a config error, not a crash in the middle of a walk."""
+    patterns = _strings(value, key, where)
+    for pattern in patterns:
+        try:
+            path_spec((pattern,)).match_file("x")
+        except (ValueError, re.error) as error:
+            reason = f" ({error.msg})" if isinstance(error, re.error) else ""
+            raise ConfigError(f"{where}: '{key}': invalid pattern {pattern!r}{reason}") from None
+    return patterns
 
 
 def _fraction(value: Any, key: str, where: str) -> float:
@@ -141,9 +157,11 @@ def load_config(path: Path | None) -> CheckConfig:
         style = table["style"]
         values["styles"] = parse_styles(style if isinstance(style, str) else _strings(style, "style", where),
                                         f"{where}: 'style'")
-    for key in ("include", "exclude", "allowed-phrases"):
+    for key in ("include", "exclude"):
         if key in table:
-            values[key.replace("-", "_")] = _strings(table[key], key, where)
+            values[key] = _patterns(table[key], key, where)
+    if "allowed-phrases" in table:
+        values["allowed_phrases"] = _strings(table["allowed-phrases"], "allowed-phrases", where)
     if "known-spoilers" in table:
         known = table["known-spoilers"]
         values["known_spoilers"] = tuple(read_known_spoilers(root / known)) if isinstance(known, str) \
