@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -145,19 +146,31 @@ def _spoiler_pieces(text: str, annotation: Annotation, reading: Reading) -> list
     return [_Piece(begin, stop, s, i) for i, s in spoilers for begin, stop in _pieces(reading, s.start, s.end)]
 
 
-def _in_plain_text_element(reading: Reading, at: int) -> bool:
-    """Whether ``at`` lies inside a <title>, an <option> or an image's alt text, where markup cannot go."""
-    open_elements: list[str] = []
+def _inside_plain_text(reading: Reading) -> Callable[[int], bool]:
+    """Whether an offset lies inside a <title>, an <option> or an image's alt text, where markup
+    cannot go: the elements are found in one pass over the tags, then each offset is a bisection."""
+    inside: list[tuple[int, int]] = []
+    open_elements: list[Tag] = []
     for tag in reading.document.tags:
-        if tag.start >= at:
-            break
         if tag.void:
             continue
         if not tag.closing:
-            open_elements.append(tag.name)
-        elif tag.name in open_elements:
-            del open_elements[len(open_elements) - 1 - open_elements[::-1].index(tag.name):]
-    return any(name in PLAIN_TEXT_ELEMENTS for name in open_elements)
+            open_elements.append(tag)
+            continue
+        names = [t.name for t in open_elements]
+        if tag.name in names:
+            opened = open_elements[len(names) - 1 - names[::-1].index(tag.name)]
+            del open_elements[open_elements.index(opened):]
+            if opened.name in PLAIN_TEXT_ELEMENTS:
+                inside.append((opened.end, tag.start))
+    inside.sort()
+    starts = [begin for begin, _ in inside]
+
+    def within(at: int) -> bool:
+        n = bisect_right(starts, at) - 1
+        return n >= 0 and at < inside[n][1]
+
+    return within
 
 
 def _blocked_prose(reading: Reading, start: int, end: int) -> str:
@@ -190,8 +203,10 @@ def redact(text: str, annotation: Annotation, style: RedactStyle | str = RedactS
     # In a Markdown table a bare "|" would end the cell: GFM reads "\|" in a cell as "|".
     in_cell = opening.replace("|", "\\|"), closing.replace("|", "\\|")
 
+    plain_text = _inside_plain_text(reading)
+
     def wrapped(p: _Piece) -> str:
-        if _in_plain_text_element(reading, p.start):  # a wrapper or label would show as it is: block it
+        if plain_text(p.start):  # a wrapper or label would show as it is: block it
             return _blocked_prose(reading, p.start, p.end)
         if style is RedactStyle.label:
             return "[spoiler]"
@@ -204,7 +219,8 @@ def redact(text: str, annotation: Annotation, style: RedactStyle | str = RedactS
 def highlight_markdown(text: str, annotation: Annotation, fmt: Format | str | None = None) -> str:
     """Markdown with each spoiler sentence in an inline ``<mark>`` carrying its score."""
     reading = _reading(text, annotation, fmt)
-    pieces = [p for p in _spoiler_pieces(text, annotation, reading) if not _in_plain_text_element(reading, p.start)]
+    plain_text = _inside_plain_text(reading)
+    pieces = [p for p in _spoiler_pieces(text, annotation, reading) if not plain_text(p.start)]
     return rewrite(text, pieces, lambda p: (
         f'<mark title="spoiler score {p.sentence.score:.2f}">{text[p.start : p.end]}</mark>'))
 
