@@ -106,10 +106,12 @@ def _pieces(reading: Reading, start: int, end: int) -> list[tuple[int, int]]:
     into or broken by a rewrite; each piece is trimmed to its text."""
     cuts = [(r.start, r.end) for r in reading.exempt if r.end > start and r.start < end]
     stack: list[Tag] = []
-    for tag in reading.document.tags:
+    tags = reading.document.tags
+    for index in range(reading.document.tags_from(start), len(tags)):
+        tag = tags[index]
         if tag.start >= end:
             break
-        if tag.end <= start or tag.void:
+        if tag.void:
             continue
         if not tag.closing:
             stack.append(tag)

@@ -142,6 +142,15 @@ class Document:
         return LineIndex(self.text)
 
     @cached_property
+    def _tag_ends(self) -> list[int]:
+        return [tag.end for tag in self.tags]
+
+    def tags_from(self, start: int) -> int:
+        """The index of the first tag that ends after ``start`` (tags never overlap, so their ends
+        are in order too): a sentence looks at its own tags without a walk through all before it."""
+        return bisect_right(self._tag_ends, start)
+
+    @cached_property
     def prose(self) -> str:
         """The text with every character outside the blocks' prose ranges blanked (length kept)."""
         if self.format is Format.text:

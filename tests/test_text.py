@@ -89,6 +89,15 @@ def test_markdown_tags_comments_and_link_targets_over_a_line_break_are_not_prose
     assert [t.name for t in parse(text, "markdown").tags] == ["a", "a", "[link]", "[link]"]
 
 
+def test_tags_from_finds_the_first_tag_ending_after_an_offset() -> None:
+    text = "A <b>bold</b> [link](u) end."
+    document = parse(text, "markdown")
+    ends = [t.end for t in document.tags]
+    assert ends == sorted(ends) and len(ends) == 4
+    for offset in range(len(text) + 1):
+        assert document.tags_from(offset) == next((i for i, end in enumerate(ends) if end > offset), len(ends))
+
+
 def test_a_table_cell_with_escaped_pipes_is_read() -> None:
     text = "| film | twist |\n|---|---|\n| Sense | He \\| the doctor \\| was dead. |\n"
     assert blocks(text)[-1] == ("table_cell", ["He \\| the doctor \\| was dead."])
