@@ -104,7 +104,7 @@ def _pieces(reading: Reading, start: int, end: int) -> list[tuple[int, int]]:
     """[start, end) as the pieces that may be rewritten: exempt text (marked spoilers, pragmas) and
     tags of elements that open or close outside the range are left out, so that no markup is nested
     into or broken by a rewrite; each piece is trimmed to its text."""
-    cuts = [(r.start, r.end) for r in reading.exempt if r.end > start and r.start < end]
+    cuts = [(r.start, r.end) for r in reading.exempt_within(start, end)]
     stack: list[Tag] = []
     tags = reading.document.tags
     for index in range(reading.document.tags_from(start), len(tags)):

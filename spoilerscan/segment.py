@@ -12,10 +12,12 @@ pragmas, allowed phrases) first, so every command scores the same sentences.
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import sentencex
 
@@ -179,6 +181,22 @@ class Reading:
     @property
     def text(self) -> str:
         return self.document.text
+
+    @cached_property
+    def _exempt_reach(self) -> tuple[list[int], list[int]]:
+        """The exempt regions' starts (they are sorted by start) and the furthest end reached so far."""
+        return [r.start for r in self.exempt], list(itertools.accumulate((r.end for r in self.exempt), max))
+
+    def exempt_within(self, start: int, end: int) -> list[Region]:
+        """The exempt regions that overlap [start, end), found by bisection instead of a walk through all."""
+        starts, reach = self._exempt_reach
+        found: list[Region] = []
+        index = bisect_left(starts, end) - 1  # the last region that starts before ``end``
+        while index >= 0 and reach[index] > start:  # no earlier region reaches ``start`` once this fails
+            if self.exempt[index].end > start:
+                found.append(self.exempt[index])
+            index -= 1
+        return found[::-1]
 
     def scored_text(self, span: Span) -> str:
         """What the model reads for a sentence: its unexempt text, whitespace collapsed, without the

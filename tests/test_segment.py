@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from spoilerscan import segment
+from spoilerscan.markup import ALL_STYLES
 from spoilerscan.segment import BOM, Span, neighbour_context, read, split_sentences
 from spoilerscan.text import BlockKind
 
@@ -305,3 +306,14 @@ def test_windows_prefer_to_end_after_a_clause() -> None:
 def test_a_list_number_left_alone_by_marked_text_is_no_sentence() -> None:
     reading = read("1. >!He dies.!<\n2. She scored 1. Then left.\n", "text")
     assert [reading.text[s.start : s.end] for s in reading.sentences] == ["2. She scored 1.", "Then left."]
+
+
+def test_exempt_within_finds_every_overlapping_region_also_nested_ones() -> None:
+    text = ("Fine. >!One!< and ||two||.\n\n## Spoilers\n\nHe >!dies!< here. <!-- spoilerscan: ignore --> x.\n\n"
+            "# Next\n\nEnd.\n")
+    reading = read(text, "markdown", ALL_STYLES)
+    assert [r.reason for r in reading.exempt] == ["reddit", "discord", "spoiler heading", "reddit", "pragma"]
+    for start in range(len(text)):
+        for end in range(start + 1, len(text) + 1, 7):
+            expected = [r for r in reading.exempt if r.end > start and r.start < end]
+            assert reading.exempt_within(start, end) == expected
