@@ -22,8 +22,7 @@ from spoilerscan.segment import Reading, read
 from spoilerscan.text import PLAIN_TEXT_ELEMENTS, BlockKind, Format, Tag
 
 __all__ = ["RedactStyle", "findings", "highlight_html", "highlight_markdown", "highlight_plain", "highlight_terminal",
-           "redact",
-           "rewrite"]
+           "redact", "rewrite"]
 
 
 def _reading(text: str, annotation: Annotation, fmt: Format | str | None) -> Reading:
@@ -159,12 +158,11 @@ def _inside_plain_text(reading: Reading) -> Callable[[int], bool]:
         if not tag.closing:
             open_elements.append(tag)
             continue
-        names = [t.name for t in open_elements]
-        if tag.name in names:
-            opened = open_elements[len(names) - 1 - names[::-1].index(tag.name)]
-            del open_elements[open_elements.index(opened):]
-            if opened.name in PLAIN_TEXT_ELEMENTS:
-                inside.append((opened.end, tag.start))
+        at = next((i for i in range(len(open_elements) - 1, -1, -1) if open_elements[i].name == tag.name), None)
+        if at is not None:  # closes the innermost element of its name, and any left open inside it
+            if tag.name in PLAIN_TEXT_ELEMENTS:
+                inside.append((open_elements[at].end, tag.start))
+            del open_elements[at:]
     inside.sort()
     starts = [begin for begin, _ in inside]
 
