@@ -48,7 +48,7 @@ def spoilerscan_command() -> list[str]:
 
 
 def load_corpus(path: Path, limit: int) -> list[str]:
-    from spoilerscan.data import load_reviews, sentence_rows
+    from spoilerscan.training.data import load_reviews, sentence_rows
 
     return [text for text, _ in sentence_rows(load_reviews(path))][:limit]
 
@@ -60,15 +60,15 @@ def reviews_of(sentences: list[str], per_review: int = 30) -> list[str]:
 
 def model_inputs(texts: list[str]) -> list[list[Any]]:
     """What the pipeline gives the model for these reviews: each review's sentences and their block kinds."""
-    from spoilerscan.detect import model_inputs as inputs_of
-    from spoilerscan.segment import read
+    from spoilerscan.model.detect import model_inputs as inputs_of
+    from spoilerscan.reading.segment import read
 
     return [inputs_of(read(text)) for text in texts]
 
 
 def raw_model_rate(detector: Any, texts: list[str], batch_size: int) -> float:
     """Sentences/s of the model alone: the encoder over pre-tokenized batches, then the head over each review."""
-    from spoilerscan.features import structure_features
+    from spoilerscan.model.features import structure_features
 
     model = detector.model
     reviews = [review for review in model_inputs(texts) if review]
@@ -100,7 +100,7 @@ def raw_model_rate(detector: Any, texts: list[str], batch_size: int) -> float:
 
 def end_to_end_rate(detector: Any, texts: list[str]) -> tuple[float, int]:
     """Sentences/s of the CLI's scan pipeline: read, split, tokenize, encode, review head, render JSON findings."""
-    from spoilerscan.detect import annotate_stream
+    from spoilerscan.model.detect import annotate_stream
     from spoilerscan.render import findings
 
     started = time.perf_counter()
@@ -115,11 +115,11 @@ def end_to_end_rate(detector: Any, texts: list[str]) -> tuple[float, int]:
 
 def stage_profile(detector: Any, texts: list[str], batch_size: int) -> dict[str, float]:
     """Seconds spent in each stage of the pipeline over these reviews, run one stage at a time."""
-    from spoilerscan.detect import SentenceScore, _annotation, _sigmoid
-    from spoilerscan.detect import model_inputs as inputs_of
-    from spoilerscan.features import structure_features
+    from spoilerscan.model.detect import SentenceScore, _annotation, _sigmoid
+    from spoilerscan.model.detect import model_inputs as inputs_of
+    from spoilerscan.model.features import structure_features
+    from spoilerscan.reading.segment import read
     from spoilerscan.render import findings
-    from spoilerscan.segment import read
 
     model = detector.model
     clock = time.perf_counter
@@ -162,7 +162,7 @@ BASELINE_PROBE = """
 import json, sys
 sys.path.insert(0, sys.argv[1] + "/benchmarks")
 from run import end_to_end_rate  # the earlier checkout's own measurement of its own pipeline
-from spoilerscan.detect import Detector
+from spoilerscan.model.detect import Detector
 texts = json.load(open(sys.argv[2], encoding="utf-8"))
 detector = Detector.load()
 end_to_end_rate(detector, texts[:3])
@@ -191,8 +191,8 @@ def measure_baseline(directory: Path, texts: list[str]) -> dict[str, object]:
 
 
 def available_precisions(model: Path | None) -> list[str]:
-    from spoilerscan.detect import default_model_path
-    from spoilerscan.engines import ENCODER_FILES
+    from spoilerscan.model.detect import default_model_path
+    from spoilerscan.model.engines import ENCODER_FILES
 
     directory = model if model is not None else default_model_path()
     return [p for p in PRECISIONS if (directory / ENCODER_FILES[p]).is_file()]
@@ -220,8 +220,8 @@ def peak_rss_mb(command: list[str]) -> tuple[float, float]:
 
 
 def measure_throughput(args: argparse.Namespace, texts: list[str]) -> dict[str, object]:
-    from spoilerscan.detect import Detector
-    from spoilerscan.engines import threads
+    from spoilerscan.model.detect import Detector
+    from spoilerscan.model.engines import threads
 
     throughput: dict[str, object] = {}
     if args.baseline is not None:
@@ -244,7 +244,7 @@ def measure_throughput(args: argparse.Namespace, texts: list[str]) -> dict[str, 
 
 
 def measure_profile(args: argparse.Namespace, texts: list[str]) -> dict[str, object]:
-    from spoilerscan.detect import Detector
+    from spoilerscan.model.detect import Detector
 
     profile: dict[str, object] = {}
     for precision in available_precisions(args.model):
@@ -257,7 +257,7 @@ def measure_profile(args: argparse.Namespace, texts: list[str]) -> dict[str, obj
 
 
 def measure_cold_start(args: argparse.Namespace, command: list[str], model_args: list[str]) -> dict[str, object]:
-    from spoilerscan.segment import split_sentences
+    from spoilerscan.reading.segment import split_sentences
 
     cold: dict[str, Any] = {
         "review": str(EXAMPLE.relative_to(REPO)),
@@ -326,9 +326,9 @@ def measure_ray(args: argparse.Namespace, texts: list[str]) -> dict[str, object]
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from spoilerscan.archive import Columns, scan_parquet
-    from spoilerscan.detect import Detector
-    from spoilerscan.distributed import ScoringSettings, scan_with_ray
+    from spoilerscan.archive.distributed import ScoringSettings, scan_with_ray
+    from spoilerscan.archive.parquet import Columns, scan_parquet
+    from spoilerscan.model.detect import Detector
 
     columns = Columns("text", "id")
     settings = ScoringSettings(str(args.model) if args.model else None, args.ray_precision, columns=columns)
@@ -391,8 +391,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "latest.json")
     args = parser.parse_args()
 
-    from spoilerscan.detect import Detector, default_model_path
     from spoilerscan.errors import SpoilerscanError
+    from spoilerscan.model.detect import Detector, default_model_path
 
     try:  # a missing or broken model or corpus fails here, before any measurement
         Detector.load(args.model)

@@ -8,13 +8,13 @@ __version__ = "0.2.0"
 __all__ = ["Annotation", "Detector", "ScoredSentence", "__version__"]
 
 if TYPE_CHECKING:
-    from spoilerscan.detect import Annotation, Detector, ScoredSentence
+    from spoilerscan.model.detect import Annotation, Detector, ScoredSentence
 
 
 def __getattr__(name: str) -> Any:
     # Lazy, so that `spoilerscan --help` does not pay for importing the model code.
     if name in {"Annotation", "Detector", "ScoredSentence"}:
-        from spoilerscan import detect
+        from spoilerscan.model import detect
 
         return getattr(detect, name)
     raise AttributeError(name)

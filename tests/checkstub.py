@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from spoilerscan.check import Finding, check_texts
-from spoilerscan.detect import SentenceScore, sentence_scorer
-from spoilerscan.features import SentenceInput
-from spoilerscan.markup import ALL_STYLES, MarkupStyle
+from spoilerscan.model.detect import SentenceScore, sentence_scorer
+from spoilerscan.model.features import SentenceInput
+from spoilerscan.reading.markup import ALL_STYLES, MarkupStyle
 
 
 def keyword_scores(sentences: list[str]) -> list[float]:

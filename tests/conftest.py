@@ -68,7 +68,7 @@ def train_tiny_model(base: Path, out: Path, **overrides: Any) -> dict[str, Any]:
     """
     from rich.console import Console
 
-    from spoilerscan.train import TrainConfig, gather_data, train
+    from spoilerscan.training.train import TrainConfig, gather_data, train
 
     settings: dict[str, Any] = {"epochs": 1, "max_steps": 4, "batch_sentences": 16, "head_learning_rate": 3e-2,
                                 "max_length": 64, "hidden": 16, "device": "cpu"}

@@ -9,7 +9,7 @@
   rounded: 0.83 for the card's 0.832 is a failure.
 
 Both need ``models/spoiler-review/``; until it is committed they skip (``ON_MISSING_SHIPPED_MODEL``).
-The parsing and comparing are tested here on a card rendered by :mod:`spoilerscan.modelcard`.
+The parsing and comparing are tested here on a card rendered by :mod:`spoilerscan.training.modelcard`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import pytest
 from typer.testing import CliRunner
 
 from spoilerscan.cli import app
-from spoilerscan.modelcard import render_card
+from spoilerscan.training.modelcard import render_card
 
 REPO = Path(__file__).parent.parent
 README = REPO / "README.md"
@@ -115,7 +115,7 @@ def test_the_readme_claims_are_the_shipped_model_cards(shipped_model_dir: Path) 
     assert not problems, "\n".join(problems)
 
 
-# --- the comparison itself, on a card rendered by spoilerscan.modelcard -------------------------
+# --- the comparison itself, on a card rendered by spoilerscan.training.modelcard -------------------------
 
 METRICS = {"sentences": 1477, "spoilers": 777, "roc_auc": 0.8321, "pr_auc": 0.835, "precision": 0.7,
            "recall": 0.8, "f1": 0.75}

@@ -19,10 +19,11 @@ _EXPORTS = {
                                   "summary"),
     "spoilerscan.check.gate": ("CheckOptions", "FileReport", "Finding", "Report", "check_readings", "check_texts",
                                "file_report", "prepare", "run_check", "shown"),
-    "spoilerscan.inputs": ("expand_inputs",),
-    "spoilerscan.markup": ("ALL_STYLES", "MarkupStyle", "Region", "allowed_regions", "blank", "is_spoiler_heading",
-                           "is_warning_line", "marked_regions", "pragma_regions", "warning_regions"),
-    "spoilerscan.text": ("LineIndex",),
+    "spoilerscan.reading.inputs": ("expand_inputs",),
+    "spoilerscan.reading.markup": ("ALL_STYLES", "MarkupStyle", "Region", "allowed_regions", "blank",
+                                   "is_spoiler_heading", "is_warning_line", "marked_regions", "pragma_regions",
+                                   "warning_regions"),
+    "spoilerscan.reading.text": ("LineIndex",),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 __all__ = sorted(_MODULE_OF)

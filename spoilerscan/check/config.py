@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from spoilerscan.errors import SpoilerscanError
-from spoilerscan.inputs import DEFAULT_INCLUDE, Selection, path_spec, read_known_spoilers
-from spoilerscan.markup import ALL_STYLES, Style
+from spoilerscan.reading.inputs import DEFAULT_INCLUDE, Selection, path_spec, read_known_spoilers
+from spoilerscan.reading.markup import ALL_STYLES, Style
 
 CONFIG_KEYS = ("threshold", "fail-threshold", "style", "include", "exclude", "allowed-phrases", "known-spoilers",
                "model")

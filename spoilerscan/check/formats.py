@@ -15,8 +15,9 @@ from urllib.parse import quote
 
 from rich.text import Text
 
-from spoilerscan import __version__, markup
-from spoilerscan.markup import Style
+from spoilerscan import __version__
+from spoilerscan.reading import markup
+from spoilerscan.reading.markup import Style
 
 if TYPE_CHECKING:
     from spoilerscan.check.gate import Report

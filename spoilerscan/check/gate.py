@@ -23,12 +23,12 @@ from spoilerscan.check.config import (
     resolve_thresholds,
     source_root,
 )
-from spoilerscan.detect import BatchScorer, Scorer, annotate_stream
-from spoilerscan.inputs import STDIN, STDIN_FILENAME, expand_inputs, iter_reviews, read_known_spoilers
-from spoilerscan.language import english_notices
-from spoilerscan.markup import ALL_STYLES, Style
-from spoilerscan.segment import Reading, read
-from spoilerscan.text import Format, format_for
+from spoilerscan.model.detect import BatchScorer, Scorer, annotate_stream
+from spoilerscan.reading.inputs import STDIN, STDIN_FILENAME, expand_inputs, iter_reviews, read_known_spoilers
+from spoilerscan.reading.language import english_notices
+from spoilerscan.reading.markup import ALL_STYLES, Style
+from spoilerscan.reading.segment import Reading, read
+from spoilerscan.reading.text import Format, format_for
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,87 @@
+"""The ``spoilerscan`` command: the Typer app, its commands, and the console entry point.
+
+Exit codes: 0 success, 1 spoilers found (``check`` only), 2 usage, input or model errors,
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from typing import Annotated
+
+import typer
+
+from spoilerscan import __version__
+from spoilerscan.cli import check, review, scan, training
+from spoilerscan.cli.help import Command, Group
+from spoilerscan.cli.output import error
+from spoilerscan.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE
+
+app = typer.Typer(
+    name="spoilerscan",
+    help="Find the sentences of a review that give the story away, and hide or mark them.\n\n"
+    "Every command reads review files, globs, directories (--recursive) or stdin ('-' or nothing). "
+    "--threshold SCORE: a sentence from this score is a spoiler \\[default: the model's own]; "
+    "--model DIR \\[default: the shipped model]; --quiet: nothing but errors on stderr. "
+    "'spoilerscan COMMAND --help' explains each command with an example.\n\n"
+    "Exit codes: 0 success, 1 unmarked spoilers found (check), 2 usage, input or model error.",
+    cls=Group,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+for command in (review.redact, review.highlight, scan.scan, training.train, training.evaluate, check.check):
+    app.command(cls=Command)(command)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"spoilerscan {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    context: typer.Context,
+    version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """spoilerscan: spoiler-aware review tool."""
+    if context.invoked_subcommand is None:  # bare `spoilerscan`: the help, and success
+        typer.echo(context.get_help(), nl=False)  # (rich help prints itself and returns "")
+        raise typer.Exit()
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised wherever the program is, so that ``with`` blocks clean up on the way out
+    (an output's temporary file is removed, the old file stays)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def main() -> None:
+    """Console entry point: usage errors become one line on stderr with exit code 2; Ctrl-C and
+    SIGTERM end with one line and 130 or 143, leaving no temporary file behind."""
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        code = app(standalone_mode=False)
+    except typer.TyperException as problem:  # bad option, bad value, missing argument
+        message = problem.format_message().replace("\n", " ").strip()
+        if not message:  # no arguments at all: the help was printed
+            sys.exit(EXIT_USAGE)
+        context = getattr(problem, "ctx", None)
+        hint = f" (see '{context.command_path} --help')" if context is not None else ""
+        error(message + hint)
+        sys.exit(EXIT_USAGE)
+    except (typer.Abort, KeyboardInterrupt):
+        code = EXIT_INTERRUPTED
+    except Terminated:
+        error("terminated")
+        sys.exit(EXIT_TERMINATED)
+    except BrokenPipeError:
+        sys.exit(EXIT_OK)
+    if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into this code, silently
+        error("interrupted")
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

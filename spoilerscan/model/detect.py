@@ -1,0 +1,316 @@
+"""The spoiler detector: it reads a whole review and scores each of its sentences.
+
+Each sentence is embedded once, on its own, by a fine-tuned sentence encoder; a small sequence
+model (the review head) then reads the review's embeddings in order, with where each sentence
+sits and what kind of block it is in (:mod:`spoilerscan.model.features`), and gives every sentence a
+calibrated spoiler probability. A review's own score is its highest sentence probability.
+Sentences close in meaning to a known spoiler of the work (``known_spoilers``) are flagged
+whatever the model says. ``Detector.load()`` opens the model shipped in ``models/``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple, Protocol
+
+import numpy as np
+
+from spoilerscan.errors import ModelError
+from spoilerscan.model.engines import ENCODER_FILES, HEAD_FILE, TOKENIZER_FILE, OnnxModel
+from spoilerscan.model.features import SentenceInput, structure_features
+from spoilerscan.reading.segment import Reading, Span, read
+from spoilerscan.reading.text import BlockKind, Format
+
+METADATA_FILE = "spoilerscan.json"
+REQUIRED_FILES = (HEAD_FILE, TOKENIZER_FILE, METADATA_FILE)
+MODEL_DIR_NAME = "spoiler-review"
+PRECISIONS = ("auto", "fp32", "int8")
+DEFAULT_BATCH_SIZE = 64
+# Sentences tokenized in one call and sorted by token count before batching: the tokenizer runs
+# in parallel over them, and batches of similar length carry little padding.
+TOKENIZE_CHUNK = 4096
+# Reviews scored together: enough sentences to batch well, few enough to stream.
+STREAM_CHUNK_SENTENCES = 2048
+# Cosine similarity from which a sentence counts as saying a known spoiler (see the model card).
+DEFAULT_KNOWN_SIMILARITY = 0.7
+
+
+def default_model_path() -> Path:
+    """The shipped model: inside the installed wheel, or ``models/`` of a source checkout."""
+    package = Path(__file__).resolve().parent.parent  # spoilerscan/
+    for candidate in (package / "models" / MODEL_DIR_NAME, package.parent / "models" / MODEL_DIR_NAME):
+        if candidate.is_dir():
+            return candidate
+    return package.parent / "models" / MODEL_DIR_NAME
+
+
+def check_model_directory(directory: Path) -> None:
+    """Fail with a clear message unless ``directory`` holds every file a spoilerscan model needs."""
+    if not directory.is_dir():
+        raise ModelError(f"model directory not found: {directory}")
+    missing = [name for name in REQUIRED_FILES if not (directory / name).is_file()]
+    if not any((directory / name).is_file() for name in ENCODER_FILES.values()):
+        missing.append(" or ".join(ENCODER_FILES.values()))
+    if missing:
+        raise ModelError(f"model directory {directory} is incomplete: missing {', '.join(missing)}")
+
+
+class SentenceScore(NamedTuple):
+    """A sentence's spoiler probability, and the known spoiler it restates, if any."""
+
+    probability: float
+    known: str | None = None
+
+
+class Scorer(Protocol):
+    """Scores the sentences of whole reviews: what annotation and ``check`` need of a detector."""
+
+    def __call__(self, reviews: Sequence[Sequence[SentenceInput]]) -> list[list[SentenceScore]]: ...
+
+
+class BatchScorer(Scorer, Protocol):
+    """A Scorer that tells how many sentences each of its batches scored (for a progress bar);
+    :class:`Detector` is one."""
+
+    def score_reviews(self, reviews: Sequence[Sequence[SentenceInput]],
+                      on_batch: Callable[[int], None] | None = None) -> list[list[SentenceScore]]: ...
+
+
+def sentence_scorer(score: Callable[[list[str]], Sequence[float]]) -> Scorer:
+    """A Scorer from a function that scores sentences one by one (tests, simple custom models)."""
+
+    def scorer(reviews: Sequence[Sequence[SentenceInput]]) -> list[list[SentenceScore]]:
+        flat = score([s.text for review in reviews for s in review])
+        scores = iter(flat)
+        return [[SentenceScore(float(next(scores))) for _ in review] for review in reviews]
+
+    return scorer
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredSentence:
+    """A scored sentence: ``text`` is the original ``[start, end)``; block and kind as in :class:`Span`.
+
+    ``known`` is the known spoiler the sentence restates (it is then a spoiler whatever its score).
+    """
+
+    text: str
+    start: int
+    end: int
+    score: float
+    is_spoiler: bool
+    block: int = 0
+    kind: BlockKind = BlockKind.paragraph
+    part: int = 0
+    known: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    """A review's sentences with their scores; offsets index the original text.
+
+    ``reading`` is how the review was read (its document and what was exempt), for renderers.
+    """
+
+    sentences: list[ScoredSentence] = field(default_factory=list)
+    threshold: float = 0.5
+    reading: Reading | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def spoilers(self) -> list[ScoredSentence]:
+        return [s for s in self.sentences if s.is_spoiler]
+
+    @property
+    def score(self) -> float:
+        """The review's spoiler score: its most likely spoiler sentence's probability."""
+        return max((s.score for s in self.sentences), default=0.0)
+
+
+def model_inputs(reading: Reading, spans: Sequence[Span] | None = None) -> list[SentenceInput]:
+    """What the model reads of a review: each sentence's unexempt text and its block's kind."""
+    return [SentenceInput(reading.scored_text(s), s.kind) for s in (reading.sentences if spans is None else spans)]
+
+
+def _annotation(reading: Reading, spans: Sequence[Span], scores: Iterable[SentenceScore],
+                threshold: float) -> Annotation:
+    text = reading.text
+    return Annotation(
+        [
+            ScoredSentence(text[s.start : s.end], s.start, s.end, score.probability,
+                           score.probability >= threshold or score.known is not None, s.block, s.kind, s.part,
+                           score.known)
+            for s, score in zip(spans, scores, strict=True)
+        ],
+        threshold,
+        reading,
+    )
+
+
+def annotate_with(text: str, scorer: Scorer, threshold: float, spans: Sequence[Span] | None = None,
+                  fmt: Format | str = Format.text, reading: Reading | None = None) -> Annotation:
+    """Read ``text`` in format ``fmt`` (unless a reading is given), score its sentences, mark spoilers.
+
+    Spoiler markup, pragmas and allowed phrases are exempt (see :func:`spoilerscan.segment.read`).
+    """
+    reading = reading if reading is not None else read(text, fmt)
+    spans = reading.sentences if spans is None else spans
+    scores = scorer([model_inputs(reading, spans)])[0] if spans else []
+    return _annotation(reading, spans, scores, threshold)
+
+
+def annotate_stream(texts: Iterable[tuple[object, str | Reading]], scorer: Scorer, threshold: float,
+                    chunk_sentences: int = STREAM_CHUNK_SENTENCES) -> Iterator[tuple[object, str, Annotation]]:
+    """Annotate many reviews in order, scoring the sentences of several reviews together.
+
+    Takes ``(key, text)`` pairs (plain text, read with :func:`spoilerscan.segment.read`) or
+    ``(key, reading)`` pairs, and yields ``(key, text, annotation)``. Reviews are scored in
+    groups of about ``chunk_sentences`` sentences, so batches span reviews and memory stays flat
+    however many reviews stream through.
+    """
+    pending: list[tuple[object, Reading]] = []
+    count = 0
+
+    def flush() -> Iterator[tuple[object, str, Annotation]]:
+        scored = scorer([model_inputs(reading) for _, reading in pending])
+        for (key, reading), scores in zip(pending, scored, strict=True):
+            yield key, reading.text, _annotation(reading, reading.sentences, scores, threshold)
+        pending.clear()
+
+    for key, item in texts:
+        reading = read(item) if isinstance(item, str) else item
+        pending.append((key, reading))
+        count += len(reading.sentences)
+        if count >= chunk_sentences:
+            yield from flush()
+            count = 0
+    if pending:
+        yield from flush()
+
+
+def _sigmoid(logits: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(logits, -60, 60)))
+
+
+@dataclass(frozen=True)
+class KnownSpoilers:
+    """Plain-language reveals of the work under review, embedded once by the detector's encoder."""
+
+    texts: tuple[str, ...]
+    embeddings: np.ndarray  # (len(texts), dim), unit length
+    similarity: float  # cosine from which a sentence restates one of them
+
+    def match(self, embeddings: np.ndarray) -> list[str | None]:
+        """For each embedded sentence, the known spoiler it is closest to if close enough."""
+        if not self.texts or not len(embeddings):
+            return [None] * len(embeddings)
+        cosine = embeddings @ self.embeddings.T
+        best = cosine.argmax(axis=1)
+        return [self.texts[b] if cosine[i, b] >= self.similarity else None for i, b in enumerate(best)]
+
+
+class Detector:
+    """Scores the sentences of reviews with the review model (probability that a sentence spoils).
+
+    ``threshold`` is where a sentence counts as a spoiler (redact, highlight, scan, check's
+    warnings); ``fail_threshold`` is the high-precision cut from which ``check`` fails a build.
+    Both were chosen on dev data when the model was trained (see its card).
+    """
+
+    def __init__(self, model: OnnxModel, threshold: float, fail_threshold: float | None = None,
+                 path: Path | None = None, known_similarity: float = DEFAULT_KNOWN_SIMILARITY) -> None:
+        self.model = model
+        self.threshold = threshold
+        self.fail_threshold = threshold if fail_threshold is None else fail_threshold
+        self.path = path
+        self.known_similarity = known_similarity
+        self.known = KnownSpoilers((), np.zeros((0, 0), np.float32), known_similarity)
+
+    @property
+    def precision(self) -> str:
+        return self.model.precision
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, *, precision: str = "auto", threads: int | None = None) -> Detector:
+        """Load a model directory written by ``spoilerscan train`` (default: the shipped one).
+
+        ``precision`` picks the encoder: ``fp32``, ``int8`` (faster; shipped only where its
+        recorded accuracy check passed) or ``auto``: the one the model's card made the default.
+        ``threads``: ONNX Runtime's threads (default: the cores this process may use).
+        """
+        directory = Path(path) if path is not None else default_model_path()
+        if precision not in PRECISIONS:
+            raise ModelError(f"unknown precision {precision!r}: choose from {', '.join(PRECISIONS)}")
+        check_model_directory(directory)
+        try:
+            metadata = json.loads((directory / METADATA_FILE).read_text(encoding="utf-8"))
+            threshold = float(metadata["threshold"])
+            fail_threshold = float(metadata.get("fail_threshold", threshold))
+            max_length = int(metadata.get("max_length", 128))
+            similarity = float(metadata.get("known_similarity", DEFAULT_KNOWN_SIMILARITY))
+            default = str(metadata.get("precision", "fp32"))
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise ModelError(f"model directory {directory}: bad {METADATA_FILE} ({error})") from None
+        if precision == "auto":
+            precision = default if (directory / ENCODER_FILES.get(default, "")).is_file() else \
+                next(p for p, name in ENCODER_FILES.items() if (directory / name).is_file())
+        model = OnnxModel.load(directory, precision, max_length, threads)
+        return cls(model, threshold, fail_threshold, directory, similarity)
+
+    def embed(self, sentences: Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE,
+              on_batch: Callable[[int], None] | None = None) -> np.ndarray:
+        """Unit-length embeddings, in input order.
+
+        Sentences are tokenized a chunk at a time and run in batches of similar token counts, so
+        that batches carry little padding (a batch is as long as its longest sentence).
+        """
+        embeddings: np.ndarray | None = None
+        for start in range(0, len(sentences), TOKENIZE_CHUNK):
+            tokens = self.model.tokenize(sentences[start : start + TOKENIZE_CHUNK])
+            order = np.argsort(tokens.lengths, kind="stable")
+            for begin in range(0, len(order), batch_size):
+                rows = order[begin : begin + batch_size]
+                batch = self.model.encode(tokens, rows)
+                if embeddings is None:
+                    embeddings = np.empty((len(sentences), batch.shape[1]), dtype=np.float32)
+                embeddings[start + rows] = batch
+                if on_batch is not None:
+                    on_batch(len(rows))
+        return embeddings if embeddings is not None else np.zeros((0, 0), dtype=np.float32)
+
+    def set_known_spoilers(self, reveals: Sequence[str]) -> None:
+        """Flag sentences that restate one of these reveals (cosine of their embeddings)."""
+        texts = tuple(dict.fromkeys(r.strip() for r in reveals if r.strip()))
+        self.known = KnownSpoilers(texts, self.embed(texts), self.known_similarity)
+
+    def score_reviews(self, reviews: Sequence[Sequence[SentenceInput]],
+                      on_batch: Callable[[int], None] | None = None) -> list[list[SentenceScore]]:
+        """Each review's sentence scores, in order. Sentences of all reviews are embedded together."""
+        flat = [s.text for review in reviews for s in review]
+        embeddings = self.embed(flat, on_batch=on_batch)
+        known = self.known.match(embeddings)
+        results: list[list[SentenceScore]] = []
+        begin = 0
+        for review in reviews:
+            end = begin + len(review)
+            if begin == end:
+                results.append([])
+                continue
+            rows = np.concatenate([embeddings[begin:end], structure_features(review)], axis=1)
+            probabilities = _sigmoid(self.model.logits(rows))
+            results.append([SentenceScore(float(p), k) for p, k in zip(probabilities, known[begin:end], strict=True)])
+            begin = end
+        return results
+
+    def __call__(self, reviews: Sequence[Sequence[SentenceInput]]) -> list[list[SentenceScore]]:
+        return self.score_reviews(reviews)
+
+    def score(self, sentences: list[str]) -> list[float]:
+        """Spoiler probability of each sentence read as a review of its own (one paragraph)."""
+        return [scores[0].probability for scores in self.score_reviews([[SentenceInput(s)] for s in sentences])]
+
+    def annotate(self, text: str, threshold: float | None = None, fmt: Format | str = Format.text) -> Annotation:
+        """Read a review in format ``fmt`` (markdown, html, text), split it and score its sentences."""
+        return annotate_with(text, self, self.threshold if threshold is None else threshold, fmt=fmt)

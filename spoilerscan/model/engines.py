@@ -1,0 +1,141 @@
+"""Run the review model on ONNX Runtime with the ``tokenizers`` library: no torch at run time.
+
+A model directory holds the two graphs that training exported (:mod:`spoilerscan.training.export`): the
+sentence encoder, in fp32 (``encoder.onnx``) and/or int8 (``encoder-int8.onnx``), and the review
+head (``head.onnx``). Importing torch and transformers took about 1.6 s of every short run; ONNX
+Runtime and ``tokenizers`` start in a fraction of that, and a user's install needs neither.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spoilerscan.errors import ModelError
+
+ENCODER_FILES = {"fp32": "encoder.onnx", "int8": "encoder-int8.onnx"}
+HEAD_FILE = "head.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+# Padding lengths to a multiple of 16 keeps the number of distinct tensor shapes small: with
+# every length its own shape, CPU memory grew with each new shape.
+PAD_MULTIPLE = 16
+
+
+def threads() -> int:
+    """The cores this process may use (ONNX Runtime would otherwise count the machine's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _session(path: Path, intra_op_threads: int | None = None) -> Any:
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = intra_op_threads or threads()
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3  # errors only
+    try:
+        return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as error:  # a damaged file surfaces as many exception types
+        raise ModelError(f"model file {path} could not be loaded: {error}".splitlines()[0]) from None
+
+
+def _check_graphs(encoder_file: Path, encoder: Any, head_file: Path, head: Any) -> None:
+    """Refuse graphs that load but are not a sentence encoder and a review head for it (a swapped or
+    foreign file), here in one line rather than with a traceback from the first run."""
+    from spoilerscan.model.features import FEATURES
+
+    inputs = [entry.name for entry in encoder.get_inputs()]
+    if not {"input_ids", "attention_mask"} <= set(inputs) <= {"input_ids", "attention_mask", "token_type_ids"}:
+        raise ModelError(f"model file {encoder_file} is not a sentence encoder (its inputs: {', '.join(inputs)})")
+    width = encoder.get_outputs()[0].shape[-1]  # an int: the export fixes all but the batch axis
+    features = head.get_inputs()
+    if len(features) != 1 or features[0].name != "features" or (
+            isinstance(width, int) and features[0].shape[-1] != width + len(FEATURES)):
+        raise ModelError(f"model file {head_file} is not a review head for the encoder {encoder_file.name}")
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """Sentences tokenized together: (sentences, width) id, mask and type arrays, and each one's length."""
+
+    ids: np.ndarray
+    mask: np.ndarray
+    types: np.ndarray
+    lengths: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+
+class OnnxModel:
+    """The sentence encoder and the review head, each an ONNX Runtime session, and the tokenizer."""
+
+    def __init__(self, encoder: Any, head: Any, tokenizer: Any, precision: str) -> None:
+        self.encoder = encoder
+        self.head = head
+        self.tokenizer = tokenizer
+        self.precision = precision
+        self.input_names = [entry.name for entry in encoder.get_inputs()]
+
+    @classmethod
+    def load(cls, directory: Path, precision: str = "fp32", max_length: int = 128,
+             intra_op_threads: int | None = None) -> OnnxModel:
+        """Open a model directory's graphs; ``intra_op_threads`` defaults to the cores this process may use
+        (a Ray actor gives the CPUs it reserved, so that actors sharing a machine do not oversubscribe it)."""
+        from tokenizers import Tokenizer
+
+        encoder_file = directory / ENCODER_FILES[precision]
+        if not encoder_file.is_file():
+            raise ModelError(f"model directory {directory} has no {precision} encoder ({encoder_file.name})")
+        try:
+            tokenizer = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
+            settings_file = directory / "tokenizer_config.json"
+            settings = json.loads(settings_file.read_text(encoding="utf-8")) if settings_file.is_file() else {}
+        except Exception as error:  # a damaged file surfaces as many exception types
+            raise ModelError(f"model directory {directory}: bad tokenizer ({error})".splitlines()[0]) from None
+        pad_token = settings.get("pad_token", "[PAD]")
+        pad_id = tokenizer.token_to_id(pad_token)
+        tokenizer.enable_truncation(max_length=max_length)
+        tokenizer.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token=pad_token,
+                                 pad_to_multiple_of=PAD_MULTIPLE)
+        encoder = _session(encoder_file, intra_op_threads)
+        head = _session(directory / HEAD_FILE, intra_op_threads)
+        _check_graphs(encoder_file, encoder, directory / HEAD_FILE, head)
+        return cls(encoder, head, tokenizer, precision)
+
+    def tokenize(self, sentences: Sequence[str]) -> Tokens:
+        """Tokenize many sentences in one call (the tokenizer's own threads), so that they can be
+        sorted by their length in tokens and batched with little padding."""
+        encodings = self.tokenizer.encode_batch(list(sentences))
+        width = len(encodings[0].ids) if encodings else 0  # the tokenizer pads all to one length
+        shape = (len(encodings), width)
+        mask = np.asarray([e.attention_mask for e in encodings], dtype=np.int64).reshape(shape)
+        return Tokens(np.asarray([e.ids for e in encodings], dtype=np.int64).reshape(shape), mask,
+                      np.asarray([e.type_ids for e in encodings], dtype=np.int64).reshape(shape), mask.sum(axis=1))
+
+    def encode(self, tokens: Tokens, rows: Sequence[int] | np.ndarray | None = None) -> np.ndarray:
+        """(rows, dim) unit-length embeddings of some tokenized sentences (all by default), run as one
+        batch cut to its longest member's length, rounded up to a multiple of PAD_MULTIPLE."""
+        chosen = np.arange(len(tokens)) if rows is None else np.asarray(rows, dtype=np.int64)
+        longest = int(tokens.lengths[chosen].max(initial=1))
+        width = min(tokens.ids.shape[1], -(-longest // PAD_MULTIPLE) * PAD_MULTIPLE)
+        columns = {"input_ids": tokens.ids, "attention_mask": tokens.mask, "token_type_ids": tokens.types}
+        inputs = {name: np.ascontiguousarray(columns[name][chosen, :width]) for name in self.input_names}
+        return np.asarray(self.encoder.run(None, inputs)[0], dtype=np.float32)
+
+    def embed(self, sentences: Sequence[str]) -> np.ndarray:
+        """(sentences, dim) unit-length embeddings of one batch, each sentence read on its own."""
+        return self.encode(self.tokenize(sentences))
+
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        """(sentences,) calibrated spoiler logits of one review from its (sentences, dim + features) rows."""
+        return np.asarray(self.head.run(None, {"features": features[np.newaxis]})[0][0], dtype=np.float64)

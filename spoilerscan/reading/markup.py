@@ -1,0 +1,361 @@
+"""Spoiler markup, in one table that both writes it (``redact``) and finds it (``check``, scoring, data).
+
+Text a writer already hid is exempt everywhere: it is blanked (:func:`blank`: same length, line
+breaks kept) before a review is split into sentences, so it is never scored, rewritten or
+reported. The same goes for text under a spoiler-warning heading or line, text switched off by
+a pragma (``<!-- spoilerscan: off -->`` … ``on``) and phrases a project allows. The rules are
+documented in docs/check.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+
+from spoilerscan.reading.text import BOM, BlockKind, Document, lines, parse
+
+
+class Style(StrEnum):
+    """Ways a spoiler can be marked; ``check --style`` picks the ones the publishing site renders."""
+
+    block = "block"  # ████ of the same length
+    label = "label"  # [spoiler] in place of the sentence
+    reddit = "reddit"  # >!…!<
+    discord = "discord"  # ||…||
+    bbcode = "bbcode"  # [spoiler]…[/spoiler], [spoiler=Title]…[/spoiler]
+    discourse = "discourse"  # [spoiler]…[/spoiler] and [details="…"]…[/details]
+    html = "html"  # <details>…</details>, any element whose class mentions "spoiler"
+    warning = "warning"  # a heading or a line that warns of spoilers, and the text under it
+
+
+MarkupStyle = Style  # the name check has always used
+
+
+class RedactStyle(StrEnum):
+    """The styles ``redact`` can write."""
+
+    block = "block"
+    label = "label"
+    reddit = "reddit"
+    discord = "discord"
+    bbcode = "bbcode"
+    html = "html"
+
+
+ALL_STYLES: tuple[Style, ...] = tuple(Style)
+# What redact, highlight, scan and the library treat as already hidden: every style but warning
+# sections, whose text readers still see (check accepts them as warned; see docs/check.md).
+HIDING_STYLES: tuple[Style, ...] = tuple(s for s in Style if s is not Style.warning)
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """Characters [start, end) of a review that are not scored, and why (markup included)."""
+
+    start: int
+    end: int
+    reason: str
+
+
+# --------------------------------------------------------------------------- finders
+
+# Inline markup stays inside one paragraph: it never crosses a blank line.
+_NO_BLANK_LINE = r"(?:(?!\n[ \t]*\r?\n)[\s\S])"
+_REDDIT = re.compile(rf">!{_NO_BLANK_LINE}+?!<")
+_DISCORD = re.compile(rf"\\?\|\\?\|(?:(?!\\?\|\\?\|){_NO_BLANK_LINE})+?\\?\|\\?\|")  # "\|\|" in a table cell
+_BLOCKED = re.compile("\u2588+")
+_LABEL = re.compile(r"\[spoiler\](?![^\W_])")  # "[spoiler]He" opens BBCode instead
+_BBCODE_OPEN = re.compile(r"\[(spoiler|details)(?:[= ][^\]\r\n]*)?\]", re.IGNORECASE)
+_HTML_OPEN = re.compile(r"<([a-z][a-z0-9-]*)(\s[^<>]*)?>", re.IGNORECASE)
+_HTML_CLASS = re.compile(r"""\bclass\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
+_PRAGMA = re.compile(r"<!--\s*spoilerscan:\s*(ignore|off|on)\s*-->", re.IGNORECASE)
+
+
+def _balanced_end(text: str, pos: int, tag: re.Pattern[str]) -> int | None:
+    """End of the closing tag that balances an opening tag ending at ``pos``; None if unclosed."""
+    depth = 1
+    for match in tag.finditer(text, pos):
+        if match.group(0).endswith("/>"):
+            continue
+        depth += -1 if match.group(1) else 1
+        if depth == 0:
+            return match.end()
+    return None
+
+
+def _paired(text: str, opener: re.Pattern[str], accept: Callable[[re.Match[str]], bool],
+            tag: Callable[[str], re.Pattern[str]], reason: str) -> list[Region]:
+    """Regions from an accepted opening tag to its balancing closing tag (nesting counted)."""
+    regions: list[Region] = []
+    covered = 0
+    for match in opener.finditer(text):
+        if match.start() < covered or match.group(0).endswith("/>") or not accept(match):
+            continue
+        end = _balanced_end(text, match.end(), tag(match.group(1)))
+        if end is not None:  # unclosed markup hides nothing on the page, so it marks nothing
+            regions.append(Region(match.start(), end, reason))
+            covered = end
+    return regions
+
+
+@lru_cache(maxsize=64)
+def _bbcode_tag(name: str) -> re.Pattern[str]:
+    return re.compile(rf"\[(/?){re.escape(name)}(?:[= ][^\]\r\n]*)?\]", re.IGNORECASE)
+
+
+@lru_cache(maxsize=64)
+def _html_tag(name: str) -> re.Pattern[str]:
+    return re.compile(rf"<(/?){re.escape(name)}(?:\s[^<>]*)?>", re.IGNORECASE)
+
+
+def _is_spoiler_element(match: re.Match[str]) -> bool:
+    if match.group(1).lower() == "details":
+        return True
+    attributes = _HTML_CLASS.search(match.group(2) or "")
+    return attributes is not None and "spoiler" in "".join(filter(None, attributes.groups())).lower()
+
+
+def _pattern(pattern: re.Pattern[str], reason: str) -> Callable[[Document], list[Region]]:
+    return lambda document: [Region(m.start(), m.end(), reason) for m in pattern.finditer(document.text)]
+
+
+def _bbcode(tags: set[str], reason: str) -> Callable[[Document], list[Region]]:
+    return lambda document: _paired(document.text, _BBCODE_OPEN, lambda m: m.group(1).lower() in tags, _bbcode_tag,
+                                    reason)
+
+
+def _html(document: Document) -> list[Region]:
+    return _paired(document.text, _HTML_OPEN, _is_spoiler_element, _html_tag, "html")
+
+
+# --------------------------------------------------------------------------- warning sections
+
+_SPOILER_WORD = re.compile(r"\bspoilers?\b")
+_NEGATED = re.compile(r"\b(?:no|non|not|without|free|zero|less)\b|spoilerless")
+_WARNING_LINE = re.compile(
+    r"(?:(?:warning|caution|alert|heads up|beware)\s+)?"
+    r"(?:(?:major|minor|heavy|light|mild|big|huge|full|massive|some|plot|ending|story)\s+)*"
+    r"spoilers?"
+    r"(?:\s+(?:warning|alert|ahead|below|follow|follows|inside|section|zone))*"
+    r"(?:\s+for\s+[a-z0-9 ]{1,60}?)?"
+    r"(?:\s+(?:ahead|below|follow|follows|inside|from here on|from here|beyond this point))?"
+)
+_END_OF_SPOILERS = re.compile(
+    r"(?:end(?:\s+of)?(?:\s+the)?\s+spoilers?(?:\s+section)?|spoilers?\s+(?:end|over|done)(?:\s+here)?"
+    r"|no more spoilers)"
+)
+_MAX_WARNING_LINE = 100
+
+
+def _words(line: str) -> str:
+    """A line reduced to lower-case words: Markdown, punctuation and emoji dropped."""
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", line.lower().replace("'", "")).split())
+
+
+def is_spoiler_heading(text: str) -> bool:
+    """'Spoilers', 'The ending (spoilers!)' yes; 'Spoiler-free review', 'No spoilers' no."""
+    words = _words(text)
+    return bool(_SPOILER_WORD.search(words)) and not _NEGATED.search(words)
+
+
+def is_warning_line(line: str) -> bool:
+    """A line that does nothing but warn: '**Spoilers below**', 'Warning: major spoilers ahead!'."""
+    return len(line) <= _MAX_WARNING_LINE and bool(_WARNING_LINE.fullmatch(_words(line)))
+
+
+def _structure(document: Document) -> Iterator[tuple[str, int, int, int, str]]:
+    """(what, start, end, level, text) in order: headings, rules, and each prose line of other blocks."""
+    prose = document.prose
+    for block in document.blocks:
+        if block.kind is BlockKind.heading:
+            yield "heading", block.start, block.end, block.level, prose[block.start : block.end]
+        elif block.kind is BlockKind.rule:
+            yield "rule", block.start, block.end, 0, ""
+        elif block.ranges:
+            piece_start = block.ranges[0][0]
+            for start, content_end, _ in lines(prose[piece_start : block.end]):
+                content = prose[piece_start + start : piece_start + content_end].lstrip(BOM).strip()
+                if content:
+                    yield "line", piece_start + start, piece_start + content_end, 0, content
+
+
+def warning_regions(document: Document) -> list[Region]:
+    """Spoiler-warning sections, the warning included.
+
+    A heading that announces spoilers covers everything up to the next heading of the same or a
+    higher level. A line that only warns ('Spoilers below') covers everything up to the next
+    heading or thematic break, or through an 'End of spoilers' line; else to the end. Structure
+    comes from the document, so a '# spoilers' line inside code is code, and a setext heading
+    (``Spoilers`` over ``---``) is a heading.
+    """
+    regions: list[Region] = []
+    open_at: int | None = None
+    level = 0  # of the open heading section; 0 for a warning-line section
+    for what, start, end, heading_level, content in _structure(document):
+        if open_at is not None:
+            if level and what == "heading" and heading_level <= level:
+                regions.append(Region(open_at, start, "spoiler heading"))
+                open_at = None
+            elif not level and what in ("heading", "rule"):
+                regions.append(Region(open_at, start, "spoiler warning"))
+                open_at = None
+            elif not level and what == "line" and _END_OF_SPOILERS.fullmatch(_words(content)):
+                regions.append(Region(open_at, end, "spoiler warning"))
+                open_at = None
+                continue
+        if open_at is None:
+            if what == "heading" and is_spoiler_heading(_heading_text(document, start, end)):
+                open_at, level = start, heading_level
+            elif what == "line" and is_warning_line(content):
+                open_at, level = start, 0
+    if open_at is not None:
+        regions.append(Region(open_at, len(document.text), "spoiler heading" if level else "spoiler warning"))
+    return regions
+
+
+_HEADING_MARKUP = re.compile(r"^\s*#{1,6}(?=\s|$)|<[^>]*>")
+
+
+def _heading_text(document: Document, start: int, end: int) -> str:
+    """A heading's words: '#' markers and tags of a plain-text heading dropped."""
+    return _HEADING_MARKUP.sub(" ", document.prose[start:end])
+
+
+# --------------------------------------------------------------------------- the table
+
+
+@dataclass(frozen=True, slots=True)
+class Markup:
+    """One spoiler style: how a writer is told to use it, how it is found, and how it is written.
+
+    ``wrap`` is (opening, closing) for styles that wrap the hidden text; ``block`` and ``label``
+    replace it instead; ``warning`` is found only.
+    """
+
+    style: Style
+    hint: str
+    find: Callable[[Document], list[Region]]
+    wrap: tuple[str, str] | None = None
+
+
+MARKUP: dict[Style, Markup] = {
+    Style.block: Markup(Style.block, "████", _pattern(_BLOCKED, "block")),
+    Style.label: Markup(Style.label, "[spoiler]", _pattern(_LABEL, "label")),
+    Style.reddit: Markup(Style.reddit, ">!…!<", _pattern(_REDDIT, "reddit"), (">!", "!<")),
+    Style.discord: Markup(Style.discord, "||…||", _pattern(_DISCORD, "discord"), ("||", "||")),
+    Style.bbcode: Markup(Style.bbcode, "[spoiler]…[/spoiler]", _bbcode({"spoiler"}, "bbcode"),
+                         ("[spoiler]", "[/spoiler]")),
+    Style.discourse: Markup(Style.discourse, "[spoiler]…[/spoiler]", _bbcode({"spoiler", "details"}, "bbcode")),
+    Style.html: Markup(Style.html, '<span class="spoiler">…</span>', _html, ('<span class="spoiler">', "</span>")),
+    Style.warning: Markup(Style.warning, "a heading that says 'Spoilers'", warning_regions),
+}
+
+
+def blocked(piece: str) -> str:
+    """Block style: every character but a line break becomes █ (same length, layout kept)."""
+    return "".join(ch if ch in "\r\n" else "\u2588" for ch in piece)
+
+
+def marked_regions(document: Document | str, styles: Iterable[Style] = ALL_STYLES) -> list[Region]:
+    """Text the writer already hid, markup included, for the given styles, in offset order.
+
+    A plain string is read as plain text.
+    """
+    if isinstance(document, str):
+        document = parse(document)
+    found: list[Region] = []
+    for style in dict.fromkeys(Style(s) for s in styles):
+        found += MARKUP[style].find(document)
+    return sorted(found, key=lambda r: (r.start, r.end))
+
+
+def pragma_regions(text: str) -> tuple[list[Region], list[int]]:
+    """Pragma comments and ``off``…``on`` blocks, and the offsets after each ``ignore`` pragma.
+
+    ``off`` without a later ``on`` runs to the end of the review; a stray ``on`` does nothing.
+    """
+    regions: list[Region] = []
+    ignores: list[int] = []
+    off_at: int | None = None
+    for match in _PRAGMA.finditer(text):
+        regions.append(Region(match.start(), match.end(), "pragma"))
+        verb = match.group(1).lower()
+        if verb == "off" and off_at is None:
+            off_at = match.start()
+        elif verb == "on" and off_at is not None:
+            regions.append(Region(off_at, match.end(), "spoilerscan: off"))
+            off_at = None
+        elif verb == "ignore" and off_at is None:
+            ignores.append(match.end())
+    if off_at is not None:
+        regions.append(Region(off_at, len(text), "spoilerscan: off"))
+    return regions, ignores
+
+
+@lru_cache(maxsize=16)
+def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One case-insensitive pattern for the allowed phrases; any whitespace matches any whitespace."""
+    alternatives = []
+    for phrase in phrases:
+        words = phrase.split()
+        if not words:
+            continue
+        body = r"\s+".join(re.escape(word) for word in words)
+        before = r"(?<!\w)" if re.match(r"\w", words[0]) else ""
+        after = r"(?!\w)" if re.search(r"\w$", words[-1]) else ""
+        alternatives.append(before + body + after)
+    return re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
+
+
+def allowed_regions(text: str, phrases: Sequence[str]) -> list[Region]:
+    """Occurrences of phrases the project has allowed (a title, a well-known line)."""
+    pattern = phrase_pattern(tuple(phrases))
+    return [Region(m.start(), m.end(), "allowed phrase") for m in pattern.finditer(text)] if pattern else []
+
+
+@dataclass(frozen=True, slots=True)
+class Exemptions:
+    """What of a review is not scored (in offset order) and where ``ignore`` pragmas stand."""
+
+    regions: tuple[Region, ...]
+    ignore_after: tuple[int, ...]  # each suppresses the first scored sentence starting at or after it
+
+
+def exemptions(document: Document, styles: Iterable[Style] = ALL_STYLES,
+               allowed_phrases: Sequence[str] = ()) -> Exemptions:
+    """Find what is marked, switched off or allowed in a review."""
+    pragmas, ignores = pragma_regions(document.text)
+    regions = sorted([*marked_regions(document, styles), *pragmas, *allowed_regions(document.text, allowed_phrases)],
+                     key=lambda r: (r.start, r.end))
+    # An ignore pragma that is itself inside marked text has nothing to do.
+    ignores = [at for at in ignores if not any(r.start < at <= r.end and r.reason != "pragma" for r in regions)]
+    return Exemptions(tuple(regions), tuple(ignores))
+
+
+def blank(text: str, regions: Iterable[Region | tuple[int, int]]) -> str:
+    """``text`` with every region's characters turned into spaces; line breaks kept, length kept."""
+    parts: list[str] = []
+    cursor = 0
+    spans = sorted((r.start, r.end) if isinstance(r, Region) else r for r in regions)
+    for start, end in spans:
+        start = max(start, cursor)
+        if end <= start:
+            continue
+        parts.append(text[cursor:start])
+        parts.append(re.sub(r"[^\r\n]", " ", text[start:end]))
+        cursor = end
+    parts.append(text[cursor:])
+    return "".join(parts)
+
+
+def how_to_mark(styles: Sequence[Style], pragma: str) -> str:
+    """The hint that ends each ``check`` message: how to mark the sentence, or how to let it pass."""
+    # Inline markup is the smallest fix, so it is suggested before a warning heading; replacing
+    # the sentence (block, label) is the last resort.
+    order = {Style.warning: 1, Style.block: 2, Style.label: 2}
+    ordered = sorted(styles, key=lambda s: order.get(s, 0))
+    mark = f"mark it as a spoiler ({MARKUP[ordered[0]].hint})" if ordered else "rewrite it"
+    return f"{mark}, or put {pragma} before it if it is fine"

@@ -1,0 +1,84 @@
+"""Calibration and thresholds, chosen on dev data once the best epoch is known.
+
+The head's output is Platt-scaled on the pooled dev sentences (and the scale folded into its last
+layer, so the exported model emits calibrated logits); ``threshold`` is the best-F2 cut on the dev
+set nearest the real spoiler rate, ``fail_threshold`` the lowest cut at which at most
+:data:`MAX_FALSE_FAIL` of the clean dev reviews would fail ``check``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from spoilerscan.training.data import LabelledReview
+from spoilerscan.training.evaluate import best_f_threshold, compute_metrics, fail_cut
+
+# check's default fail cut lets at most this share of clean dev reviews fail.
+MAX_FALSE_FAIL = 0.05
+# The spoiler threshold (redaction, highlights, warnings) maximises F-beta with this beta.
+REPORT_BETA = 2.0
+
+
+def threshold_source(dev: dict[str, list[LabelledReview]]) -> str:
+    """The dev set with the lowest spoiler share: closest to the rate in real reviews."""
+    def share(name: str) -> float:
+        labels = [label for r in dev[name] for label in r.labels]
+        return sum(labels) / max(len(labels), 1)
+
+    return min(dev, key=share)
+
+
+def calibrate(logits: np.ndarray, labels: Sequence[int]) -> tuple[float, float]:
+    """Platt scaling: (scale, bias) so that sigmoid(scale * logit + bias) is a calibrated probability.
+
+    Fitted on standardised logits (the solver then starts well-conditioned). A fit that would not
+    keep the order of the scores (scale <= 0: the logits carry no signal on dev) is not used.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    spread = float(np.std(logits))
+    if len(set(labels)) < 2 or spread == 0.0:
+        return 1.0, 0.0
+    centre = float(np.mean(logits))
+    fit = LogisticRegression(C=1e6, max_iter=1000).fit(((logits - centre) / spread).reshape(-1, 1), list(labels))
+    scale = float(fit.coef_[0][0]) / spread
+    if scale <= 0:
+        return 1.0, 0.0
+    return scale, float(fit.intercept_[0]) - scale * centre
+
+
+def choose_thresholds(probabilities: dict[str, list[np.ndarray]], dev: dict[str, list[LabelledReview]]
+                      ) -> tuple[float, float, dict[str, str], list[dict[str, Any]]]:
+    """(threshold, fail_threshold, the rules that chose them, dev metrics at the threshold)."""
+    chosen_on = threshold_source(dev)
+    labels = {name: [label for r in dev[name] for label in r.labels] for name in dev}
+    flat = {name: np.concatenate(probabilities[name]).tolist() for name in dev}
+    threshold = best_f_threshold(labels[chosen_on], flat[chosen_on], beta=REPORT_BETA)
+    stated = {name: reviews for name, reviews in dev.items() if any(r.label is not None for r in reviews)}
+    review_sets = stated or dev
+    clean_maxima = [float(p.max()) for name in review_sets for r, p in zip(dev[name], probabilities[name], strict=True)
+                    if r.review_label == 0 and len(p)]
+    fail = max(threshold, fail_cut(clean_maxima, MAX_FALSE_FAIL))
+    rules = {
+        "threshold": f"best F{REPORT_BETA:g} (recall weighed {REPORT_BETA:g}x precision: a missed spoiler costs a "
+                     f"reader more than a hidden opinion) on the dev part of {chosen_on}, the dev set closest to "
+                     "the real spoiler rate",
+        "fail_threshold": f"the lowest cut at which at most {MAX_FALSE_FAIL:.0%} of the clean dev reviews of "
+                          f"{', '.join(review_sets)} ({len(clean_maxima)} reviews) have a sentence at or above it"
+                          + (", raised to the threshold" if fail == threshold else ""),
+    }
+    metrics = [compute_metrics(name, labels[name], flat[name], threshold).as_dict() for name in dev]
+    return threshold, fail, rules, metrics
+
+
+def fold_calibration(head: Any, scale: float, bias: float) -> None:
+    """Make the head's output layer emit calibrated logits (scale * logit + bias)."""
+    import torch
+
+    layer = head.out[-1]
+    with torch.no_grad():
+        layer.weight.mul_(scale)
+        layer.bias.mul_(scale).add_(bias)

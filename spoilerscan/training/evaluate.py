@@ -1,0 +1,222 @@
+"""Held-out metrics for a spoiler model, computed with scikit-learn."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from spoilerscan.training.data import Split
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    dataset: str
+    sentences: int
+    spoilers: int
+    roc_auc: float | None
+    pr_auc: float | None
+    precision: float
+    recall: float
+    f1: float
+    threshold: float
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def compute_metrics(dataset: str, labels: Sequence[int], scores: Sequence[float], threshold: float) -> Metrics:
+    """ROC-AUC, PR-AUC (average precision) and P/R/F1 at ``threshold``.
+
+    The AUCs are None when only one class is present, where they are undefined.
+    """
+    from sklearn.metrics import (
+        average_precision_score,
+        precision_recall_fscore_support,
+        roc_auc_score,
+    )
+
+    both_classes = len(set(labels)) == 2
+    predictions = [int(s >= threshold) for s in scores]
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        labels, predictions, average="binary", zero_division=0
+    )
+    return Metrics(
+        dataset=dataset,
+        sentences=len(labels),
+        spoilers=int(sum(labels)),
+        roc_auc=float(roc_auc_score(labels, scores)) if both_classes else None,
+        pr_auc=float(average_precision_score(labels, scores)) if both_classes else None,
+        precision=float(precision),
+        recall=float(recall),
+        f1=float(f1),
+        threshold=threshold,
+    )
+
+
+def best_f_threshold(labels: Sequence[int], scores: Sequence[float], beta: float = 1.0) -> float:
+    """The score threshold with the highest F-beta on these labels (for dev data only).
+
+    ``beta`` > 1 weighs recall above precision (2: a missed spoiler counts twice a hidden opinion).
+    """
+    import numpy as np
+    from sklearn.metrics import precision_recall_curve
+
+    precision, recall, thresholds = precision_recall_curve(labels, scores)
+    weight = beta * beta
+    f = (1 + weight) * precision * recall / np.maximum(weight * precision + recall, 1e-12)
+    return float(thresholds[int(np.argmax(f[:-1]))])
+
+
+def fail_cut(clean_scores: Sequence[float], max_share: float) -> float:
+    """The lowest cut at which at most ``max_share`` of these clean reviews' scores reach it."""
+    import numpy as np
+
+    if not clean_scores:
+        return 0.5
+    ordered = sorted(clean_scores, reverse=True)
+    allowed = int(max_share * len(ordered))
+    if allowed >= len(ordered):
+        return 0.0
+    return float(np.nextafter(ordered[allowed], 1.0))
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewMetrics:
+    """Review-level results: a review's score is its highest sentence probability."""
+
+    dataset: str
+    reviews: int
+    spoiler_reviews: int
+    roc_auc: float | None
+    false_fail_rate: float  # clean reviews that fail at the fail threshold
+    caught: float  # spoiler reviews that fail at the fail threshold
+    fail_threshold: float
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def review_metrics(dataset: str, labels: Sequence[int], scores: Sequence[float],
+                   fail_threshold: float) -> ReviewMetrics:
+    """ROC-AUC of review scores against review labels, and the gate's error rates at ``fail_threshold``."""
+    from sklearn.metrics import roc_auc_score
+
+    clean = [s for s, label in zip(scores, labels, strict=True) if not label]
+    spoiling = [s for s, label in zip(scores, labels, strict=True) if label]
+    return ReviewMetrics(
+        dataset=dataset,
+        reviews=len(labels),
+        spoiler_reviews=len(spoiling),
+        roc_auc=float(roc_auc_score(labels, scores)) if clean and spoiling else None,
+        false_fail_rate=sum(s >= fail_threshold for s in clean) / len(clean) if clean else 0.0,
+        caught=sum(s >= fail_threshold for s in spoiling) / len(spoiling) if spoiling else 0.0,
+        fail_threshold=fail_threshold,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AucDifference:
+    """One model's sentence ROC-AUC against a baseline's on the same sentences, with a 95 % interval."""
+
+    dataset: str
+    reviews: int
+    roc_auc: float
+    baseline_roc_auc: float
+    difference: float  # roc_auc - baseline_roc_auc
+    low: float
+    high: float
+    resamples: int
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def paired_auc_difference(dataset: str, labels: Sequence[Sequence[int]], scores: Sequence[Sequence[float]],
+                          baseline: Sequence[Sequence[float]], resamples: int = 1000,
+                          seed: int = 0) -> AucDifference | None:
+    """Sentence ROC-AUC of ``scores`` minus that of ``baseline``, with a paired bootstrap 95 % interval.
+
+    Each argument holds one list per review. The bootstrap resamples whole reviews, because the
+    sentences of one review are not independent, and scores both models on each resample, so the
+    interval is of the difference itself: two models' own intervals overlap far more than their
+    difference varies. Resamples with one class only are skipped. None when the labels have one class.
+    """
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    label_arrays = [np.asarray(review, dtype=int) for review in labels]
+    score_arrays = [np.asarray(review, dtype=float) for review in scores]
+    baseline_arrays = [np.asarray(review, dtype=float) for review in baseline]
+
+    def aucs(chosen: Sequence[int]) -> tuple[float, float] | None:
+        y = np.concatenate([label_arrays[i] for i in chosen])
+        if y.min() == y.max():
+            return None
+        return (float(roc_auc_score(y, np.concatenate([score_arrays[i] for i in chosen]))),
+                float(roc_auc_score(y, np.concatenate([baseline_arrays[i] for i in chosen]))))
+
+    whole = aucs(range(len(labels)))
+    if whole is None:
+        return None
+    rng = np.random.default_rng(seed)
+    differences = []
+    for _ in range(resamples):
+        resampled = aucs(rng.integers(0, len(labels), len(labels)).tolist())
+        if resampled is not None:
+            differences.append(resampled[0] - resampled[1])
+    low, high = np.percentile(differences, [2.5, 97.5]) if differences else (float("nan"), float("nan"))
+    return AucDifference(dataset=dataset, reviews=len(labels), roc_auc=whole[0], baseline_roc_auc=whole[1],
+                         difference=whole[0] - whole[1], low=float(low), high=float(high),
+                         resamples=len(differences))
+
+
+def probabilities(scorer: Any, reviews: Sequence[Any]) -> list[list[float]]:
+    """Each labelled review's sentence probabilities, as ``scorer`` reads the review."""
+    return [[s.probability for s in review] for review in scorer([r.sentences for r in reviews])]
+
+
+def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]],
+                   baseline: Any | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Metrics of a detector on labelled files (``part``: None for the whole file, "test" for its held-out part).
+
+    ``scorer`` is a Detector (a Scorer with ``threshold`` and ``fail_threshold``). With a
+    ``baseline`` Scorer, "differences" holds each sentence dataset's ROC-AUC difference to it.
+    """
+    from spoilerscan.training.data import has_entries, load_reviews
+
+    results: dict[str, list[dict[str, Any]]] = {"sentences": [], "reviews": [], "challenge": []}
+    if baseline is not None:
+        results["differences"] = []
+    for path, part in sets:
+        suffix = " (held-out test part)" if part else ""
+        whole = load_reviews(path, part)  # first: a missing or unreadable file is reported in one line
+        groupings = [(False, "")] + ([(True, ", entry context")] if has_entries(path) else [])
+        for per_entry, how in groupings:
+            reviews = load_reviews(path, part, per_entry=True) if per_entry else whole
+            scores = probabilities(scorer, reviews)
+            name = reviews[0].source + suffix + how
+            labels = [label for r in reviews for label in r.labels]
+            flat = [p for review in scores for p in review]
+            results["sentences"].append(compute_metrics(name, labels, flat, scorer.threshold).as_dict())
+            if baseline is not None:
+                difference = paired_auc_difference(name, [r.labels for r in reviews], scores,
+                                                   probabilities(baseline, reviews))
+                if difference is not None:
+                    results["differences"].append(difference.as_dict())
+            if per_entry:
+                continue
+            if any(len(r.labels) > 1 or r.label is not None for r in reviews):
+                results["reviews"].append(review_metrics(name, [r.review_label for r in reviews],
+                                                         [max(s, default=0.0) for s in scores],
+                                                         scorer.fail_threshold).as_dict())
+            categories = sorted({r.category for r in reviews if r.category})
+            for category in categories:
+                chosen = [(r, s) for r, s in zip(reviews, scores, strict=True) if r.category == category]
+                flagged = sum(any(p >= scorer.threshold for p in s) for _, s in chosen)
+                results["challenge"].append({"category": category, "sentences": len(chosen),
+                                             "spoiler": any(r.review_label for r, _ in chosen),
+                                             "flagged": flagged / len(chosen)})
+    return results

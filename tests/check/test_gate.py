@@ -1,0 +1,75 @@
+"""The check gate (check/gate.py): positions of findings, shared batches, whole reviews, thresholds, known spoilers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from spoilerscan.check import Finding, check_texts
+from spoilerscan.model.detect import SentenceScore
+from spoilerscan.model.features import SentenceInput
+from spoilerscan.reading.text import BlockKind
+from tests.checkstub import findings_of, keyword_scorer, known_scorer
+
+# --------------------------------------------------------------------------- positions
+
+
+def test_positions_with_crlf_bom_and_a_multi_line_sentence() -> None:
+    text = "\ufeffFine.\r\nThe hero\r\nfinally dies here.\r\nOk. She dies.\r\n"
+    first, second = findings_of(text)
+    assert (first.line, first.column, first.end_line, first.end_column) == (2, 1, 3, 19)
+    assert (second.line, second.column, second.end_line, second.end_column) == (4, 5, 4, 14)
+    assert [(f.line, f.column) for f in findings_of("\ufeffHe dies.")] == [(1, 1)]
+
+
+# --------------------------------------------------------------------------- scoring and thresholds
+
+
+def test_all_reviews_of_a_run_are_scored_in_one_batch_each_review_whole() -> None:
+    calls: list[list[list[SentenceInput]]] = []
+
+    def scorer(reviews: Sequence[Sequence[SentenceInput]]) -> list[list[SentenceScore]]:
+        calls.append([list(review) for review in reviews])
+        return keyword_scorer(reviews)
+
+    texts = [("a.md", "# A review\n\nA is fine. B dies.\n\n- C is a list item."), ("b.md", "C is fine."),
+             ("c.md", "D dies.")]
+    reports = list(check_texts(texts, scorer, 0.5, 0.5))
+    assert len(calls) == 1
+    assert [[(s.text, s.kind) for s in review] for review in calls[0]] == [
+        [("A review", BlockKind.heading), ("A is fine.", BlockKind.paragraph), ("B dies.", BlockKind.paragraph),
+         ("C is a list item.", BlockKind.list_item)],
+        [("C is fine.", BlockKind.paragraph)],
+        [("D dies.", BlockKind.paragraph)],
+    ]
+    assert [(r.path, len(r.findings), r.sentences) for r in reports] == [("a.md", 1, 4), ("b.md", 0, 1),
+                                                                         ("c.md", 1, 1)]
+
+
+def test_findings_below_the_fail_threshold_are_warnings() -> None:
+    [finding] = findings_of("He dies.", threshold=0.5, fail=0.95)
+    assert finding.severity == "warning" and not finding.failing
+    [finding] = findings_of("He dies.", threshold=0.5, fail=0.9)
+    assert finding.severity == "error"
+
+
+# --------------------------------------------------------------------------- known spoilers
+
+
+def test_a_known_spoiler_fails_whatever_its_score() -> None:
+    text = "Fine. The butler did it. He dies."
+    [report] = check_texts([("r.md", text)], known_scorer, 1.0, 1.0)  # no score reaches the thresholds
+    [finding] = report.findings
+    assert (finding.text, finding.score, finding.known) == ("The butler did it.", 0.1, "The butler is the killer.")
+    assert finding.failing and finding.severity == "error"
+    assert finding.label == "unmarked spoiler (score 0.10, restates the known spoiler 'The butler is the killer.')"
+
+
+def test_a_known_spoiler_that_is_marked_is_not_scored_or_reported() -> None:
+    [report] = check_texts([("r.md", "Fine. >!The butler did it.!<")], known_scorer, 0.5, 0.5)
+    assert report.findings == [] and report.sentences == 1
+
+
+def test_a_finding_without_a_known_spoiler_is_labelled_by_its_score() -> None:
+    finding = Finding("r.md", 0, 8, 1, 1, 1, 9, 0.9, "He dies.", True)
+    assert finding.known is None
+    assert finding.label == "unmarked spoiler (score 0.90)"

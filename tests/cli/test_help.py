@@ -1,0 +1,91 @@
+"""The command's version and help: placeholders, examples and wrapping.
+
+The tiny model's probabilities all lie strictly between 0 and 1, so ``--threshold 0`` flags every
+sentence and ``--threshold 1`` flags none: the outcomes are deterministic.
+"""
+
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from spoilerscan import __version__
+from spoilerscan.cli import app
+from spoilerscan.render import RedactStyle
+from tests.cli.conftest import run, runner
+
+# --- version and help -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("option", ["--version", "-V"])
+def test_version(option: str) -> None:
+    result = run(option)
+    assert result.exit_code == 0
+    assert result.stdout == f"spoilerscan {__version__}\n"
+
+
+def test_bare_command_prints_help_and_succeeds() -> None:
+    result = run()
+    assert result.exit_code == 0
+    assert "Usage: spoilerscan [OPTIONS] COMMAND" in result.stdout
+    assert result.stderr == ""
+
+
+def help_text(*command: str) -> str:
+    result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.mark.parametrize("command", [(), ("redact",), ("highlight",), ("scan",), ("check",), ("train",),
+                                     ("evaluate",)])
+def test_help_shows_placeholders_not_python_types_and_keeps_brackets(command: tuple[str, ...]) -> None:
+    text = help_text(*command)
+    for leak in ("<bool>", "list[", "<path>", "<int", "<float", "<str>", "\\["):
+        assert leak not in text, (leak, text)
+    for line in text.splitlines():  # a flag shows no placeholder at all
+        if line.startswith("│") and re.search(r"--(quiet|help) ", line):
+            assert re.search(r"(--quiet +-q|--help +-h) +(No progress|Show this)", line), line
+
+
+def test_help_texts_in_brackets_survive_rich_markup() -> None:
+    root = " ".join(help_text().split())
+    assert "[default: the model's own]" in root and "[default: the shipped model]" in root
+    assert "Exit codes: 0 success" in root
+    assert "[default: the model's own]" in " ".join(help_text("redact").split())
+    assert "pip install 'spoilerscan[train]'" in " ".join(help_text("train").split())
+    assert "[spoiler]" in " ".join(help_text("redact").split())
+    for command in ("redact", "check", "train"):
+        assert "PATH" in help_text(command) or command == "train"
+
+
+@pytest.mark.parametrize("command", ["redact", "highlight", "scan", "train", "evaluate"])
+def test_each_command_has_help_with_an_example(command: str) -> None:
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Example: spoilerscan " + command in " ".join(result.stdout.split())
+    assert "--help" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["redact", "highlight", "scan"])
+def test_common_options_are_documented(command: str) -> None:
+    text = run(command, "--help").stdout
+    for option in ("--threshold", "--model", "--quiet", "--output", "--recursive", "--spoilers", "--precision"):
+        assert option in text
+
+
+def test_redact_help_lists_the_styles() -> None:
+    text = run("redact", "--help").stdout
+    for style in RedactStyle:
+        assert style.value in text
+
+
+def test_root_help() -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    for command in ("redact", "highlight", "scan", "train", "evaluate"):
+        assert command in result.stdout
+
+

@@ -1,0 +1,123 @@
+"""The shipped model (models/spoiler-review): loads by default and tells a plot reveal from an opinion.
+
+These tests need real judgement, so they run on the shipped model only (skipped while it is not
+in the repository: see conftest.py).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from spoilerscan.model.detect import Detector, default_model_path
+from spoilerscan.model.features import SentenceInput
+from spoilerscan.render import RedactStyle, redact
+from spoilerscan.training.evaluate import evaluate_files
+
+DATA = Path(__file__).parents[1] / "data"
+EXAMPLE = Path(__file__).parents[2] / "examples" / "sixth-sense-review.md"
+PLOT_REVEAL = "In the final scene we learn that Bruce Willis's character has been dead the whole time."
+OPINION = "The cinematography is gorgeous and the score is haunting."
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def shipped(shipped_model_dir: Path) -> Detector:
+    return Detector.load()
+
+
+def test_default_path_is_the_shipped_model(shipped: Detector, shipped_model_dir: Path) -> None:
+    assert default_model_path().resolve() == shipped_model_dir.resolve()
+    assert shipped.path is not None and shipped.path.resolve() == shipped_model_dir.resolve()
+    assert 0.0 < shipped.threshold <= shipped.fail_threshold < 1.0
+
+
+def test_plot_reveal_scores_above_opinion(shipped: Detector) -> None:
+    reveal, opinion = shipped.score([PLOT_REVEAL, OPINION])
+    assert reveal > opinion
+    assert reveal >= shipped.threshold > opinion
+
+
+SHORT_REVIEW = f"# The Sixth Sense\r\n\r\n{OPINION} Haley Joel Osment is wonderful.\r\n{PLOT_REVEAL}\r\nSee it.\r\n"
+
+
+def test_in_a_short_review_the_reveal_ranks_far_above_the_rest(shipped: Detector) -> None:
+    annotation = shipped.annotate(SHORT_REVIEW, fmt="markdown")
+    scores = {s.text: s.score for s in annotation.sentences}
+    others = [score for text, score in scores.items() if text != PLOT_REVEAL]
+    assert scores[PLOT_REVEAL] > 3 * max(others)
+
+
+def test_redaction_of_a_short_review_changes_only_the_reveal(shipped: Detector) -> None:
+    review = SHORT_REVIEW
+    annotation = shipped.annotate(review, fmt="markdown")
+    assert [s.text for s in annotation.spoilers] == [PLOT_REVEAL]
+    assert redact(review, annotation, RedactStyle.label) == review.replace(PLOT_REVEAL, "[spoiler]")
+
+
+def test_example_review_reveal_is_caught(shipped: Detector) -> None:
+    annotation = shipped.annotate(EXAMPLE.read_text(encoding="utf-8"), fmt="markdown")
+    reveal = next(s for s in annotation.sentences if "dead the whole time" in s.text)
+    assert reveal.is_spoiler
+    assert annotation.score == max(s.score for s in annotation.sentences) >= shipped.fail_threshold
+    opening = annotation.sentences[0]
+    assert not opening.is_spoiler
+
+
+def test_both_precisions_agree_on_the_example(shipped_model_dir: Path) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    fp32 = Detector.load(precision="fp32").annotate(text, fmt="markdown")
+    int8 = Detector.load(precision="int8").annotate(text, fmt="markdown")
+    assert [s.score for s in int8.sentences] == pytest.approx([s.score for s in fp32.sentences], abs=0.15)
+    differ = [s.text for s, t in zip(fp32.sentences, int8.sentences, strict=True) if s.is_spoiler != t.is_spoiler]
+    assert len(differ) <= 1, differ
+    assert all(any("dead the whole time" in s.text for s in a.spoilers) for a in (fp32, int8))
+
+
+def test_challenge_set_twists_are_flagged_more_than_the_rest(shipped: Detector) -> None:
+    results = evaluate_files(shipped, [(DATA / "challenge.csv", None)])
+    flagged = {row["category"]: row["flagged"] for row in results["challenge"]}
+    spoiling = {row["category"] for row in results["challenge"] if row["spoiler"]}
+    assert spoiling == {"twist"}
+    assert flagged["twist"] > max(share for category, share in flagged.items() if category not in spoiling)
+
+
+def test_known_spoilers_catch_paraphrases_without_false_alarms(shipped: Detector) -> None:
+    """tests/data/known_spoilers.csv: sentences that say a reveal again (same = 1) or do not (same = 0)."""
+    with (DATA / "known_spoilers.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    caught = wrong = 0
+    try:
+        for reveal in dict.fromkeys(row["reveal"] for row in rows):
+            mine = [row for row in rows if row["reveal"] == reveal]
+            shipped.set_known_spoilers([reveal])
+            scores = shipped.score_reviews([[SentenceInput(row["sentence"])] for row in mine])
+            for row, [score] in zip(mine, scores, strict=True):
+                caught += score.known is not None and row["same"] == "1"
+                wrong += score.known is not None and row["same"] == "0"
+    finally:
+        shipped.set_known_spoilers([])
+    same = sum(row["same"] == "1" for row in rows)
+    assert wrong <= 1, f"{wrong} sentences that do not restate their reveal were flagged"
+    assert caught >= same / 2, f"{caught} of {same} restatements caught"
+
+
+@pytest.mark.parametrize("separator", [" ", "\n\n"], ids=["one paragraph", "paragraphs"])
+def test_opinions_beside_a_reveal_are_not_flagged_with_it(shipped: Detector, separator: str) -> None:
+    """Issue 10: each sentence is judged for itself, so the opinions around a reveal stay clean."""
+    review = separator.join(["I enjoyed this movie.", "At the end, Jack dies saving Rose.", "The acting is great."])
+    annotation = shipped.annotate(review + "\n", fmt="markdown")
+    assert [s.text for s in annotation.spoilers] == ["At the end, Jack dies saving Rose."]
+
+
+def test_title_byline_and_premise_are_not_spoilers_but_the_ending_is(shipped: Detector) -> None:
+    review = ("# Titanic (1997)\n\nBy Jane Doe\n\n"
+              "A poor artist and a rich young woman fall in love aboard the Titanic on its maiden voyage.\n\n"
+              "In the end Jack freezes to death in the water and Rose lets him go.\n")
+    annotation = shipped.annotate(review, fmt="markdown")
+    assert [s.text for s in annotation.spoilers] == [
+        "In the end Jack freezes to death in the water and Rose lets him go."]
+    assert annotation.score >= shipped.fail_threshold
