@@ -115,7 +115,7 @@ def end_to_end_rate(detector: Any, texts: list[str]) -> tuple[float, int]:
 
 def stage_profile(detector: Any, texts: list[str], batch_size: int) -> dict[str, float]:
     """Seconds spent in each stage of the pipeline over these reviews, run one stage at a time."""
-    from spoilerscan.model.detect import SentenceScore, _annotation, _sigmoid
+    from spoilerscan.model.detect import SentenceScore, _sigmoid, annotation_of
     from spoilerscan.model.detect import model_inputs as inputs_of
     from spoilerscan.model.features import structure_features
     from spoilerscan.reading.segment import read
@@ -149,8 +149,8 @@ def stage_profile(detector: Any, texts: list[str], batch_size: int) -> dict[str,
     started = clock()
     with open(os.devnull, "w", encoding="utf-8") as sink:
         for index, (reading, probabilities) in enumerate(zip(readings, scores, strict=True)):
-            annotation = _annotation(reading, reading.sentences, [SentenceScore(float(p)) for p in probabilities],
-                                     detector.threshold)
+            annotation = annotation_of(reading, [SentenceScore(float(p)) for p in probabilities],
+                                      detector.threshold)
             sink.write(json.dumps(findings(str(index), annotation)) + "\n")
     spent["render_s"] = clock() - started
     total = sum(spent.values())

@@ -11,6 +11,7 @@ whatever the model says. ``Detector.load()`` opens the model shipped in ``models
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,9 +135,12 @@ def model_inputs(reading: Reading, spans: Sequence[Span] | None = None) -> list[
     return [SentenceInput(reading.scored_text(s), s.kind) for s in (reading.sentences if spans is None else spans)]
 
 
-def _annotation(reading: Reading, spans: Sequence[Span], scores: Iterable[SentenceScore],
-                threshold: float) -> Annotation:
+def annotation_of(reading: Reading, scores: Iterable[SentenceScore], threshold: float,
+                  spans: Sequence[Span] | None = None) -> Annotation:
+    """The annotation of a review from its sentences' scores (in the order of ``spans``, default every
+    sentence of the reading): a sentence is a spoiler from ``threshold``, or when it restates a known one."""
     text = reading.text
+    spans = reading.sentences if spans is None else spans
     return Annotation(
         [
             ScoredSentence(text[s.start : s.end], s.start, s.end, score.probability,
@@ -158,7 +162,7 @@ def annotate_with(text: str, scorer: Scorer, threshold: float, spans: Sequence[S
     reading = reading if reading is not None else read(text, fmt)
     spans = reading.sentences if spans is None else spans
     scores = scorer([model_inputs(reading, spans)])[0] if spans else []
-    return _annotation(reading, spans, scores, threshold)
+    return annotation_of(reading, scores, threshold, spans)
 
 
 def annotate_stream(texts: Iterable[tuple[object, str | Reading]], scorer: Scorer, threshold: float,
@@ -176,7 +180,7 @@ def annotate_stream(texts: Iterable[tuple[object, str | Reading]], scorer: Score
     def flush() -> Iterator[tuple[object, str, Annotation]]:
         scored = scorer([model_inputs(reading) for _, reading in pending])
         for (key, reading), scores in zip(pending, scored, strict=True):
-            yield key, reading.text, _annotation(reading, reading.sentences, scores, threshold)
+            yield key, reading.text, annotation_of(reading, scores, threshold)
         pending.clear()
 
     for key, item in texts:
@@ -192,6 +196,37 @@ def annotate_stream(texts: Iterable[tuple[object, str | Reading]], scorer: Score
 
 def _sigmoid(logits: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(logits, -60, 60)))
+
+
+class EmbeddingCache:
+    """The most recently used sentence embeddings, by text: a long-lived process (an editor's language
+    server) re-scores a review after each edit, and most of its sentences have not changed. The encoder
+    is nearly all of the cost of scoring, so a hit saves nearly all of it; the head still reads the
+    whole review, so scores are the same as without the cache."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def get(self, text: str) -> np.ndarray | None:
+        vector = self._vectors.get(text)
+        if vector is None:
+            self.misses += 1
+            return None
+        self._vectors.move_to_end(text)
+        self.hits += 1
+        return vector
+
+    def put(self, text: str, vector: np.ndarray) -> None:
+        self._vectors[text] = vector
+        self._vectors.move_to_end(text)
+        while len(self._vectors) > self.size:
+            self._vectors.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -227,6 +262,7 @@ class Detector:
         self.path = path
         self.known_similarity = known_similarity
         self.known = KnownSpoilers((), np.zeros((0, 0), np.float32), known_similarity)
+        self.cache: EmbeddingCache | None = None  # set by long-lived callers; see EmbeddingCache
 
     @property
     def precision(self) -> str:
@@ -280,17 +316,40 @@ class Detector:
                     on_batch(len(rows))
         return embeddings if embeddings is not None else np.zeros((0, 0), dtype=np.float32)
 
+    def embed_cached(self, sentences: Sequence[str], on_batch: Callable[[int], None] | None = None) -> np.ndarray:
+        """:meth:`embed`, taking what it can from :attr:`cache` (and filling it) when there is one."""
+        if self.cache is None or not sentences:
+            return self.embed(sentences, on_batch=on_batch)
+        found = [self.cache.get(text) for text in sentences]
+        missing = list(dict.fromkeys(text for text, vector in zip(sentences, found, strict=True) if vector is None))
+        fresh = dict(zip(missing, self.embed(missing, on_batch=on_batch), strict=True)) if missing else {}
+        for text, vector in fresh.items():
+            self.cache.put(text, vector)
+        if on_batch is not None and len(sentences) > len(missing):
+            on_batch(len(sentences) - len(missing))
+        return np.stack([vector if vector is not None else fresh[text]
+                         for text, vector in zip(sentences, found, strict=True)])
+
+    def known_spoilers(self, reveals: Sequence[str]) -> KnownSpoilers:
+        """These reveals, embedded, as the detector matches sentences against them."""
+        texts = tuple(dict.fromkeys(r.strip() for r in reveals if r.strip()))
+        return KnownSpoilers(texts, self.embed(texts), self.known_similarity)
+
     def set_known_spoilers(self, reveals: Sequence[str]) -> None:
         """Flag sentences that restate one of these reveals (cosine of their embeddings)."""
-        texts = tuple(dict.fromkeys(r.strip() for r in reveals if r.strip()))
-        self.known = KnownSpoilers(texts, self.embed(texts), self.known_similarity)
+        self.known = self.known_spoilers(reveals)
 
     def score_reviews(self, reviews: Sequence[Sequence[SentenceInput]],
                       on_batch: Callable[[int], None] | None = None) -> list[list[SentenceScore]]:
         """Each review's sentence scores, in order. Sentences of all reviews are embedded together."""
-        flat = [s.text for review in reviews for s in review]
-        embeddings = self.embed(flat, on_batch=on_batch)
-        known = self.known.match(embeddings)
+        embeddings = self.embed_cached([s.text for review in reviews for s in review], on_batch=on_batch)
+        return self.score_embedded(reviews, embeddings)
+
+    def score_embedded(self, reviews: Sequence[Sequence[SentenceInput]], embeddings: np.ndarray,
+                       known: KnownSpoilers | None = None) -> list[list[SentenceScore]]:
+        """Scores of reviews whose sentences are already embedded (``embeddings``: one row per sentence,
+        reviews in order), matched against ``known`` (default: the detector's own known spoilers)."""
+        matched = (self.known if known is None else known).match(embeddings)
         results: list[list[SentenceScore]] = []
         begin = 0
         for review in reviews:
@@ -300,7 +359,7 @@ class Detector:
                 continue
             rows = np.concatenate([embeddings[begin:end], structure_features(review)], axis=1)
             probabilities = _sigmoid(self.model.logits(rows))
-            results.append([SentenceScore(float(p), k) for p, k in zip(probabilities, known[begin:end], strict=True)])
+            results.append([SentenceScore(float(p), k) for p, k in zip(probabilities, matched[begin:end], strict=True)])
             begin = end
         return results
 

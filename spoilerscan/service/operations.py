@@ -1,0 +1,46 @@
+"""What a front end does with one submitted text, over a warm engine: annotate, redact, check.
+
+Each is the library call the matching command makes, with the same reading and thresholds, so a
+service's answer is the command's output for the same text and options (tests compare them).
+"""
+
+from __future__ import annotations
+
+from spoilerscan.check.gate import FileReport, file_report
+from spoilerscan.model.detect import Annotation, annotation_of, model_inputs
+from spoilerscan.reading.markup import RedactStyle
+from spoilerscan.reading.segment import Reading
+from spoilerscan.reading.text import Format
+from spoilerscan.render import redact as redact_text
+from spoilerscan.service.engine import ScoringEngine
+from spoilerscan.service.project import Project
+
+
+async def annotate_reading(engine: ScoringEngine, project: Project, reading: Reading,
+                           threshold: float) -> Annotation:
+    """Score a review already read, on the engine's worker."""
+    scores = (await engine.score([model_inputs(reading)], project.known))[0] if reading.sentences else []
+    return annotation_of(reading, scores, threshold)
+
+
+async def annotate(engine: ScoringEngine, project: Project, text: str, fmt: Format | str = Format.text,
+                   threshold: float | None = None) -> Annotation:
+    """``scan``'s view of a text: every sentence with its offsets (characters of ``text``) and score."""
+    cut = project.threshold if threshold is None else threshold
+    return await annotate_reading(engine, project, project.read_for_redaction(text, fmt), cut)
+
+
+async def redact(engine: ScoringEngine, project: Project, text: str, fmt: Format | str = Format.text,
+                 style: RedactStyle | str = RedactStyle.block, threshold: float | None = None
+                 ) -> tuple[str, Annotation]:
+    """``redact``'s output for a text, byte for byte, and the annotation it came from."""
+    annotation = await annotate(engine, project, text, fmt, threshold)
+    return redact_text(text, annotation, style), annotation
+
+
+async def check(engine: ScoringEngine, project: Project, text: str, fmt: Format | str = Format.text,
+                name: str = "review") -> FileReport:
+    """``check``'s findings for a text: unmarked sentences from the report threshold, failing ones marked."""
+    reading = project.read_for_check(text, fmt)
+    annotation = await annotate_reading(engine, project, reading, project.check_threshold)
+    return file_report(name, reading, annotation.sentences, project.check_threshold, project.fail_threshold)

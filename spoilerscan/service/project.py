@@ -1,0 +1,72 @@
+"""A long-lived front end's settings, resolved once: ``[tool.spoilerscan]`` merged with its options.
+
+A one-shot command reads the nearest ``pyproject.toml`` each run; a service or language server
+reads it when it starts (or when the file changes) and then judges every request with the same
+:class:`Project`: thresholds, the markup that counts as marked, allowed phrases and the known
+spoilers, embedded once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from spoilerscan.check.config import CheckConfig, load_config, resolve_thresholds
+from spoilerscan.model.detect import KnownSpoilers
+from spoilerscan.reading.markup import ALL_STYLES, HIDING_STYLES, Style
+from spoilerscan.reading.segment import Reading, read
+from spoilerscan.reading.text import Format
+
+
+class ProjectDetector(Protocol):
+    """What resolving a project needs of a detector (:class:`~spoilerscan.model.detect.Detector` is one)."""
+
+    threshold: float
+    fail_threshold: float
+
+    def known_spoilers(self, reveals: list[str]) -> KnownSpoilers: ...
+
+
+@dataclass(frozen=True)
+class Project:
+    """Settings every request is read and judged with.
+
+    ``threshold`` flags a sentence for annotate and redact (the option, else the model's, as the
+    commands do); ``check_threshold`` reports a finding and ``fail_threshold`` fails a check (option,
+    else config, else the model's, as ``check`` resolves them); ``styles`` is the markup ``check``
+    counts as marked; ``known`` the project's known spoilers.
+    """
+
+    threshold: float
+    check_threshold: float
+    fail_threshold: float
+    styles: tuple[Style, ...] = ALL_STYLES
+    allowed_phrases: tuple[str, ...] = ()
+    known: KnownSpoilers | None = None
+    config: Path | None = None
+
+    @classmethod
+    def resolve(cls, detector: ProjectDetector, config: CheckConfig | None = None, threshold: float | None = None,
+                fail_threshold: float | None = None, known_spoilers: tuple[str, ...] = ()) -> Project:
+        """Options over ``config`` over the model's own, as the commands resolve them."""
+        settings = config if config is not None else CheckConfig()
+        reveals = [*settings.known_spoilers, *known_spoilers]
+        report_at, fail_at = resolve_thresholds(threshold, fail_threshold, settings, detector.threshold,
+                                                detector.fail_threshold)
+        return cls(detector.threshold if threshold is None else threshold, report_at, fail_at, settings.styles,
+                   settings.allowed_phrases, detector.known_spoilers(reveals) if reveals else None, settings.source)
+
+    @classmethod
+    def from_file(cls, detector: ProjectDetector, path: Path | None, threshold: float | None = None,
+                  fail_threshold: float | None = None) -> Project:
+        """The project of a ``pyproject.toml`` with ``[tool.spoilerscan]`` (None: defaults only)."""
+        return cls.resolve(detector, load_config(path), threshold, fail_threshold)
+
+    def read_for_redaction(self, text: str, fmt: Format | str) -> Reading:
+        """``text`` as ``redact``, ``highlight`` and ``scan`` read it: every hiding markup is exempt."""
+        return read(text, fmt, HIDING_STYLES, self.allowed_phrases)
+
+    def read_for_check(self, text: str, fmt: Format | str) -> Reading:
+        """``text`` as ``check`` reads it: the project's styles are exempt."""
+        return read(text, fmt, self.styles, self.allowed_phrases)
