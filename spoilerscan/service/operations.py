@@ -2,9 +2,13 @@
 
 Each is the library call the matching command makes, with the same reading and thresholds, so a
 service's answer is the command's output for the same text and options (tests compare them).
+Reading and rendering are CPU work too (about a second for 1 MB of Markdown), so they run in a
+worker thread (:func:`asyncio.to_thread`), like the scoring: the caller's event loop stays free.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from spoilerscan.check.gate import FileReport, file_report
 from spoilerscan.model.detect import Annotation, annotation_of, model_inputs
@@ -27,7 +31,8 @@ async def annotate(engine: ScoringEngine, project: Project, text: str, fmt: Form
                    threshold: float | None = None) -> Annotation:
     """``scan``'s view of a text: every sentence with its offsets (characters of ``text``) and score."""
     cut = project.threshold if threshold is None else threshold
-    return await annotate_reading(engine, project, project.read_for_redaction(text, fmt), cut)
+    reading = await asyncio.to_thread(project.read_for_redaction, text, fmt)
+    return await annotate_reading(engine, project, reading, cut)
 
 
 async def redact(engine: ScoringEngine, project: Project, text: str, fmt: Format | str = Format.text,
@@ -35,12 +40,13 @@ async def redact(engine: ScoringEngine, project: Project, text: str, fmt: Format
                  ) -> tuple[str, Annotation]:
     """``redact``'s output for a text, byte for byte, and the annotation it came from."""
     annotation = await annotate(engine, project, text, fmt, threshold)
-    return redact_text(text, annotation, style), annotation
+    return await asyncio.to_thread(redact_text, text, annotation, style), annotation
 
 
 async def check(engine: ScoringEngine, project: Project, text: str, fmt: Format | str = Format.text,
                 name: str = "review") -> FileReport:
     """``check``'s findings for a text: unmarked sentences from the report threshold, failing ones marked."""
-    reading = project.read_for_check(text, fmt)
+    reading = await asyncio.to_thread(project.read_for_check, text, fmt)
     annotation = await annotate_reading(engine, project, reading, project.check_threshold)
-    return file_report(name, reading, annotation.sentences, project.check_threshold, project.fail_threshold)
+    return await asyncio.to_thread(file_report, name, reading, annotation.sentences, project.check_threshold,
+                                   project.fail_threshold)

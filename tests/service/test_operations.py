@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -100,3 +102,32 @@ def test_the_embedding_cache_changes_no_score(detector: Detector) -> None:
     cached = [detector.score([t]) for t in texts] + [detector.score([t]) for t in texts]
     assert cached == plain + plain
     assert detector.cache.hits == len(texts) and len(detector.cache) == len(set(texts))
+
+
+def test_reading_and_rendering_run_off_the_event_loop(engine: ScoringEngine, detector: Detector,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A megabyte of Markdown takes about a second to read: that must not hold the caller's loop."""
+    import spoilerscan.service.operations as operations
+    import spoilerscan.service.project as project_module
+
+    threads: list[tuple[str, int]] = []
+
+    def recorded(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            threads.append((name, threading.get_ident()))
+            return function(*args, **kwargs)
+        return run
+
+    monkeypatch.setattr(project_module, "read", recorded("read", project_module.read))
+    monkeypatch.setattr(operations, "redact_text", recorded("redact", operations.redact_text))
+    monkeypatch.setattr(operations, "file_report", recorded("report", operations.file_report))
+    project = Project.resolve(detector)
+
+    async def all_three() -> int:
+        await redact(engine, project, "He dies. Fine.", "markdown")
+        await check(engine, project, "He dies. Fine.", "markdown")
+        return threading.get_ident()
+
+    loop_thread = asyncio.run(all_three())
+    assert [name for name, _ in threads] == ["read", "redact", "read", "report"]
+    assert all(thread != loop_thread for _, thread in threads)
