@@ -27,7 +27,15 @@ from spoilerscan.cli.options import (
 )
 from spoilerscan.cli.progress import ReviewProgress
 from spoilerscan.errors import EXIT_USAGE, InputError
-from spoilerscan.reading.inputs import STDIN, Review, check_writable, expand_inputs, keep_backup, write_atomically
+from spoilerscan.reading.inputs import (
+    STDIN,
+    STDIN_NAME,
+    Review,
+    check_writable,
+    expand_inputs,
+    keep_backup,
+    write_atomically,
+)
 from spoilerscan.reading.markup import RedactStyle
 from spoilerscan.reading.text import Format
 
@@ -39,6 +47,11 @@ class HighlightFormat(StrEnum):
     terminal = "terminal"
     html = "html"
     markdown = "markdown"
+
+
+def page_title(name: str) -> str:
+    """A review's name on its HTML page: the file's name, not the path it has on this machine."""
+    return STDIN_NAME if name == STDIN else os.path.basename(name) or name
 
 
 def writable_inputs(names: list[str], failures: list[str]) -> list[str]:
@@ -186,7 +199,7 @@ def highlight(
 
     def draw(review: Review, annotation: Annotation) -> str:
         if format is HighlightFormat.html:
-            return render.highlight_html(review.text, annotation, title=review.name)
+            return render.highlight_html(review.text, annotation, title=page_title(review.name))
         if format is HighlightFormat.markdown:
             return render.highlight_markdown(review.text, annotation)
         console = Console(file=sys.stdout, highlight=False, soft_wrap=True)

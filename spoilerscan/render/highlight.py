@@ -11,6 +11,7 @@ from rich.text import Text
 
 from spoilerscan.model.detect import Annotation
 from spoilerscan.reading.text import Format
+from spoilerscan.render.page import spoiler_count, standalone_page
 from spoilerscan.render.pieces import inside_plain_text, reading_of, rewrite, spoiler_pieces
 
 
@@ -24,29 +25,19 @@ def highlight_markdown(text: str, annotation: Annotation, fmt: Format | str | No
 
 
 def highlight_html(text: str, annotation: Annotation, title: str = "spoilerscan") -> str:
-    """A standalone HTML page showing the review with its spoiler sentences marked (text the writer
-    already marked as a spoiler is shown as it is)."""
+    """A standalone HTML page of the review (:mod:`spoilerscan.render.page`): its spoiler sentences
+    highlighted with their scores, or covered until clicked, and a legend. Text the writer already
+    marked as a spoiler is shown as it is. ``title``: the review's name (a file name, not a path)."""
     parts: list[str] = []
     cursor = 0
     for piece in spoiler_pieces(text, annotation, reading_of(text, annotation, None)):
+        score = f"{piece.sentence.score:.2f}"
         parts.append(html.escape(text[cursor : piece.start]))
-        parts.append(f'<mark class="spoiler" title="spoiler score {piece.sentence.score:.2f}">'
+        parts.append(f'<mark class="spoiler" title="spoiler score {score}" data-score="{score}" tabindex="0">'
                      f"{html.escape(text[piece.start : piece.end])}</mark>")
         cursor = piece.end
     parts.append(html.escape(text[cursor:]))
-    body = "".join(parts)
-    count = len(annotation.spoilers)
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<title>{html.escape(title)}</title>\n<style>\n"
-        "body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}\n"
-        ".review{white-space:pre-wrap;line-height:1.5}\n"
-        "mark.spoiler{background:#ffd6d6;border-bottom:2px solid #c00}\n"
-        "</style>\n</head>\n<body>\n"
-        f"<h1>{html.escape(title)}</h1>\n<p>{count} spoiler sentence{'s' if count != 1 else ''} "
-        f"marked (threshold {annotation.threshold:.2f}).</p>\n"
-        f"<div class=\"review\">{body}</div>\n</body>\n</html>\n"
-    )
+    return standalone_page(title, "".join(parts), spoiler_count(len(annotation.spoilers), annotation.threshold))
 
 
 _CONTROL = re.compile("\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")

@@ -432,10 +432,11 @@ def test_highlight_html_to_a_file(review: Path, model: str, tmp_path: Path) -> N
     assert page.startswith("<!DOCTYPE html>")
     # Every sentence is marked (one whose link or image brackets part it, piece by piece).
     assert page.count('<mark class="spoiler"') >= len(split_sentences(MESSY, "markdown"))
-    body = re.sub(r'<mark class="spoiler" title="spoiler score [0-9.]+">|</mark>', "",
-                  page.split('<div class="review">', 1)[1].split("</div>", 1)[0])
+    body = re.sub(r'<mark class="spoiler" title="spoiler score [0-9.]+" data-score="[0-9.]+" tabindex="0">|</mark>',
+                  "", page.split('<div id="review" class="review" tabindex="-1">', 1)[1].split("</div>", 1)[0])
     assert html.unescape(body) == MESSY
     assert "&quot;I see dead people,&quot;" in page
+    assert "<title>review.md</title>" in page and str(tmp_path) not in page  # its name, not where it lies
 
 
 def test_highlight_terminal(review: Path, model: str) -> None:

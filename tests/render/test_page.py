@@ -1,0 +1,40 @@
+"""The review page template: one file set shared by highlight --format html and serve's page."""
+
+from __future__ import annotations
+
+import html
+from importlib.resources import files
+
+from spoilerscan.reading.markup import RedactStyle
+from spoilerscan.render import page
+
+
+def test_the_template_files_are_package_resources() -> None:
+    folder = files("spoilerscan.render") / "page"
+    assert {"review.html", "review.css", "review.js"} <= {entry.name for entry in folder.iterdir()}
+    assert page.assets().template.startswith("<!DOCTYPE html>")
+
+
+def test_the_live_page_has_the_form_every_style_and_may_fetch_its_own_server_only() -> None:
+    live = page.live_page()
+    assert 'data-mode="live"' in live
+    assert '<form id="review-form"' in live and '<textarea id="review-input"' in live
+    assert 'accept=".md,.markdown,.txt' in live
+    for style in RedactStyle:
+        assert f'<option value="{style.value}"' in live
+    assert '<button type="button" id="copy-button">' in live
+    assert '<section id="result" class="result" aria-labelledby="summary" hidden>' in live
+    assert "{{" not in live and "live -->" not in live
+    policy = html.unescape(live.split('Content-Security-Policy" content="', 1)[1].split('"', 1)[0])
+    assert "connect-src 'self'" in policy and "default-src 'none'" in policy
+
+
+def test_a_value_that_looks_like_a_placeholder_stays_as_it_is() -> None:
+    out = page.standalone_page("{{title}}", "{{script}} {{review}}", "{{summary}}")
+    assert "<title>{{title}}</title>" in out
+    assert '<div id="review" class="review" tabindex="-1">{{script}} {{review}}</div>' in out
+
+
+def test_the_count_line() -> None:
+    assert page.spoiler_count(1, 0.5) == "1 spoiler sentence marked (threshold 0.50)."
+    assert page.spoiler_count(0, 0.351) == "0 spoiler sentences marked (threshold 0.35)."
