@@ -11,6 +11,7 @@ Callers get a :class:`concurrent.futures.Future` (or await :meth:`ScoringEngine.
 whose future was cancelled before the worker reached it (a client that went away) is skipped; a
 batch that fails fails every job in it and marks the engine unhealthy, never leaving a caller
 waiting. Work waiting is bounded in sentences: past that, :class:`Overloaded` is raised at once.
+A caller that sets :data:`job_times` (a context variable) learns where its jobs spent their time.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -53,6 +55,23 @@ class EmbeddingScorer(Protocol):
                        known: KnownSpoilers | None = None) -> list[list[SentenceScore]]: ...
 
 
+@dataclass
+class JobTimes:
+    """Seconds a caller's jobs spent waiting for the worker and in their batch on the model, summed over them.
+
+    Set a fresh one in :data:`job_times` before submitting (an HTTP service does, per request, for
+    its ``x-queue-time`` and ``x-inference-time`` headers); the worker adds to it before it sets
+    each job's result.
+    """
+
+    queued: float = 0.0
+    scoring: float = 0.0
+    jobs: int = 0
+
+
+job_times: ContextVar[JobTimes | None] = ContextVar("spoilerscan_job_times", default=None)
+
+
 @dataclass(eq=False)
 class _Job:
     reviews: Reviews
@@ -60,6 +79,7 @@ class _Job:
     sentences: int
     future: Future[list[list[SentenceScore]]] = field(default_factory=Future)
     queued: float = field(default_factory=time.monotonic)
+    times: JobTimes | None = field(default_factory=job_times.get)
 
 
 @dataclass
@@ -190,12 +210,18 @@ class ScoringEngine:
                     self._changed.notify_all()
 
     def _score(self, batch: list[_Job]) -> None:
+        started = time.monotonic()
         texts = [s.text for job in batch for review in job.reviews for s in review]
         embeddings = self.detector.embed_cached(texts)
         begin = 0
         for job in batch:
             end = begin + job.sentences
-            job.future.set_result(self.detector.score_embedded(job.reviews, embeddings[begin:end], job.known))
+            scores = self.detector.score_embedded(job.reviews, embeddings[begin:end], job.known)
+            if job.times is not None:
+                job.times.queued += started - job.queued
+                job.times.scoring += time.monotonic() - started
+                job.times.jobs += 1
+            job.future.set_result(scores)
             begin = end
         self.stats.jobs += len(batch)
         self.stats.sentences += len(texts)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 from collections.abc import Sequence
-from concurrent.futures import CancelledError
+from concurrent.futures import CancelledError, Future
 
 import numpy as np
 import pytest
 
 from spoilerscan.model.detect import KnownSpoilers, SentenceScore
 from spoilerscan.model.features import SentenceInput
-from spoilerscan.service.engine import NotReady, Overloaded, ScoringEngine
+from spoilerscan.service.engine import JobTimes, NotReady, Overloaded, ScoringEngine, job_times
 
 
 class StubDetector:
@@ -196,3 +197,26 @@ def test_cancelling_the_await_cancels_the_waiting_job(detector: StubDetector) ->
     finally:
         engine.stop()
     assert ["Abandoned."] not in detector.batches and engine.stats.skipped == 1
+
+
+def test_a_caller_that_sets_job_times_learns_where_its_jobs_waited(detector: StubDetector) -> None:
+    engine = ScoringEngine(detector, gather_seconds=0).start()
+    times = JobTimes()
+    try:
+        detector.gate.clear()
+        untimed = engine.submit([review("Hold.")])
+        assert detector.entered.wait(5)  # the worker is busy: the timed job waits in the queue
+
+        def timed_submit() -> Future[list[list[SentenceScore]]]:
+            job_times.set(times)
+            return engine.submit([review("Timed.", "Twice.")])
+
+        timed = contextvars.copy_context().run(timed_submit)
+        detector.gate.set()
+        untimed.result(5)
+        timed.result(5)
+    finally:
+        engine.stop()
+    assert times.jobs == 1  # the untimed job added nothing
+    assert times.queued > 0 and times.scoring >= 0
+    assert job_times.get() is None  # set only in the caller's own context
