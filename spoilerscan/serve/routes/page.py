@@ -1,0 +1,28 @@
+"""``GET /``: the review page (spoilerscan.render.page), for a writer without a terminal.
+
+One HTML document with its style sheet and script inline: no other request, works offline. Its
+Content Security Policy is sent as a header as well as in the page.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+from spoilerscan.render import page
+
+router = APIRouter(tags=["page"])
+
+
+@cache
+def _page() -> str:
+    return page.live_page()
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def review_page() -> HTMLResponse:
+    return HTMLResponse(_page(), headers={
+        "Content-Security-Policy": page.assets().policy(live=True), "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer", "Cache-Control": "no-cache"})
