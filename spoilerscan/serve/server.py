@@ -16,13 +16,11 @@ from collections.abc import Callable
 from typing import Any
 
 import uvicorn
-from uvicorn.supervisors.multiprocess import Multiprocess
 
 from spoilerscan.serve.app import create_app
-from spoilerscan.serve.settings import ServeSettings, to_environment
+from spoilerscan.serve.settings import ServeSettings
 from spoilerscan.serve.state import ServiceDetector
 
-APP_FACTORY = "spoilerscan.serve.app:app_from_environment"
 _DROPPED = ("Application startup failed. Exiting.",)
 
 
@@ -70,7 +68,7 @@ def address(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-class _Server(uvicorn.Server):
+class AnnouncingServer(uvicorn.Server):
     """uvicorn's server, announcing the address it listens on once it has started."""
 
     def __init__(self, config: uvicorn.Config, announce: Callable[[int], None]) -> None:
@@ -83,13 +81,13 @@ class _Server(uvicorn.Server):
             self.announce(self.servers[0].sockets[0].getsockname()[1])
 
 
-def _quiet_signals() -> None:
-    """uvicorn re-raises the signal that stopped it once it has shut down; then it must end nothing."""
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda number, frame: None)
+def quiet_signals() -> dict[int, Any]:
+    """uvicorn re-raises the signal that stopped it once it has shut down; then it must end nothing
+    (the command's own SIGTERM handler would exit 143). The handlers it replaced are returned."""
+    return {signum: signal.signal(signum, lambda number, frame: None) for signum in (signal.SIGTERM, signal.SIGINT)}
 
 
-def _config(app: Any, host: str, port: int, settings: ServeSettings, **more: Any) -> uvicorn.Config:
+def uvicorn_config(app: Any, host: str, port: int, settings: ServeSettings, **more: Any) -> uvicorn.Config:
     return uvicorn.Config(app, host=host, port=port, lifespan="on", access_log=False, server_header=False,
                           log_config=log_config(settings.log_requests),
                           timeout_graceful_shutdown=max(1, round(settings.shutdown_seconds)), **more)
@@ -105,27 +103,31 @@ def serve(settings: ServeSettings, host: str, port: int, announce: Callable[[str
     if workers > 1:
         return _serve_workers(settings, host, port, announce, workers)
     app = create_app(settings) if detector is None else create_app(settings, lambda _: detector)
-    server = _Server(_config(app, host, port, settings), lambda bound: announce(address(host, bound)))
-    _quiet_signals()
+    server = AnnouncingServer(uvicorn_config(app, host, port, settings), lambda bound: announce(address(host, bound)))
+    previous = quiet_signals()
     try:
         server.run()
     except SystemExit:  # uvicorn exits 3 when the socket cannot be bound or the app cannot start
         return False
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     return server.started
 
 
 def _serve_workers(settings: ServeSettings, host: str, port: int, announce: Callable[[str], None],
                    workers: int) -> bool:
-    os.environ.update(to_environment(settings))
-    config = _config(APP_FACTORY, host, port, settings, factory=True, workers=workers)
+    from spoilerscan.serve import workers as supervisor
+
     try:
-        listening = config.bind_socket()
-    except SystemExit:
+        listening = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET,
+                                         backlog=2048)
+    except OSError as error:
+        logging.getLogger("uvicorn.error").error("cannot listen on %s: %s", address(host, port), error.strerror)
         return False
-    announce(address(host, listening.getsockname()[1]))
-    supervisor = Multiprocess(config, sockets=[listening])
-    supervisor.run()
-    return True
+    with listening:
+        bound = address(host, listening.getsockname()[1])
+        return supervisor.run(settings, host, port, listening, workers, lambda: announce(bound))
 
 
 def cores() -> int:
