@@ -8,25 +8,19 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import re
-import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.cli.conftest import COMMAND, EXAMPLE, one_error_line, run, spoilerscan
-
-STARTUP = re.compile(r"^spoilerscan: serving on (http://127\.0\.0\.1:(\d+)) \(model model, (fp32|int8), (\d+) "
-                     r"workers?\); the review page is at \1/, the API docs at \1/docs$")
+from tests.serverprocess import Server, serving
 
 
 @pytest.fixture()
@@ -107,44 +101,8 @@ def test_help_names_every_option() -> None:
 # --- real servers ------------------------------------------------------------------------------
 
 
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    url: str
-    log: Path
-    workers: int
-
-    def stderr(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-
-@contextmanager
-def serving(tmp_path: Path, *options: object, env: dict[str, str] | None = None) -> Iterator[Server]:
-    """A real ``spoilerscan serve`` on a free loopback port (port 0: the start-up line names it)."""
-    log = tmp_path / f"serve-{time.monotonic_ns()}.log"
-    environment = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", **(env or {})}
-    with log.open("wb") as sink:
-        process = subprocess.Popen([str(COMMAND), "serve", "--host", "127.0.0.1", "--port", "0", *map(str, options)],
-                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=sink, env=environment)
-    try:
-        match = None
-        for _ in range(1200):  # at most 120 s
-            first = log.read_text(encoding="utf-8", errors="replace").splitlines()[:1]
-            match = STARTUP.match(first[0]) if first else None
-            if match or process.poll() is not None:
-                break
-            time.sleep(0.1)
-        assert match, f"no start-up line (exit {process.poll()}): {log.read_text(errors='replace')}"
-        yield Server(process, match.group(1), log, int(match.group(4)))
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(30)
-
-
 def stop(server: Server) -> int:
-    server.process.send_signal(signal.SIGTERM)
-    return server.process.wait(60)
+    return server.stop()
 
 
 @pytest.mark.slow

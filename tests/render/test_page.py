@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import html
 from importlib.resources import files
+from pathlib import Path
+
+import pytest
 
 from spoilerscan.reading.markup import RedactStyle
-from spoilerscan.render import page
+from spoilerscan.render import highlight_html, page
+from tests.browser import COVERED, browser_context, problems_of, text_colour
+from tests.render.common import annotate
 
 
 def test_the_template_files_are_package_resources() -> None:
@@ -38,3 +43,30 @@ def test_a_value_that_looks_like_a_placeholder_stays_as_it_is() -> None:
 def test_the_count_line() -> None:
     assert page.spoiler_count(1, 0.5) == "1 spoiler sentence marked (threshold 0.50)."
     assert page.spoiler_count(0, 0.351) == "0 spoiler sentences marked (threshold 0.35)."
+
+
+@pytest.mark.slow
+def test_the_standalone_page_hides_and_reveals_in_a_browser(tmp_path: Path) -> None:
+    """highlight --format html in headless Chromium: its script runs under its own policy (the views
+    switch), a click reveals a covered spoiler, and nothing is fetched."""
+    text = "A fine film. In the end he dies. The score is lovely."
+    out = tmp_path / "review.html"
+    out.write_text(highlight_html(text, annotate(text), title="review.md"), encoding="utf-8")
+    with browser_context(tmp_path / "profile") as browser:
+        page = browser.new_page()
+        problems = problems_of(page)
+        requests: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto(out.as_uri())
+        assert page.title() == "review.md"
+        spoiler = page.locator("#review mark.spoiler")
+        assert spoiler.count() == 1 and spoiler.text_content() == "In the end he dies."
+        assert spoiler.get_attribute("title") == "spoiler score 1.00"
+        assert text_colour(spoiler) != COVERED
+        page.check('input[name="view"][value="hide"]')
+        assert text_colour(spoiler) == COVERED
+        spoiler.click()
+        assert text_colour(spoiler) != COVERED
+        assert page.locator("#review").evaluate("review => review.textContent") == text
+    assert problems == []
+    assert requests == [out.as_uri()]  # the page alone: no style sheet, script or font fetched

@@ -7,7 +7,6 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from spoilerscan.render import page
 from spoilerscan.serve.app import app_from_environment
 from spoilerscan.serve.settings import ServeSettings, to_environment
 from tests.serve.conftest import StubDetector, app_of, serving
@@ -35,12 +34,6 @@ async def test_the_lifespan_loads_once_warms_up_and_stops_the_engine(stub: StubD
     assert len(loads) == 1
 
 
-async def test_health_is_ready_while_the_engine_scores(stub: StubDetector) -> None:
-    async with serving(app_of(stub)) as client:
-        response = await client.get("/healthz")
-    assert response.status_code == 200 and response.json() == {"status": "ready"}
-
-
 async def test_the_openapi_schema_documents_every_endpoint_and_character_offsets(stub: StubDetector) -> None:
     async with serving(app_of(stub)) as client:
         schema = (await client.get("/openapi.json")).json()
@@ -52,15 +45,6 @@ async def test_the_openapi_schema_documents_every_endpoint_and_character_offsets
     assert "422" in schema["paths"]["/v1/redact"]["post"]["responses"]
     assert "ErrorBody" in str(schema["paths"]["/v1/redact"]["post"]["responses"]["503"])
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
-
-
-async def test_the_review_page_is_served_with_its_policy(stub: StubDetector) -> None:
-    async with serving(app_of(stub)) as client:
-        response = await client.get("/")
-    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
-    assert response.text == page.live_page()
-    assert response.headers["content-security-policy"] == page.assets().policy(live=True)
-    assert response.headers["x-content-type-options"] == "nosniff"
 
 
 async def test_no_cors_unless_origins_are_named(stub: StubDetector) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from spoilerscan.render import page
 
@@ -26,3 +26,9 @@ def review_page() -> HTMLResponse:
     return HTMLResponse(_page(), headers={
         "Content-Security-Policy": page.assets().policy(live=True), "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer", "Cache-Control": "no-cache"})
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def no_icon() -> Response:
+    """No icon: an empty answer, so that a browser's request for one is not a 404."""
+    return Response(status_code=204)

@@ -15,7 +15,7 @@ from spoilerscan.reading.markup import RedactStyle
 from tests.serve.conftest import app_of, serving
 
 pytestmark = pytest.mark.anyio
-REPO = Path(__file__).parents[2]
+REPO = Path(__file__).parents[3]
 EXAMPLES = sorted((REPO / "examples").glob("*.md"))
 runner = CliRunner()
 
