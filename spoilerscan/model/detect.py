@@ -269,12 +269,14 @@ class Detector:
         return self.model.precision
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, precision: str = "auto", threads: int | None = None) -> Detector:
+    def load(cls, path: str | Path | None = None, *, precision: str = "auto", threads: int | None = None,
+             spinning: bool = True) -> Detector:
         """Load a model directory written by ``spoilerscan train`` (default: the shipped one).
 
         ``precision`` picks the encoder: ``fp32``, ``int8`` (faster; shipped only where its
         recorded accuracy check passed) or ``auto``: the one the model's card made the default.
-        ``threads``: ONNX Runtime's threads (default: the cores this process may use).
+        ``threads``: ONNX Runtime's threads (default: the cores this process may use); ``spinning``:
+        whether its idle threads spin (see :meth:`OnnxModel.load`).
         """
         directory = Path(path) if path is not None else default_model_path()
         if precision not in PRECISIONS:
@@ -292,7 +294,7 @@ class Detector:
         if precision == "auto":
             precision = default if (directory / ENCODER_FILES.get(default, "")).is_file() else \
                 next(p for p, name in ENCODER_FILES.items() if (directory / name).is_file())
-        model = OnnxModel.load(directory, precision, max_length, threads)
+        model = OnnxModel.load(directory, precision, max_length, threads, spinning)
         return cls(model, threshold, fail_threshold, directory, similarity)
 
     def embed(self, sentences: Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE,

@@ -35,13 +35,15 @@ def threads() -> int:
         return os.cpu_count() or 1
 
 
-def _session(path: Path, intra_op_threads: int | None = None) -> Any:
+def _session(path: Path, intra_op_threads: int | None = None, spinning: bool = True) -> Any:
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = intra_op_threads or threads()
     options.inter_op_num_threads = 1
     options.log_severity_level = 3  # errors only
+    if not spinning:  # idle pool threads sleep instead of spinning: the CPU is left to the process's other threads
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
         return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as error:  # a damaged file surfaces as many exception types
@@ -88,9 +90,11 @@ class OnnxModel:
 
     @classmethod
     def load(cls, directory: Path, precision: str = "fp32", max_length: int = 128,
-             intra_op_threads: int | None = None) -> OnnxModel:
+             intra_op_threads: int | None = None, spinning: bool = True) -> OnnxModel:
         """Open a model directory's graphs; ``intra_op_threads`` defaults to the cores this process may use
-        (a Ray actor gives the CPUs it reserved, so that actors sharing a machine do not oversubscribe it)."""
+        (a Ray actor gives the CPUs it reserved, so that actors sharing a machine do not oversubscribe it).
+        ``spinning=False`` lets idle pool threads sleep at once: a service whose event loop and reading
+        threads share the cores with the model runs faster so (a one-shot command does not need it)."""
         from tokenizers import Tokenizer
 
         encoder_file = directory / ENCODER_FILES[precision]
@@ -107,8 +111,8 @@ class OnnxModel:
         tokenizer.enable_truncation(max_length=max_length)
         tokenizer.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token=pad_token,
                                  pad_to_multiple_of=PAD_MULTIPLE)
-        encoder = _session(encoder_file, intra_op_threads)
-        head = _session(directory / HEAD_FILE, intra_op_threads)
+        encoder = _session(encoder_file, intra_op_threads, spinning)
+        head = _session(directory / HEAD_FILE, intra_op_threads, spinning)
         _check_graphs(encoder_file, encoder, directory / HEAD_FILE, head)
         return cls(encoder, head, tokenizer, precision)
 

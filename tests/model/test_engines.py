@@ -102,6 +102,17 @@ def test_threads_counts_the_cores_this_process_may_use() -> None:
     assert 1 <= threads() <= (os.cpu_count() or 1)
 
 
+def test_a_service_can_load_the_model_with_idle_threads_sleeping(tiny_model_dir: Path) -> None:
+    key = "session.intra_op.allow_spinning"
+    quiet = Detector.load(tiny_model_dir, threads=2, spinning=False)
+    plain = Detector.load(tiny_model_dir, threads=2)
+    for session in (quiet.model.encoder, quiet.model.head):
+        assert session.get_session_options().get_session_config_entry(key) == "0"
+    with pytest.raises(RuntimeError, match="does not have configuration"):  # the default: spinning
+        plain.model.encoder.get_session_options().get_session_config_entry(key)
+    assert quiet.score(["He dies.", "Fine."]) == plain.score(["He dies.", "Fine."])
+
+
 def test_cli_precision_option(tiny_model_dir: Path) -> None:
     scores = {}
     for precision in ("fp32", "int8", "auto"):
