@@ -263,6 +263,7 @@ class Detector:
         self.known_similarity = known_similarity
         self.known = KnownSpoilers((), np.zeros((0, 0), np.float32), known_similarity)
         self.cache: EmbeddingCache | None = None  # set by long-lived callers; see EmbeddingCache
+        self.batch_size = DEFAULT_BATCH_SIZE  # sentences an encoder run takes, unless embed is told
 
     @property
     def precision(self) -> str:
@@ -297,13 +298,14 @@ class Detector:
         model = OnnxModel.load(directory, precision, max_length, threads, spinning)
         return cls(model, threshold, fail_threshold, directory, similarity)
 
-    def embed(self, sentences: Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE,
+    def embed(self, sentences: Sequence[str], batch_size: int | None = None,
               on_batch: Callable[[int], None] | None = None) -> np.ndarray:
         """Unit-length embeddings, in input order.
 
         Sentences are tokenized a chunk at a time and run in batches of similar token counts, so
         that batches carry little padding (a batch is as long as its longest sentence).
         """
+        batch_size = batch_size or self.batch_size
         embeddings: np.ndarray | None = None
         for start in range(0, len(sentences), TOKENIZE_CHUNK):
             tokens = self.model.tokenize(sentences[start : start + TOKENIZE_CHUNK])

@@ -184,3 +184,17 @@ def test_batches_are_cut_to_their_longest_sentence_and_run_in_token_order(tiny_m
     widths = [width for _, width in recorder.shapes]
     assert widths == sorted(widths) and widths[0] == PAD_MULTIPLE and widths[-1] == 64
     assert detector.model.tokenize([]).ids.shape == (0, 0)
+
+
+def test_the_detectors_batch_size_is_what_embed_runs_unless_told(tiny_model_dir: Path) -> None:
+    """A service sets a smaller encoder batch than the commands' 64 (on a CPU, less padding per run)."""
+    detector = Detector.load(tiny_model_dir)
+    alone = np.stack([detector.embed([s])[0] for s in SENTENCES])
+    recorder = RecordingSession(detector.model.encoder)
+    detector.model.encoder = recorder
+    detector.batch_size = 2
+    assert detector.embed_cached(SENTENCES) == pytest.approx(alone, abs=1e-5)
+    assert [rows for rows, _ in recorder.shapes] == [2] * (len(SENTENCES) // 2) + [1] * (len(SENTENCES) % 2)
+    recorder.shapes.clear()
+    detector.embed(SENTENCES, batch_size=len(SENTENCES))
+    assert [rows for rows, _ in recorder.shapes] == [len(SENTENCES)]
