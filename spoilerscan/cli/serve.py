@@ -45,6 +45,9 @@ def serve(
     allow_origin: Annotated[list[str] | None, typer.Option("--allow-origin", metavar="ORIGIN", help="Let web "
         "pages of this origin (https://example.com) call the API from a browser (CORS), repeatable; "
         "'*' for any \\[default: none].", show_default=False)] = None,
+    threads: Annotated[int | None, typer.Option("--threads", min=1, max=256, metavar="N", help="ONNX Runtime "
+        "threads of each worker's model \\[default: the cores this process may use, divided among the workers].",
+        show_default=False)] = None,
     shutdown_timeout: Annotated[float, typer.Option("--shutdown-timeout", min=1.0, metavar="SECONDS",
         help="On SIGTERM, how long requests in flight may take to finish.")] = 20.0,
     quiet: QuietOpt = False,
@@ -87,7 +90,7 @@ def serve(
             threshold=threshold, fail_threshold=fail_threshold,
             config=None if config_path is None else config_path.absolute(), max_bytes=size,
             token=None if token is None else token.strip(), allow_origins=origins, shutdown_seconds=shutdown_timeout,
-            threads=max(1, cores() // workers), log_requests=not quiet)
+            threads=threads if threads is not None else max(1, cores() // workers), log_requests=not quiet)
         detector: ServiceDetector | None = load_detector(settings)  # a bad model: one line, before binding
     if host not in LOOPBACK and settings.token is None:
         output.stderr.print(f"spoilerscan: warning: listening on {host} without --token: anyone who can reach "

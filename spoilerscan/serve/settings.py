@@ -23,6 +23,7 @@ DEFAULT_PORT = 8000
 DEFAULT_MAX_BYTES = 1_000_000  # 1 MB of request body
 DEFAULT_MAX_REQUESTS = 256  # requests in flight at once (memory: at most this many bodies of --max-bytes)
 DEFAULT_SHUTDOWN_SECONDS = 20.0
+DEFAULT_ENCODER_BATCH = 16  # the commands' 64 pads more: on a CPU, 16 scored IMDB reviews about 1.3x faster
 ENVIRONMENT_VARIABLE = "SPOILERSCAN_SERVE_SETTINGS"
 _SIZE = re.compile(r"(\d+)\s*(|b|kb|k|mb|m|kib|mib)", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "m": 1_000_000, "mb": 1_000_000, "kib": 1024, "mib": 1024 * 1024}
@@ -48,6 +49,7 @@ class ServeSettings:
     shutdown_seconds: float = DEFAULT_SHUTDOWN_SECONDS
     threads: int | None = None  # ONNX Runtime threads (None: the cores this process may use)
     batch_sentences: int = DEFAULT_BATCH_SENTENCES
+    encoder_batch: int = DEFAULT_ENCODER_BATCH  # sentences per encoder run (see state.load_detector)
     max_queued_sentences: int = DEFAULT_MAX_QUEUED_SENTENCES
     gather_seconds: float = DEFAULT_GATHER_SECONDS
     log_requests: bool = True

@@ -94,7 +94,8 @@ def test_help_names_every_option() -> None:
     result = run("serve", "--help")
     assert result.exit_code == 0
     for option in ("--host", "--port", "--model", "--precision", "--threshold", "--fail-threshold", "--config",
-                   "--max-bytes", "--token", "SPOILERSCAN_TOKEN", "--workers", "--allow-origin", "--shutdown-timeout"):
+                   "--max-bytes", "--token", "SPOILERSCAN_TOKEN", "--workers", "--allow-origin", "--shutdown-timeout",
+                   "--threads", "--quiet"):
         assert option in result.stdout, option
 
 

@@ -1,0 +1,17 @@
+"""What the service holds: its detector is loaded tuned for a service (encoder runs of 16, no spinning)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from spoilerscan.serve.settings import DEFAULT_ENCODER_BATCH, ServeSettings
+from spoilerscan.serve.state import load_detector
+
+
+def test_the_service_loads_its_detector_tuned_for_a_service(tiny_model_dir: Path) -> None:
+    detector = load_detector(ServeSettings(model=tiny_model_dir, precision="int8", threads=1))
+    assert detector.batch_size == DEFAULT_ENCODER_BATCH == 16
+    assert detector.precision == "int8" and detector.path == tiny_model_dir
+    options = detector.model.encoder.get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    assert options.intra_op_num_threads == 1
