@@ -10,7 +10,7 @@
 - serve: one `spoilerscan serve` on a free loopback port; 1, 8 and 32 concurrent clients, each on
   its own keep-alive connection, POST /v1/annotate the reviews in turn: requests/s, sentences/s
   (sentences the answers report), p50/p99 latency, errors (any answer but 200);
-- a 30-sentence review (a real review cut after its 30th sentence): its latency alone, and its
+- a 30-sentence review (a typical real review cut after its 30th sentence): its latency alone, and its
   p99 while 7 other clients send the other reviews (8 clients in all), in turns, each round;
 - memory: the server's peak RSS (VmHWM) before and after 10,000 more requests at 32 clients
   (texts of --rss-reviews, default the same reviews).
@@ -77,14 +77,19 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def thirty_sentences(texts: list[str]) -> str:
-    """A real review cut after its 30th sentence (the shortest review that has 30)."""
-    for text in sorted(texts, key=len):
-        spans = sentence_spans(text)
-        if len(spans) >= 30:
-            cut = text[: spans[29][1]]
-            assert len(sentence_spans(cut)) == 30
-            return cut
-    raise SystemExit("no review of 30 sentences or more among --reviews: give longer reviews")
+    """A real review cut after its 30th sentence: of the reviews with 30 or more, the one whose first 30
+    sentences are closest in mean length to all the reviews' sentences (a typical one, not a list of
+    one-word lines, whose latency would say little)."""
+    lengths = [[end - start for start, end in sentence_spans(text)] for text in texts]
+    typical = statistics.fmean(n for review in lengths for n in review)
+    candidates = [(abs(statistics.fmean(review[:30]) - typical), n) for n, review in enumerate(lengths)
+                  if len(review) >= 30]
+    if not candidates:
+        raise SystemExit("no review of 30 sentences or more among --reviews: give longer reviews")
+    text = texts[min(candidates)[1]]
+    cut = text[: sentence_spans(text)[29][1]]
+    assert len(sentence_spans(cut)) == 30
+    return cut
 
 
 # --- scan --------------------------------------------------------------------------------------
@@ -101,7 +106,8 @@ def scan_rate(texts: list[str], model: Path | None, precision: str, folder: Path
         began = time.perf_counter()
         subprocess.run(command, check=True, timeout=3600)
         seconds = time.perf_counter() - began
-        sentences = sum(len(json.loads(line)["sentences"]) for line in out.read_text(encoding="utf-8").splitlines())
+        lines = [line for line in out.read_text(encoding="utf-8").split("\n") if line]  # not splitlines: U+2028
+        sentences = sum(len(json.loads(line)["sentences"]) for line in lines)
         return seconds, sentences
 
     one_seconds, one_sentences = timed(texts[:1], "one")

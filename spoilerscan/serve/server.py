@@ -9,6 +9,7 @@ so the command exits 0. uvicorn's own messages are warnings and errors only, eac
 from __future__ import annotations
 
 import logging
+import logging.config
 import os
 import signal
 import socket
@@ -119,6 +120,7 @@ def _serve_workers(settings: ServeSettings, host: str, port: int, announce: Call
                    workers: int) -> bool:
     from spoilerscan.serve import workers as supervisor
 
+    logging.config.dictConfig(log_config(settings.log_requests))  # the parent's own messages: one line each too
     try:
         listening = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET,
                                          backlog=2048)
