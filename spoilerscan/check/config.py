@@ -15,7 +15,7 @@ from spoilerscan.reading.inputs import DEFAULT_INCLUDE, Selection, path_spec, re
 from spoilerscan.reading.markup import ALL_STYLES, Style
 
 CONFIG_KEYS = ("threshold", "fail-threshold", "style", "include", "exclude", "allowed-phrases", "known-spoilers",
-               "model")
+               "model", "adapter")
 
 
 class ConfigError(SpoilerscanError):
@@ -34,6 +34,7 @@ class CheckConfig:
     allowed_phrases: tuple[str, ...] = ()
     known_spoilers: tuple[str, ...] = ()
     model: Path | None = None
+    adapter: Path | None = None  # a site adapter (spoilerscan adapt) for the model
     root: Path = field(default_factory=Path.cwd)
     source: Path | None = None
 
@@ -166,10 +167,11 @@ def load_config(path: Path | None) -> CheckConfig:
         known = table["known-spoilers"]
         values["known_spoilers"] = tuple(read_known_spoilers(root / known)) if isinstance(known, str) \
             else _strings(known, "known-spoilers", where)
-    if "model" in table:
-        if not isinstance(table["model"], str):
-            raise ConfigError(f"{where}: 'model' must be a path string")
-        values["model"] = root / table["model"]
+    for key in ("model", "adapter"):
+        if key in table:
+            if not isinstance(table[key], str):
+                raise ConfigError(f"{where}: '{key}' must be a path string")
+            values[key] = root / table[key]
     return CheckConfig(**values)
 
 
@@ -195,3 +197,8 @@ def resolve_styles(styles: Iterable[str] | None, config: CheckConfig) -> tuple[S
 def resolve_model(model: Path | None, config: CheckConfig) -> Path | None:
     """The ``--model`` option, else the configured model, else None (the shipped one)."""
     return model if model is not None else config.model
+
+
+def resolve_adapter(adapter: Path | None, config: CheckConfig) -> Path | None:
+    """The ``--adapter`` option, else the configured adapter, else None (the model alone)."""
+    return adapter if adapter is not None else config.adapter

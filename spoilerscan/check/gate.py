@@ -18,6 +18,7 @@ from spoilerscan.check.config import (
     CheckConfig,
     find_config,
     load_config,
+    resolve_adapter,
     resolve_model,
     resolve_styles,
     resolve_thresholds,
@@ -165,20 +166,22 @@ class CheckOptions:
     stdin_filename: str = STDIN_FILENAME
     input_format: Format = Format.auto
     known_spoilers: Path | None = None  # a file of reveals, one a line, added to the configured ones
+    adapter: Path | None = None  # a site adapter; default: the config's, else none
 
 
 def _plain(detector: Scoring, inputs: int) -> Scorer:
     return detector
 
 
-def run_check(options: CheckOptions, load: Callable[[Path | None], Scoring],
+def run_check(options: CheckOptions, load: Callable[[Path | None, Path | None], Scoring],
               on_error: Callable[[str], None] = lambda message: None,
               scoring: Callable[[Scoring, int], Scorer] = _plain,
               on_note: Callable[[str], None] = lambda message: None) -> Report:
     """Load the settings, expand the inputs, load the model, and check every readable review.
 
-    ``load`` gets the model directory (None: the shipped one); ``on_error`` hears each input that
-    cannot be read (it is listed in ``Report.unreadable``); ``scoring(detector, inputs)`` may wrap
+    ``load`` gets the model directory (None: the shipped one) and the adapter (None: none);
+    ``on_error`` hears each input that cannot be read (it is listed in ``Report.unreadable``);
+    ``scoring(detector, inputs)`` may wrap
     the detector that checks the ``inputs`` (a progress bar); ``on_note`` hears notices such as a
     review that is not in English. Configuration and model problems raise SpoilerscanError.
     """
@@ -186,7 +189,7 @@ def run_check(options: CheckOptions, load: Callable[[Path | None], Scoring],
     styles = resolve_styles(options.styles, settings)
     names = expand_inputs(list(options.paths), options.recursive, settings.selection)
     reveals = [*settings.known_spoilers, *read_known_spoilers(options.known_spoilers)]
-    detector = load(resolve_model(options.model, settings))
+    detector = load(resolve_model(options.model, settings), resolve_adapter(options.adapter, settings))
     if reveals:
         detector.set_known_spoilers(reveals)
     report_at, fail_at = resolve_thresholds(options.threshold, options.fail_threshold, settings,

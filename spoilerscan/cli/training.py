@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 from spoilerscan.cli import output, scoring
-from spoilerscan.cli.options import ModelOpt, Precision
+from spoilerscan.cli.options import AdapterOpt, ModelOpt, Precision
 from spoilerscan.errors import SpoilerscanError
 
 if TYPE_CHECKING:
@@ -140,6 +140,7 @@ def evaluate(
     holdout: Annotated[list[Path] | None, typer.Option("--holdout", metavar="FILE", help="Labelled file of which "
         "only the held-out test part (the stable hash split used by train) is evaluated.")] = None,
     model: ModelOpt = None,
+    adapter: AdapterOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON.")] = False,
     write_card: Annotated[bool, typer.Option("--write-card", help="Record these metrics in the model's "
         "spoilerscan.json and card, for the precision evaluated; int8 becomes the default only if its ROC-AUC "
@@ -171,8 +172,8 @@ def evaluate(
         raise typer.BadParameter("evaluate needs fp32 or int8", param_hint="'--precision'")
     with output.user_errors():
         require_train_extra("evaluate", ("sklearn",))
-        detector = scoring.load_detector(model, precision)
-        compared = None if baseline is None else scoring.load_detector(baseline, precision)
+        detector = scoring.load_detector(model, precision, adapter, from_config=False)
+        compared = None if baseline is None else scoring.load_detector(baseline, precision, from_config=False)
         sets: list[tuple[Path, Split | None]] = [(p, None) for p in data or []]
         sets += [(p, "test") for p in holdout or []]
         results = evaluate_files(detector, sets, compared)

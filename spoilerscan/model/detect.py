@@ -20,6 +20,7 @@ from typing import NamedTuple, Protocol
 import numpy as np
 
 from spoilerscan.errors import ModelError
+from spoilerscan.model.adapter import Adapter
 from spoilerscan.model.engines import ENCODER_FILES, HEAD_FILE, TOKENIZER_FILE, OnnxModel
 from spoilerscan.model.features import SentenceInput, structure_features
 from spoilerscan.reading.segment import Reading, Span, read
@@ -255,10 +256,13 @@ class Detector:
     """
 
     def __init__(self, model: OnnxModel, threshold: float, fail_threshold: float | None = None,
-                 path: Path | None = None, known_similarity: float = DEFAULT_KNOWN_SIMILARITY) -> None:
+                 path: Path | None = None, known_similarity: float = DEFAULT_KNOWN_SIMILARITY,
+                 adapter: Adapter | None = None) -> None:
         self.model = model
-        self.threshold = threshold
-        self.fail_threshold = threshold if fail_threshold is None else fail_threshold
+        self.adapter = adapter  # a site's head over this model; its thresholds replace the model's
+        self.threshold = threshold if adapter is None else adapter.threshold
+        fail = threshold if fail_threshold is None else fail_threshold
+        self.fail_threshold = fail if adapter is None else adapter.fail_threshold
         self.path = path
         self.known_similarity = known_similarity
         self.known = KnownSpoilers((), np.zeros((0, 0), np.float32), known_similarity)
@@ -269,12 +273,14 @@ class Detector:
         return self.model.precision
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, precision: str = "auto", threads: int | None = None) -> Detector:
+    def load(cls, path: str | Path | None = None, *, precision: str = "auto", threads: int | None = None,
+             adapter: str | Path | None = None) -> Detector:
         """Load a model directory written by ``spoilerscan train`` (default: the shipped one).
 
         ``precision`` picks the encoder: ``fp32``, ``int8`` (faster; shipped only where its
         recorded accuracy check passed) or ``auto``: the one the model's card made the default.
         ``threads``: ONNX Runtime's threads (default: the cores this process may use).
+        ``adapter``: a file ``spoilerscan adapt`` wrote for this model (refused on any other).
         """
         directory = Path(path) if path is not None else default_model_path()
         if precision not in PRECISIONS:
@@ -292,8 +298,11 @@ class Detector:
         if precision == "auto":
             precision = default if (directory / ENCODER_FILES.get(default, "")).is_file() else \
                 next(p for p, name in ENCODER_FILES.items() if (directory / name).is_file())
+        fitted = Adapter.load(Path(adapter)) if adapter is not None else None
         model = OnnxModel.load(directory, precision, max_length, threads)
-        return cls(model, threshold, fail_threshold, directory, similarity)
+        if fitted is not None:
+            fitted.check_fits(directory, model.embedding_size, adapter or "adapter")
+        return cls(model, threshold, fail_threshold, directory, similarity, fitted)
 
     def embed(self, sentences: Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE,
               on_batch: Callable[[int], None] | None = None) -> np.ndarray:
@@ -358,7 +367,10 @@ class Detector:
                 results.append([])
                 continue
             rows = np.concatenate([embeddings[begin:end], structure_features(review)], axis=1)
-            probabilities = _sigmoid(self.model.logits(rows))
+            logits = self.model.logits(rows)
+            if self.adapter is not None:
+                logits = self.adapter.logits(embeddings[begin:end], logits)
+            probabilities = _sigmoid(logits)
             results.append([SentenceScore(float(p), k) for p, k in zip(probabilities, matched[begin:end], strict=True)])
             begin = end
         return results
