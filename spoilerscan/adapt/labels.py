@@ -143,16 +143,12 @@ def _rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
 
 def export_reviews(path: Path) -> Iterator[SiteReview]:
     """Labelled reviews of a CSV or JSONL export (see the module's docstring for the columns)."""
-    columns: tuple[str, str] | None = None
     grouped: dict[str, list[tuple[str, int]]] = {}
-    for where, row in _rows(path):
-        if columns is None:
-            text_column, label_column = _column(row, TEXT_COLUMNS), _column(row, LABEL_COLUMNS)
-            if text_column is None or label_column is None:
-                raise InputError(f"{path}: needs a text column ({', '.join(TEXT_COLUMNS)}) and a label column "
-                                 f"({', '.join(LABEL_COLUMNS)}); it has {', '.join(map(str, row)) or 'none'}")
-            columns = text_column, label_column
-        text_column, label_column = columns
+    for where, row in _rows(path):  # columns per row: JSONL records need not all have the same keys
+        text_column, label_column = _column(row, TEXT_COLUMNS), _column(row, LABEL_COLUMNS)
+        if text_column is None or label_column is None:
+            raise InputError(f"{where}: needs a text column ({', '.join(TEXT_COLUMNS)}) and a label column "
+                             f"({', '.join(LABEL_COLUMNS)}); it has {', '.join(map(str, row)) or 'none'}")
         text, label = row.get(text_column), parse_label(row.get(label_column), where)
         if not isinstance(text, str):
             raise InputError(f"{where}: '{text_column}' is not text")

@@ -361,19 +361,26 @@ class Detector:
         matched = (self.known if known is None else known).match(embeddings)
         results: list[list[SentenceScore]] = []
         begin = 0
-        for review in reviews:
+        for review, logits in zip(reviews, self.head_logits(reviews, embeddings), strict=True):
             end = begin + len(review)
-            if begin == end:
-                results.append([])
-                continue
-            rows = np.concatenate([embeddings[begin:end], structure_features(review)], axis=1)
-            logits = self.model.logits(rows)
-            if self.adapter is not None:
+            if self.adapter is not None and len(review):
                 logits = self.adapter.logits(embeddings[begin:end], logits)
             probabilities = _sigmoid(logits)
             results.append([SentenceScore(float(p), k) for p, k in zip(probabilities, matched[begin:end], strict=True)])
             begin = end
         return results
+
+    def head_logits(self, reviews: Sequence[Sequence[SentenceInput]], embeddings: np.ndarray) -> list[np.ndarray]:
+        """The model's own calibrated logit of each sentence, per review, from the reviews' embeddings (no
+        adapter): what an adapter is fitted on, beside the embeddings."""
+        out: list[np.ndarray] = []
+        begin = 0
+        for review in reviews:
+            end = begin + len(review)
+            out.append(self.model.logits(np.concatenate([embeddings[begin:end], structure_features(review)], axis=1))
+                       if end > begin else np.zeros(0))
+            begin = end
+        return out
 
     def __call__(self, reviews: Sequence[Sequence[SentenceInput]]) -> list[list[SentenceScore]]:
         return self.score_reviews(reviews)
