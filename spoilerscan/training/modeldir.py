@@ -6,17 +6,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from spoilerscan.errors import ModelError
 from spoilerscan.model.detect import METADATA_FILE
 from spoilerscan.training.modelcard import render_card
 
-if TYPE_CHECKING:
-    from spoilerscan.training.train import ReviewModel
+
+class TorchModel(Protocol):
+    """What is saved of :class:`spoilerscan.training.train.ReviewModel` (a protocol: train imports this module)."""
+
+    encoder: Any
+    head: Any
+    tokenizer: Any
 
 
-def save_weights(directory: Path, model: ReviewModel) -> None:
+def save_weights(directory: Path, model: TorchModel) -> None:
     """The trained torch weights (fp16), for later fine-tuning; run time reads only the ONNX files."""
     from huggingface_hub.utils import disable_progress_bars
     from safetensors.torch import save_file
