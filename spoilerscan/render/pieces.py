@@ -109,6 +109,24 @@ def closed_once(reading: Reading, piece: Piece, closing: str) -> list[Piece]:
     return [p for p in parts if _WORDY.search(text, p.start, p.end)] or parts or [piece]
 
 
+def labelled(reading: Reading, piece: Piece, label: str) -> str:
+    """Label style: ``label`` in place of the piece's prose, and the markup inside it (tags,
+    comments, a link's brackets and target) kept as it is; one label where the piece is all prose."""
+    text = reading.text
+    parts: list[str] = []
+    cursor = piece.start
+    for begin, stop in reading.document.prose_within(piece.start, piece.end):
+        parts.append(text[cursor:begin])
+        run = text[begin:stop]
+        if _WORDY.search(run):
+            words = run.strip()
+            lead = len(run) - len(run.lstrip())
+            run = run[:lead] + label + run[lead + len(words):]
+        parts.append(run)
+        cursor = stop
+    parts.append(text[cursor : piece.end])
+    return "".join(parts)
+
 def _pieces(reading: Reading, start: int, end: int) -> list[tuple[int, int]]:
     """[start, end) as the pieces that may be rewritten: exempt text (marked spoilers, pragmas) and
     tags of elements that open or close outside the range are left out, so that no markup is nested

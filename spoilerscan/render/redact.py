@@ -10,6 +10,7 @@ from spoilerscan.render.pieces import (
     blocked_prose,
     closed_once,
     inside_plain_text,
+    labelled,
     merged_pieces,
     reading_of,
     rewrite,
@@ -47,7 +48,7 @@ def redact(text: str, annotation: Annotation, style: RedactStyle | str = RedactS
         if plain_text(p.start):  # a wrapper or label would show as it is: block it
             return blocked_prose(reading, p.start, p.end)
         if style is RedactStyle.label:
-            return "[spoiler]"
+            return labelled(reading, p, "[spoiler]")
         first, last = markup(p)
         return f"{first}{text[p.start : p.end]}{last}"
 

@@ -333,6 +333,22 @@ def test_a_wrapper_is_never_closed_early_by_the_text_it_wraps(text: str, fmt: st
     assert redact(text, annotated(item), RedactStyle.discord) == text.replace("He. <b>He!</b> dies.", discord)
 
 
+@pytest.mark.parametrize(("text", "fmt", "label"), [
+    # The label replaced the whole sentence, tags, comments and link targets inside it too:
+    # "<p>[spoiler]</p>". Now the markup stays and each run of prose between it is labelled.
+    ("<p>He... <!-- he dies --> dies.</p>", "html", "<p>[spoiler] <!-- he dies --> [spoiler]</p>"),
+    ("<p>He dies <b>now</b> here.</p>", "html", "<p>[spoiler] <b>[spoiler]</b> [spoiler]</p>"),
+    ("He [dies](https://e.org/dies) now.", "markdown", "[spoiler] [[spoiler]](https://e.org/dies) [spoiler]"),
+    ("He *really* dies.", "markdown", "[spoiler]"),  # emphasis is prose: one label, as before
+    ("He <b>really</b> dies.", "text", "[spoiler]"),  # in plain text a tag is text
+])
+def test_the_label_keeps_the_markup_inside_a_sentence(text: str, fmt: str, label: str) -> None:
+    item = review(fmt, [(text, False)])
+    once = redact(text, annotated(item), RedactStyle.label)
+    assert once == label
+    assert redact(once, annotate_with(once, sentence_scorer(dies_scorer), 0.5, fmt=fmt), RedactStyle.label) == once
+
+
 def test_markup_the_review_had_is_not_taken_for_added_markup() -> None:
     # "<p>dies!</p>" holds "!<": a check that removed every ">!" and "!<" from both sides failed it.
     item = review("html", [("<p>", True), ("dies!", False), ("</p>", True)])
