@@ -15,8 +15,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).parent.parent
 PACKAGE = REPO / "spoilerscan"
 BLOCKED = ("torch", "transformers", "onnx", "sklearn", "safetensors", "matplotlib")
@@ -83,7 +81,6 @@ def test_the_module_list_covers_every_run_time_package() -> None:
     assert not [name for name in names if name.startswith("spoilerscan.training")]
 
 
-@pytest.mark.slow
 def test_every_run_time_module_imports_without_the_train_extra() -> None:
     result = subprocess.run([sys.executable, "-c", PROBE, ",".join(BLOCKED), json.dumps(run_time_modules()),
                              json.dumps(COMMANDS)], cwd=REPO, capture_output=True, text=True, timeout=300,
