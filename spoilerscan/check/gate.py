@@ -2,7 +2,7 @@
 
 A review passes when every sentence the model flags is already hidden by its writer. What is
 marked, switched off or allowed is blanked before the review is split and scored (see
-:func:`spoilerscan.segment.read`), so the offsets, lines and columns of the rest do not move and
+:func:`spoilerscan.reading.segment.read`), so the offsets, lines and columns of the rest do not move and
 only the unmarked remainder of a sentence is ever scored. :func:`run_check` is the whole command
 as a library call.
 """
@@ -114,7 +114,7 @@ def check_texts(texts: Iterable[tuple[str, str]], scorer: Scorer, threshold: flo
     """Check (name, text) reviews in order, scoring the unmarked sentences of all of them in shared batches.
 
     Each review is read in ``input_format`` (auto: by its name's suffix). ``scorer`` scores whole
-    reviews (a ``Detector``, or :func:`spoilerscan.detect.sentence_scorer` around a stub in tests).
+    reviews (a ``Detector``, or :func:`spoilerscan.model.detect.sentence_scorer` around a stub in tests).
     """
     styles = tuple(styles)
     allowed = tuple(allowed_phrases)

@@ -143,8 +143,9 @@ def evaluate(
     adapter: AdapterOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON.")] = False,
     write_card: Annotated[bool, typer.Option("--write-card", help="Record these metrics in the model's "
-        "spoilerscan.json and card, for the precision evaluated; int8 becomes the default only if its ROC-AUC "
-        "is within 0.005 of fp32 on every sentence dataset.")] = False,
+        "spoilerscan.json and card, for the precision evaluated, with figures (ROC, precision-recall, reliability, "
+        "score histograms) in its figures/ folder; int8 becomes the default only if its ROC-AUC is within 0.005 "
+        "of fp32 on every sentence dataset.")] = False,
     precision: Annotated[Precision, typer.Option("--precision", help="Evaluate the fp32 or the int8 encoder.")
     ] = Precision.fp32,
     baseline: Annotated[Path | None, typer.Option("--baseline", metavar="DIR", help="Also score every "
@@ -171,16 +172,17 @@ def evaluate(
     if precision is Precision.auto:
         raise typer.BadParameter("evaluate needs fp32 or int8", param_hint="'--precision'")
     with output.user_errors():
-        require_train_extra("evaluate", ("sklearn",))
+        require_train_extra("evaluate", ("sklearn", "matplotlib") if write_card else ("sklearn",))
         detector = scoring.load_detector(model, precision, adapter, from_config=False)
         compared = None if baseline is None else scoring.load_detector(baseline, precision, from_config=False)
         sets: list[tuple[Path, Split | None]] = [(p, None) for p in data or []]
         sets += [(p, "test") for p in holdout or []]
-        results = evaluate_files(detector, sets, compared)
+        scores: dict[str, tuple[list[int], list[float]]] = {}
+        results = evaluate_files(detector, sets, compared, scores if write_card else None)
         if write_card and detector.path is not None:
             from spoilerscan.training.modeldir import record_test_metrics
 
-            record_test_metrics(detector.path, results, precision.value)
+            record_test_metrics(detector.path, results, precision.value, scores)
     if as_json:
         typer.echo(json.dumps({"threshold": detector.threshold, "fail_threshold": detector.fail_threshold,
                                "precision": detector.precision, **results}, indent=2))

@@ -158,7 +158,7 @@ def annotate_with(text: str, scorer: Scorer, threshold: float, spans: Sequence[S
                   fmt: Format | str = Format.text, reading: Reading | None = None) -> Annotation:
     """Read ``text`` in format ``fmt`` (unless a reading is given), score its sentences, mark spoilers.
 
-    Spoiler markup, pragmas and allowed phrases are exempt (see :func:`spoilerscan.segment.read`).
+    Spoiler markup, pragmas and allowed phrases are exempt (see :func:`spoilerscan.reading.segment.read`).
     """
     reading = reading if reading is not None else read(text, fmt)
     spans = reading.sentences if spans is None else spans
@@ -170,7 +170,7 @@ def annotate_stream(texts: Iterable[tuple[object, str | Reading]], scorer: Score
                     chunk_sentences: int = STREAM_CHUNK_SENTENCES) -> Iterator[tuple[object, str, Annotation]]:
     """Annotate many reviews in order, scoring the sentences of several reviews together.
 
-    Takes ``(key, text)`` pairs (plain text, read with :func:`spoilerscan.segment.read`) or
+    Takes ``(key, text)`` pairs (plain text, read with :func:`spoilerscan.reading.segment.read`) or
     ``(key, reading)`` pairs, and yields ``(key, text, annotation)``. Reviews are scored in
     groups of about ``chunk_sentences`` sentences, so batches span reviews and memory stays flat
     however many reviews stream through.

@@ -178,12 +178,15 @@ def probabilities(scorer: Any, reviews: Sequence[Any]) -> list[list[float]]:
     return [[s.probability for s in review] for review in scorer([r.sentences for r in reviews])]
 
 
-def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]],
-                   baseline: Any | None = None) -> dict[str, list[dict[str, Any]]]:
+def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]], baseline: Any | None = None,
+                   scores_out: dict[str, tuple[list[int], list[float]]] | None = None
+                   ) -> dict[str, list[dict[str, Any]]]:
     """Metrics of a detector on labelled files (``part``: None for the whole file, "test" for its held-out part).
 
     ``scorer`` is a Detector (a Scorer with ``threshold`` and ``fail_threshold``). With a
     ``baseline`` Scorer, "differences" holds each sentence dataset's ROC-AUC difference to it.
+    ``scores_out``, where given, receives each sentence dataset's labels and probabilities (for the
+    card's figures), by the dataset's name in the results.
     """
     from spoilerscan.training.data import has_entries, load_reviews
 
@@ -201,6 +204,8 @@ def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]],
             labels = [label for r in reviews for label in r.labels]
             flat = [p for review in scores for p in review]
             results["sentences"].append(compute_metrics(name, labels, flat, scorer.threshold).as_dict())
+            if scores_out is not None:
+                scores_out[name] = (labels, flat)
             if baseline is not None:
                 difference = paired_auc_difference(name, [r.labels for r in reviews], scores,
                                                    probabilities(baseline, reviews))

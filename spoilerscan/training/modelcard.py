@@ -53,6 +53,18 @@ def _challenge_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _figures(figures: dict[str, list[dict[str, str]]]) -> list[str]:
+    """The figures ``evaluate --write-card`` drew, per precision, as images relative to the card."""
+    lines = []
+    for precision in sorted(figures, key=lambda name: (name != "fp32", name)):
+        if figures[precision]:
+            lines += ["", f"## Figures, {precision}", "",
+                      "Drawn by `spoilerscan evaluate --write-card` from the held-out sentence scores above."]
+            for figure in figures[precision]:
+                lines += ["", f"{figure['caption']}:", "", f"![{figure['caption']}]({figure['file']})"]
+    return lines
+
+
 def render_card(meta: dict[str, Any]) -> str:
     recipe = meta.get("recipe", {})
     rules = meta.get("threshold_rules", {})
@@ -115,6 +127,7 @@ def render_card(meta: dict[str, Any]) -> str:
                   _challenge_table(meta["challenge"])]
     if meta.get("int8_check"):
         lines += ["", meta["int8_check"]]
+    lines += _figures(meta.get("figures", {}))
     for note in meta.get("notes", []):
         lines += ["", note]
     lines += ["", "## Terms", "", TERMS, ""]

@@ -1,6 +1,6 @@
 """Export (export.py): the ONNX graphs score reviews as the torch review model does.
 
-The reference is :class:`spoilerscan.train.ReviewModel`, the torch model as training drives it
+The reference is :class:`spoilerscan.training.train.ReviewModel`, the torch model as training drives it
 (reviews padded into batches, the GRU packed); the exported graphs run one review at a time on
 ONNX Runtime with the ``tokenizers`` library. ``encoder.onnx`` stores its large weights as fp16,
 so the reference gets the same rounding; int8 is a different model, only close.
