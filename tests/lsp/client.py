@@ -38,6 +38,7 @@ class RecordingClient(LanguageClient):
         self.messages: list[types.ShowMessageParams] = []
         self.progress: list[types.ProgressParams] = []
         self.registrations: list[types.RegistrationParams] = []
+        self.errors: list[str] = []  # what the client could not read (anything on stdout but protocol)
         self._arrived = asyncio.Event()
 
         @self.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
@@ -67,6 +68,9 @@ class RecordingClient(LanguageClient):
         def register(params: types.RegistrationParams) -> None:
             self.registrations.append(params)
             self._arrived.set()
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        self.errors.append(f"{getattr(source, '__name__', source)}: {error}")
 
     async def wait_for(self, condition: Callable[[], T | None], timeout: float = WAIT_SECONDS) -> T:
         """Wait until ``condition()`` gives something (not None, not False), at most ``timeout`` seconds."""
