@@ -96,9 +96,8 @@ class CodeActionsFeature:
         lines = snapshot.lines
         actions = []
         style = result.mark_style
-        if style is not None:
-            reading = await asyncio.to_thread(lambda: result.redaction_reading)
-            change = mark_change(snapshot.text, reading, group, style)
+        if style is not None:  # read as redact reads (once per version) and redacted in a worker thread
+            change = await asyncio.to_thread(lambda: mark_change(snapshot.text, result.redaction_reading, group, style))
             if change is not None:
                 count = len(group)
                 what = "as spoiler" if count == 1 else f"{count} sentences as spoiler"

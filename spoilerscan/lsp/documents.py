@@ -20,8 +20,9 @@ from spoilerscan.lsp.positions import Encoding, LineTable
 from spoilerscan.reading.inputs import REVIEW_SUFFIXES
 from spoilerscan.reading.text import Format, format_for
 
-# Language ids whose documents are reviews, and how each is read.
-LANGUAGE_FORMATS = {"markdown": Format.markdown, "html": Format.html, "plaintext": Format.text}
+# Language ids whose documents are reviews, and how each is read ("text": Neovim's, Helix's and
+# Emacs's name for plain text, which they send as the language id).
+LANGUAGE_FORMATS = {"markdown": Format.markdown, "html": Format.html, "plaintext": Format.text, "text": Format.text}
 
 
 def path_of(uri: str) -> Path | None:

@@ -117,6 +117,8 @@ class SpoilerscanServer(LanguageServer):
         for problem in problems:
             log.warning("%s", problem)
             self.editor.show(f"spoilerscan: {problem}", types.MessageType.Error)
+        if self.settings.model != before.model:
+            self.models.stop()  # the model documents used is not theirs any more: free it
         if self.settings.scoring != before.scoring:
             self.models.forget_failures()
             self.diagnostics.refresh()

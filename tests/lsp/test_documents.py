@@ -19,6 +19,7 @@ def change(start: tuple[int, int], end: tuple[int, int], text: str) -> types.Tex
     ("file:///r/review.md", "markdown", True),
     ("file:///r/page.html", "html", True),
     ("untitled:Untitled-1", "plaintext", True),
+    ("untitled:notes", "text", True),  # Neovim's and Emacs's plain text
     ("file:///r/notes.rst", "restructuredtext", True),  # a suffix check reads
     ("file:///r/notes.TXT", "something", True),
     ("file:///r/code.py", "python", False),
