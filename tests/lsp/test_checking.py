@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from spoilerscan.check.gate import check_texts
 from spoilerscan.cli import app
-from spoilerscan.errors import InputError, ModelError
+from spoilerscan.errors import InputError
 from spoilerscan.lsp.checking import Checker, CheckResult, adjacent_groups, mark_style
 from spoilerscan.lsp.documents import Snapshot
 from spoilerscan.lsp.models import ModelPool
@@ -98,33 +98,6 @@ def test_a_document_opened_while_the_model_loads_is_checked_when_it_is_ready(tin
     waiting, result = asyncio.run(scenario())
     assert waiting
     assert [f.text for f in result.findings] == ["A quiet film.", "He was dead all along."]
-
-
-def test_a_model_that_cannot_load_is_an_error_until_the_settings_change(tmp_path: Path, tiny_model_dir: Path) -> None:
-    review = tmp_path / "review.md"
-    review.write_text("He was dead all along.", encoding="utf-8")
-    loads: list[Path | None] = []
-
-    def load(path: Path | None) -> Detector:
-        loads.append(path)
-        return Detector.load(path, threads=1)
-
-    pool = ModelPool(load)
-    missing = checker(tmp_path / "no-model", loader=pool)
-
-    async def scenario() -> None:
-        try:
-            for _ in range(2):
-                with pytest.raises(ModelError, match="model directory not found"):
-                    await missing(snapshot_of(review))
-            pool.forget_failures()
-            with pytest.raises(ModelError):
-                await missing(snapshot_of(review))
-        finally:
-            pool.stop()
-
-    asyncio.run(scenario())
-    assert loads == [tmp_path / "no-model"] * 2  # once, then once more after the failures were forgotten
 
 
 def test_a_binary_document_is_refused_as_check_refuses_it(tmp_path: Path, tiny_model_dir: Path) -> None:
