@@ -9,7 +9,7 @@ the commands make. Nothing here knows HTTP or LSP.
 from __future__ import annotations
 
 from spoilerscan.service.engine import NotReady, Overloaded, ScoringEngine
-from spoilerscan.service.operations import annotate, check, redact
+from spoilerscan.service.operations import annotate, check, check_reading, redact
 from spoilerscan.service.project import Project
 
-__all__ = ["NotReady", "Overloaded", "Project", "ScoringEngine", "annotate", "check", "redact"]
+__all__ = ["NotReady", "Overloaded", "Project", "ScoringEngine", "annotate", "check", "check_reading", "redact"]

@@ -14,7 +14,7 @@ from spoilerscan.check.config import load_config
 from spoilerscan.cli import app
 from spoilerscan.model.detect import Detector, EmbeddingCache
 from spoilerscan.reading.markup import RedactStyle
-from spoilerscan.service import Project, ScoringEngine, annotate, check, redact
+from spoilerscan.service import Project, ScoringEngine, annotate, check, check_reading, redact
 
 REPO = Path(__file__).parents[2]
 EXAMPLES = sorted((REPO / "examples").glob("*.md"))
@@ -100,3 +100,12 @@ def test_the_embedding_cache_changes_no_score(detector: Detector) -> None:
     cached = [detector.score([t]) for t in texts] + [detector.score([t]) for t in texts]
     assert cached == plain + plain
     assert detector.cache.hits == len(texts) and len(detector.cache) == len(set(texts))
+
+
+def test_check_of_a_reading_is_check_of_its_text(engine: ScoringEngine, detector: Detector) -> None:
+    text = EXAMPLES[0].read_text(encoding="utf-8")
+    threshold = cut(engine, detector, text, 0.5)
+    project = Project.resolve(detector, threshold=threshold)
+    whole = asyncio.run(check(engine, project, text, "markdown", "x.md"))
+    read_first = asyncio.run(check_reading(engine, project, project.read_for_check(text, "markdown"), "x.md"))
+    assert read_first == whole and whole.findings
