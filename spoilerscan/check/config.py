@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from spoilerscan.errors import SpoilerscanError
+from spoilerscan.model.review_gate import ReviewGate
 from spoilerscan.reading.inputs import DEFAULT_INCLUDE, Selection, path_spec, read_known_spoilers
 from spoilerscan.reading.markup import ALL_STYLES, Style
 
@@ -187,6 +188,12 @@ def resolve_thresholds(threshold: float | None, fail_threshold: float | None, co
     default_fail = report if model_fail_threshold is None else max(model_fail_threshold, report)
     fail = next(t for t in (fail_threshold, config.fail_threshold, default_fail) if t is not None)
     return min(report, fail), fail
+
+
+def resolve_gate(fail_threshold: float | None, config: CheckConfig, model_gate: ReviewGate | None) -> ReviewGate | None:
+    """The model's length-aware review gate, unless a fail threshold was set (option or config): a cut
+    someone chose is applied as it is, to reviews of every length."""
+    return model_gate if fail_threshold is None and config.fail_threshold is None else None
 
 
 def resolve_styles(styles: Iterable[str] | None, config: CheckConfig) -> tuple[Style, ...]:

@@ -190,6 +190,24 @@ def evaluate(
     print_evaluation(detector, results)
 
 
+def print_lengths(console: Console, reviews: list[dict[str, Any]]) -> None:
+    """Whole reviews by length: clean ones failed and spoiler ones caught, flat cut and (where the model
+    has one) the length-aware review gate that check uses."""
+    from rich.table import Table
+
+    gated = any(r.get("rule") == "gate" for r in reviews)
+    table = Table(title="whole reviews by length (scored sentences)" + (": flat cut -> review gate" if gated else ""))
+    for column in ("dataset", "sentences", "clean failed", "spoilers caught"):
+        table.add_column(column, justify="left" if column in ("dataset", "sentences") else "right")
+    for r in reviews:
+        for b in r.get("by_length") or []:
+            if b["clean"] or b["spoilers"]:
+                failed = f"{b['flat_clean_failed']}" + (f" -> {b['gate_clean_failed']}" if gated else "")
+                caught = f"{b['flat_caught']}" + (f" -> {b['gate_caught']}" if gated else "")
+                table.add_row(r["dataset"], b["bin"], f"{failed} of {b['clean']}", f"{caught} of {b['spoilers']}")
+    console.print(table)
+
+
 def print_evaluation(detector: Detector, results: dict[str, list[dict[str, Any]]]) -> None:
     """The evaluation as rich tables on stdout."""
     from rich.table import Table
@@ -211,6 +229,7 @@ def print_evaluation(detector: Detector, results: dict[str, list[dict[str, Any]]
                           "n/a" if r["roc_auc"] is None else f"{r['roc_auc']:.3f}",
                           f"{r['false_fail_rate']:.1%}", f"{r['caught']:.1%}")
         console.print(table)
+        print_lengths(console, results["reviews"])
     if results["challenge"]:
         table = Table(title="challenge set: share flagged per category")
         for column in ("category", "sentences", "should be flagged", "flagged"):

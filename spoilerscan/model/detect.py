@@ -23,6 +23,7 @@ from spoilerscan.errors import ModelError
 from spoilerscan.model.adapter import Adapter
 from spoilerscan.model.engines import ENCODER_FILES, HEAD_FILE, TOKENIZER_FILE, OnnxModel
 from spoilerscan.model.features import SentenceInput, structure_features
+from spoilerscan.model.review_gate import ReviewGate
 from spoilerscan.reading.segment import Reading, Span, read
 from spoilerscan.reading.text import BlockKind, Format
 
@@ -257,13 +258,15 @@ class Detector:
 
     def __init__(self, model: OnnxModel, threshold: float, fail_threshold: float | None = None,
                  path: Path | None = None, known_similarity: float = DEFAULT_KNOWN_SIMILARITY,
-                 adapter: Adapter | None = None) -> None:
+                 adapter: Adapter | None = None, review_gate: ReviewGate | None = None) -> None:
         self.model = model
         self.adapter = adapter  # a site's head over this model; its thresholds replace the model's
         self.threshold = threshold if adapter is None else adapter.threshold
         fail = threshold if fail_threshold is None else fail_threshold
         self.fail_threshold = fail if adapter is None else adapter.fail_threshold
         self.path = path
+        # check's length-aware review decision; an adapter's scores are on its own scale, so not with one
+        self.review_gate = review_gate if adapter is None else None
         self.known_similarity = known_similarity
         self.known = KnownSpoilers((), np.zeros((0, 0), np.float32), known_similarity)
         self.cache: EmbeddingCache | None = None  # set by long-lived callers; see EmbeddingCache
@@ -293,6 +296,7 @@ class Detector:
             max_length = int(metadata.get("max_length", 128))
             similarity = float(metadata.get("known_similarity", DEFAULT_KNOWN_SIMILARITY))
             default = str(metadata.get("precision", "fp32"))
+            gate = ReviewGate.from_metadata(metadata.get("review_gate"), threshold)
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise ModelError(f"model directory {directory}: bad {METADATA_FILE} ({error})") from None
         if precision == "auto":
@@ -302,7 +306,7 @@ class Detector:
         model = OnnxModel.load(directory, precision, max_length, threads)
         if fitted is not None:
             fitted.check_fits(directory, model.embedding_size, adapter or "adapter")
-        return cls(model, threshold, fail_threshold, directory, similarity, fitted)
+        return cls(model, threshold, fail_threshold, directory, similarity, fitted, gate)
 
     def embed(self, sentences: Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE,
               on_batch: Callable[[int], None] | None = None) -> np.ndarray:

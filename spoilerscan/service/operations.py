@@ -48,4 +48,5 @@ async def check_reading(engine: ScoringEngine, project: Project, reading: Readin
     """:func:`check` of a text already read with :meth:`Project.read_for_check`: a caller that must keep its
     event loop free (the language server) reads a long review in a worker thread first."""
     annotation = await annotate_reading(engine, project, reading, project.check_threshold)
-    return file_report(name, reading, annotation.sentences, project.check_threshold, project.fail_threshold)
+    return file_report(name, reading, annotation.sentences, project.check_threshold, project.fail_threshold,
+                       project.gate)

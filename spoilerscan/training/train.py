@@ -30,7 +30,7 @@ import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from spoilerscan.errors import ModelError
+from spoilerscan.errors import DataFormatError, ModelError
 from spoilerscan.model.features import structure_features
 from spoilerscan.training.batches import class_weights, group_loose, review_batches, with_title
 from spoilerscan.training.calibration import calibrate, choose_thresholds, fold_calibration
@@ -92,6 +92,10 @@ def gather_data(data: Sequence[Path], holdout: Sequence[Path], dev: Sequence[Pat
     invented short reviews (:mod:`spoilerscan.training.synthetic`) are added to training only.
     """
     gathered = TrainingData()
+    for path in [*data, *holdout, *dev]:
+        if not all(review.sentence_labels for review in load_reviews(path)):
+            raise DataFormatError(f"{path}: labelled by whole review only (is_spoiler), so it cannot train or "
+                                  "select a sentence model; evaluate with it, or fit an adapter (spoilerscan adapt)")
     for path in data:
         reviews = load_reviews(path)
         gathered.train += reviews
