@@ -103,6 +103,11 @@ def render_card(meta: dict[str, Any]) -> str:
         f"({rules.get('fail_threshold', '')}).",
         f"- Default precision: **{meta.get('precision', 'fp32')}**.",
     ]
+    if meta.get("review_gate"):
+        gate = meta["review_gate"]
+        lines.append(f"- Review gate (`check`'s decision for a whole review): slope **{gate['slope']:.3f}**, "
+                     f"intercept **{gate['intercept']:.4f}**, up to {gate.get('max_sentences', 100)} sentences "
+                     f"({meta.get('review_gate_rule', '')}).")
     if "known_similarity" in meta:
         lines.append(f"- Known spoilers: a sentence whose cosine similarity with a listed reveal is at least "
                      f"**{meta['known_similarity']:.2f}** is a spoiler whatever its score "
