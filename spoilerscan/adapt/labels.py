@@ -28,6 +28,7 @@ from typing import Any
 from spoilerscan.errors import InputError
 from spoilerscan.model.features import SentenceInput
 from spoilerscan.reading.inputs import DEFAULT_INCLUDE, STDIN, Selection, expand_inputs, read_review
+from spoilerscan.reading.labels import parse_label
 from spoilerscan.reading.markup import Region, Style, marked_regions
 from spoilerscan.reading.segment import read
 from spoilerscan.reading.text import Format, format_for, parse
@@ -42,8 +43,6 @@ WRAPPING_STYLES = (Style.reddit, Style.discord, Style.bbcode, Style.discourse, S
 _OPENING = re.compile(r">!|\\?\|\\?\||\[[^\]\r\n]*\]|<[^<>]*>(?:\s*<summary\b[^>]*>.*?</summary\s*>)?",
                       re.IGNORECASE | re.DOTALL)
 _CLOSING = re.compile(r"(?:!<|\\?\|\\?\||\[/[^\]\r\n]*\]|</[^<>]*>)\Z")
-_TRUE = {"1", "true", "yes", "spoiler"}
-_FALSE = {"0", "false", "no", "non-spoiler", "clean"}
 
 csv.field_size_limit(sys.maxsize)
 
@@ -60,20 +59,6 @@ class SiteReview:
     label: int
     labels: tuple[int, ...] | None
     key: str
-
-
-def parse_label(value: object, where: str) -> int:
-    """0/1, true/false in any case, or JSON booleans; anything else names its place."""
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int) and value in (0, 1):
-        return value
-    token = str(value).strip().lower()
-    if token in _TRUE:
-        return 1
-    if token in _FALSE:
-        return 0
-    raise InputError(f"{where}: cannot read label {value!r} (expected 0/1 or true/false)")
 
 
 def spoiler_delimiters(text: str, fmt: Format) -> tuple[list[Region], list[tuple[int, int]]]:

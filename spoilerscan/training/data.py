@@ -22,6 +22,7 @@ from typing import Literal
 
 from spoilerscan.errors import DataFormatError
 from spoilerscan.model.features import SentenceInput
+from spoilerscan.reading.labels import parse_label
 from spoilerscan.reading.markup import MARKUP, Style, marked_regions
 from spoilerscan.reading.segment import read
 from spoilerscan.reading.text import BlockKind, Format
@@ -38,8 +39,6 @@ REDDIT_COLUMNS = ("Comment", "Comment Type")
 CATEGORY_COLUMN = "category"
 # TV Tropes reviews: a page's entries, grouped up to this many sentences.
 TROPES_REVIEW_SENTENCES = 30
-_TRUE = {"1", "true", "yes", "spoiler"}
-_FALSE = {"0", "false", "no", "non-spoiler"}
 # The backslash escapes of Reddit's Markdown.
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\>*_\-#!\[\]()~`.])")
 
@@ -79,20 +78,6 @@ def sentence_rows(reviews: Iterable[LabelledReview]) -> Iterator[tuple[str, int]
     """(text, label) of every sentence of the reviews, in order."""
     for review in reviews:
         yield from zip((s.text for s in review.sentences), review.labels, strict=True)
-
-
-def parse_label(value: object, where: str) -> int:
-    """0/1, true/false in any case, or JSON booleans; anything else names its place."""
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int) and value in (0, 1):
-        return value
-    token = str(value).strip().lower()
-    if token in _TRUE:
-        return 1
-    if token in _FALSE:
-        return 0
-    raise DataFormatError(f"{where}: cannot read label {value!r} (expected 0/1 or true/false)")
 
 
 def split_of(text: str, dev_share: int = 15, test_share: int = 15) -> Split:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from spoilerscan.adapt.labels import export_reviews, marked_review, site_reviews
-from spoilerscan.errors import InputError
+from spoilerscan.errors import InputError, SpoilerscanError
 from spoilerscan.reading.text import Format
 
 MARKED = (
@@ -90,7 +90,7 @@ def test_jsonl_rows_are_reviews_and_review_ids_group_sentences(tmp_path: Path) -
 def test_bad_exports_say_what_is_wrong(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "bad.csv"
     path.write_text(content, encoding="utf-8")
-    with pytest.raises(InputError, match=re.escape(message)):
+    with pytest.raises(SpoilerscanError, match=re.escape(message)):  # one line, exit 2, whichever kind
         list(export_reviews(path))
 
 
