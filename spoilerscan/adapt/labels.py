@@ -10,8 +10,8 @@ Two kinds of input, as a site has them:
   will see them once they are published unmarked.
 - **Exports** (CSV or JSONL) with a text column (``text``, ``sentence`` or ``review_text``) and a
   label (``is_spoiler``, ``spoiler`` or ``label``: 0/1, true/false). A row is a review, labelled as
-  a whole, unless the file has a ``review_id`` column: then rows sharing one are the sentences of
-  that review, in order, each with its own label.
+  a whole, unless its text column is ``sentence`` and it has a ``review_id``: then rows sharing one
+  are the sentences of that review, in order, each with its own label.
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ def export_reviews(path: Path) -> Iterator[SiteReview]:
         text, label = row.get(text_column), parse_label(row.get(label_column), where)
         if not isinstance(text, str):
             raise InputError(f"{where}: '{text_column}' is not text")
-        group = row.get(REVIEW_COLUMN)
+        group = row.get(REVIEW_COLUMN) if text_column.strip().lower() == "sentence" else None
         if group is not None and str(group).strip():
             grouped.setdefault(str(group), []).append((text, label))
             continue

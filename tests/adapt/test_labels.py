@@ -97,3 +97,11 @@ def test_bad_exports_say_what_is_wrong(tmp_path: Path, content: str, message: st
 def test_a_missing_input_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         site_reviews([str(tmp_path / "missing.csv")])
+
+
+def test_a_review_id_on_whole_reviews_does_not_make_them_sentences(tmp_path: Path) -> None:
+    path = tmp_path / "imdb.jsonl"
+    path.write_text(json.dumps({"review_id": "rw1", "text": "It opens well. Then he dies.", "is_spoiler": True}) + "\n",
+                    encoding="utf-8")
+    (review,) = export_reviews(path)
+    assert review.labels is None and review.label == 1 and len(review.sentences) == 2
