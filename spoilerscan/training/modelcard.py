@@ -142,7 +142,7 @@ def render_card(meta: dict[str, Any]) -> str:
         if meta.get(key):
             gated = any(r.get("rule") == "gate" for r in meta[key])
             lines += ["", f"## Whole reviews (held out), {title}", "",
-                      "A review fails `check` when a sentence reaches the review gate's cut for its length"
+                      "A review fails `check` when a sentence reaches the review gate's cut for its length."
                       if gated else "A review fails `check` when a sentence reaches the fail threshold.", "",
                       _review_table(meta[key])]
             if any(r.get("by_length") for r in meta[key]):

@@ -419,11 +419,16 @@ def _train(config: TrainConfig, data: TrainingData, console: Console, device: An
     }
     meta["recipe"]["training time"] = f"{time.monotonic() - started:.0f} s on {describe_device(device)}"
     from spoilerscan.training.export import export_model
+    from spoilerscan.training.quantize import SMOOTH_ALPHA, calibration_sample, hf_tokenize
 
     encoder.to("cpu")  # export and the saved weights are device-free
     head.to("cpu")
 
-    export_model(encoder, head, tokenizer, config.out)
+    # The int8 encoder's smoothing scales come from training sentences only: dev chose the recipe, test judges it.
+    calibration = calibration_sample([s.text for r in data.train for s in r.sentences])
+    meta["recipe"]["int8 encoder"] = (f"smoothed (SmoothQuant-style, alpha {SMOOTH_ALPHA}) on {len(calibration)} "
+                                      "training sentences, then per-channel dynamic int8 quantisation")
+    export_model(encoder, head, tokenizer, config.out, calibration, hf_tokenize(tokenizer, config.max_length))
     save_weights(config.out, model)
     write_metadata(config.out, meta)
     return meta
