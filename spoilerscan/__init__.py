@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 __all__ = ["Annotation", "Detector", "ScoredSentence", "__version__"]
 
 if TYPE_CHECKING:

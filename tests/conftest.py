@@ -1,7 +1,7 @@
 """Shared fixtures: a tiny review model trained here in seconds, and the shipped model where it exists.
 
 The tiny model is a randomly initialised 2-layer, 32-wide BERT as the base encoder, trained by
-:func:`spoilerscan.train.train` for a few steps on ``fixtures/tiny_labelled.csv``: a real model
+:func:`spoilerscan.training.train.train` for a few steps on ``fixtures/tiny_labelled.csv``: a real model
 directory (ONNX encoders fp32 and int8, head, tokenizer, metadata, card) whose scores mean nothing.
 Its calibrated probabilities all lie strictly between 0 and 1, so ``--threshold 0`` flags every
 sentence and ``--threshold 1`` flags none: the outcomes of the CLI tests are deterministic.

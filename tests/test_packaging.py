@@ -18,7 +18,7 @@ from spoilerscan import __version__
 
 REPO = Path(__file__).parent.parent
 PACKAGE = REPO / "spoilerscan"
-HEAVY = ("torch", "transformers", "onnx", "safetensors", "scikit-learn", "triton")
+HEAVY = ("torch", "transformers", "onnx", "safetensors", "scikit-learn", "matplotlib", "triton")
 
 
 def installed_with(extras: tuple[str, ...] = ()) -> set[str]:

@@ -54,6 +54,7 @@ class ScoringSettings:
     input_format: Format = Format.text
     allowed_phrases: tuple[str, ...] = ()
     known_spoilers: tuple[str, ...] = ()
+    adapter: str | None = None  # a site adapter file, the same path on every node
 
 
 class ScoreBatches:
@@ -65,7 +66,8 @@ class ScoreBatches:
         from spoilerscan.model.detect import Detector
 
         self.settings = settings
-        self.detector = Detector.load(settings.model, precision=settings.precision, threads=threads)
+        self.detector = Detector.load(settings.model, precision=settings.precision, threads=threads,
+                                      adapter=settings.adapter)
         if settings.known_spoilers:
             self.detector.set_known_spoilers(settings.known_spoilers)
         self.threshold = self.detector.threshold if settings.threshold is None else settings.threshold

@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from spoilerscan.errors import SpoilerscanError
+from spoilerscan.model.review_gate import ReviewGate
 from spoilerscan.reading.inputs import DEFAULT_INCLUDE, Selection, path_spec, read_known_spoilers
 from spoilerscan.reading.markup import ALL_STYLES, Style
 
 CONFIG_KEYS = ("threshold", "fail-threshold", "style", "include", "exclude", "allowed-phrases", "known-spoilers",
-               "model")
+               "model", "adapter")
 
 
 class ConfigError(SpoilerscanError):
@@ -34,6 +35,7 @@ class CheckConfig:
     allowed_phrases: tuple[str, ...] = ()
     known_spoilers: tuple[str, ...] = ()
     model: Path | None = None
+    adapter: Path | None = None  # a site adapter (spoilerscan adapt) for the model
     root: Path = field(default_factory=Path.cwd)
     source: Path | None = None
 
@@ -166,10 +168,11 @@ def load_config(path: Path | None) -> CheckConfig:
         known = table["known-spoilers"]
         values["known_spoilers"] = tuple(read_known_spoilers(root / known)) if isinstance(known, str) \
             else _strings(known, "known-spoilers", where)
-    if "model" in table:
-        if not isinstance(table["model"], str):
-            raise ConfigError(f"{where}: 'model' must be a path string")
-        values["model"] = root / table["model"]
+    for key in ("model", "adapter"):
+        if key in table:
+            if not isinstance(table[key], str):
+                raise ConfigError(f"{where}: '{key}' must be a path string")
+            values[key] = root / table[key]
     return CheckConfig(**values)
 
 
@@ -187,6 +190,12 @@ def resolve_thresholds(threshold: float | None, fail_threshold: float | None, co
     return min(report, fail), fail
 
 
+def resolve_gate(fail_threshold: float | None, config: CheckConfig, model_gate: ReviewGate | None) -> ReviewGate | None:
+    """The model's length-aware review gate, unless a fail threshold was set (option or config): a cut
+    someone chose is applied as it is, to reviews of every length."""
+    return model_gate if fail_threshold is None and config.fail_threshold is None else None
+
+
 def resolve_styles(styles: Iterable[str] | None, config: CheckConfig) -> tuple[Style, ...]:
     """The ``--style`` options if any were given, else the configured styles."""
     return parse_styles(list(styles)) if styles else config.styles
@@ -195,3 +204,8 @@ def resolve_styles(styles: Iterable[str] | None, config: CheckConfig) -> tuple[S
 def resolve_model(model: Path | None, config: CheckConfig) -> Path | None:
     """The ``--model`` option, else the configured model, else None (the shipped one)."""
     return model if model is not None else config.model
+
+
+def resolve_adapter(adapter: Path | None, config: CheckConfig) -> Path | None:
+    """The ``--adapter`` option, else the configured adapter, else None (the model alone)."""
+    return adapter if adapter is not None else config.adapter

@@ -69,12 +69,14 @@ def as_dict(report: Report) -> dict[str, Any]:
         "version": 1,
         "threshold": report.threshold,
         "fail_threshold": report.fail_threshold,
+        "review_gate": None if report.gate is None else report.gate.as_dict(),
         "findings": [
             {"path": f.path, "line": f.line, "column": f.column, "end_line": f.end_line, "end_column": f.end_column,
              "start": f.start, "end": f.end, "score": round(f.score, 6), "severity": f.severity, "text": f.text}
             for f in report.findings
         ],
-        "files": [{"path": r.path, "sentences": r.sentences, "findings": len(r.findings)} for r in report.files],
+        "files": [{"path": r.path, "sentences": r.sentences, "findings": len(r.findings),
+                   "fail_threshold": r.fail_threshold} for r in report.files],
         "summary": {
             "files": len(report.files),
             "sentences": sum(r.sentences for r in report.files),

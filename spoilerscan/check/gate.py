@@ -2,7 +2,7 @@
 
 A review passes when every sentence the model flags is already hidden by its writer. What is
 marked, switched off or allowed is blanked before the review is split and scored (see
-:func:`spoilerscan.segment.read`), so the offsets, lines and columns of the rest do not move and
+:func:`spoilerscan.reading.segment.read`), so the offsets, lines and columns of the rest do not move and
 only the unmarked remainder of a sentence is ever scored. :func:`run_check` is the whole command
 as a library call.
 """
@@ -18,12 +18,15 @@ from spoilerscan.check.config import (
     CheckConfig,
     find_config,
     load_config,
+    resolve_adapter,
+    resolve_gate,
     resolve_model,
     resolve_styles,
     resolve_thresholds,
     source_root,
 )
 from spoilerscan.model.detect import BatchScorer, Scorer, annotate_stream
+from spoilerscan.model.review_gate import ReviewGate
 from spoilerscan.reading.inputs import STDIN, STDIN_FILENAME, expand_inputs, iter_reviews, read_known_spoilers
 from spoilerscan.reading.language import english_notices
 from spoilerscan.reading.markup import ALL_STYLES, Style
@@ -63,6 +66,7 @@ class FileReport:
     path: str
     findings: list[Finding]
     sentences: int  # unmarked sentences scored
+    fail_threshold: float | None = None  # the cut its sentences failed at (with a review gate: by its length)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +79,7 @@ class Report:
     styles: tuple[Style, ...] = ALL_STYLES
     unreadable: list[str] = field(default_factory=list)
     root: Path | None = None  # what report paths are relative to for SARIF and GitHub (None: the current directory)
+    gate: ReviewGate | None = None  # the length-aware fail cut, where it replaced fail_threshold
 
     @property
     def findings(self) -> list[Finding]:
@@ -109,36 +114,38 @@ def shown(reading: Reading, start: int, end: int) -> str:
 
 def check_texts(texts: Iterable[tuple[str, str]], scorer: Scorer, threshold: float, fail_threshold: float,
                 styles: Iterable[Style] = ALL_STYLES, allowed_phrases: Sequence[str] = (),
-                input_format: Format | str = Format.auto) -> Iterator[FileReport]:
+                input_format: Format | str = Format.auto, gate: ReviewGate | None = None) -> Iterator[FileReport]:
     """Check (name, text) reviews in order, scoring the unmarked sentences of all of them in shared batches.
 
     Each review is read in ``input_format`` (auto: by its name's suffix). ``scorer`` scores whole
-    reviews (a ``Detector``, or :func:`spoilerscan.detect.sentence_scorer` around a stub in tests).
+    reviews (a ``Detector``, or :func:`spoilerscan.model.detect.sentence_scorer` around a stub in tests).
     """
     styles = tuple(styles)
     allowed = tuple(allowed_phrases)
     readings = ((name, read(text, format_for(name, input_format), styles, allowed)) for name, text in texts)
-    return check_readings(readings, scorer, threshold, fail_threshold)
+    return check_readings(readings, scorer, threshold, fail_threshold, gate)
 
 
 def check_readings(readings: Iterable[tuple[str, Reading]], scorer: Scorer, threshold: float,
-                   fail_threshold: float) -> Iterator[FileReport]:
+                   fail_threshold: float, gate: ReviewGate | None = None) -> Iterator[FileReport]:
     """Check reviews already read, their sentences scored together in shared batches."""
     for name, _, annotation in annotate_stream(readings, scorer, threshold):
         assert annotation.reading is not None
-        yield file_report(str(name), annotation.reading, annotation.sentences, threshold, fail_threshold)
+        yield file_report(str(name), annotation.reading, annotation.sentences, threshold, fail_threshold, gate)
 
 
 def file_report(path: str, reading: Reading, sentences: Sequence[Any], threshold: float,
-                fail_threshold: float) -> FileReport:
-    """Findings of one review from its scored sentences."""
+                fail_threshold: float, gate: ReviewGate | None = None) -> FileReport:
+    """Findings of one review from its scored sentences; with a ``gate``, the fail cut is the one for
+    a review of its length (never below ``threshold``: nothing fails that is not reported)."""
     lines = reading.document.line_index
+    cut = fail_threshold if gate is None else max(gate.fail_cut(len(sentences)), threshold)
     findings = [
         Finding(path, s.start, s.end, *lines.span(s.start, s.end), s.score, shown(reading, s.start, s.end),
-                s.score >= fail_threshold or s.known is not None, s.known)
+                s.score >= cut or s.known is not None, s.known)
         for s in sentences if s.score >= threshold or s.known is not None
     ]
-    return FileReport(path, findings, len(sentences))
+    return FileReport(path, findings, len(sentences), cut)
 
 
 class Scoring(BatchScorer, Protocol):
@@ -165,20 +172,22 @@ class CheckOptions:
     stdin_filename: str = STDIN_FILENAME
     input_format: Format = Format.auto
     known_spoilers: Path | None = None  # a file of reveals, one a line, added to the configured ones
+    adapter: Path | None = None  # a site adapter; default: the config's, else none
 
 
 def _plain(detector: Scoring, inputs: int) -> Scorer:
     return detector
 
 
-def run_check(options: CheckOptions, load: Callable[[Path | None], Scoring],
+def run_check(options: CheckOptions, load: Callable[[Path | None, Path | None], Scoring],
               on_error: Callable[[str], None] = lambda message: None,
               scoring: Callable[[Scoring, int], Scorer] = _plain,
               on_note: Callable[[str], None] = lambda message: None) -> Report:
     """Load the settings, expand the inputs, load the model, and check every readable review.
 
-    ``load`` gets the model directory (None: the shipped one); ``on_error`` hears each input that
-    cannot be read (it is listed in ``Report.unreadable``); ``scoring(detector, inputs)`` may wrap
+    ``load`` gets the model directory (None: the shipped one) and the adapter (None: none);
+    ``on_error`` hears each input that cannot be read (it is listed in ``Report.unreadable``);
+    ``scoring(detector, inputs)`` may wrap
     the detector that checks the ``inputs`` (a progress bar); ``on_note`` hears notices such as a
     review that is not in English. Configuration and model problems raise SpoilerscanError.
     """
@@ -186,11 +195,12 @@ def run_check(options: CheckOptions, load: Callable[[Path | None], Scoring],
     styles = resolve_styles(options.styles, settings)
     names = expand_inputs(list(options.paths), options.recursive, settings.selection)
     reveals = [*settings.known_spoilers, *read_known_spoilers(options.known_spoilers)]
-    detector = load(resolve_model(options.model, settings))
+    detector = load(resolve_model(options.model, settings), resolve_adapter(options.adapter, settings))
     if reveals:
         detector.set_known_spoilers(reveals)
     report_at, fail_at = resolve_thresholds(options.threshold, options.fail_threshold, settings,
                                             detector.threshold, detector.fail_threshold)
+    gate = resolve_gate(options.fail_threshold, settings, getattr(detector, "review_gate", None))
     unreadable: list[str] = []
 
     def failed(name: str, message: str) -> None:
@@ -202,5 +212,5 @@ def run_check(options: CheckOptions, load: Callable[[Path | None], Scoring],
     texts = ((options.stdin_filename if r.name == STDIN else r.name,
               read(r.text, r.format(options.input_format, options.stdin_filename), styles, settings.allowed_phrases))
              for r in reviews)
-    files = list(check_readings(texts, scoring(detector, len(names)), report_at, fail_at))
-    return Report(files, report_at, fail_at, styles, unreadable, source_root(settings))
+    files = list(check_readings(texts, scoring(detector, len(names)), report_at, fail_at, gate))
+    return Report(files, report_at, fail_at, styles, unreadable, source_root(settings), gate)

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from spoilerscan import __version__
-from spoilerscan.cli import check, review, scan, serve, training
+from spoilerscan.cli import adapt, check, lsp, review, scan, serve, training
 from spoilerscan.cli.help import Command, Group
 from spoilerscan.cli.output import error
 from spoilerscan.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE
@@ -30,8 +30,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-for command in (review.redact, review.highlight, scan.scan, training.train, training.evaluate, check.check,
-                serve.serve):
+for command in (review.redact, review.highlight, scan.scan, check.check, adapt.adapt, lsp.lsp, serve.serve,
+                training.train, training.evaluate):
     app.command(cls=Command)(command)
 
 

@@ -12,6 +12,7 @@ from rich.console import Console
 from spoilerscan.check.formats import FORMATTERS, CheckFormat
 from spoilerscan.cli import output, scoring
 from spoilerscan.cli.options import (
+    AdapterOpt,
     InputFormatOpt,
     KnownSpoilersOpt,
     ModelOpt,
@@ -52,6 +53,7 @@ def check(
     threshold: ThresholdOpt = None,
     known_spoilers: KnownSpoilersOpt = None,
     model: ModelOpt = None,
+    adapter: AdapterOpt = None,
     precision: PrecisionOpt = Precision.auto,
     quiet: QuietOpt = False,
 ) -> None:
@@ -74,7 +76,7 @@ def check(
     from spoilerscan.check import CheckOptions, format_text, run_check, summary
 
     options = CheckOptions(paths or [], recursive, config, style, threshold, fail_threshold, model, stdin_filename,
-                           input_format, known_spoilers)
+                           input_format, known_spoilers, adapter)
     with output.user_errors():
         progress = ReviewProgress(output.stderr, quiet, verb="checking")
 
@@ -82,7 +84,8 @@ def check(
             output.error(message)
             progress.skip()
 
-        report = run_check(options, lambda path: scoring.load_detector(path, precision), failed, progress.scorer,
+        report = run_check(options, lambda path, fitted: scoring.load_detector(path, precision, fitted, False),
+                           failed, progress.scorer,
                            lambda message: None if quiet else output.note(message))
     if format is CheckFormat.text:
         Console(file=sys.stdout, highlight=False, soft_wrap=True).print(format_text(report), end="")

@@ -37,6 +37,9 @@ OutputOpt = Annotated[Path | None, typer.Option(
 InputFormatOpt = Annotated[Format, typer.Option(
     "--input-format", help="How to read the reviews' structure: markdown (CommonMark), html, text, or auto: "
     "by file suffix (.md/.markdown, .html/.htm; anything else and stdin are text).")]
+AdapterOpt = Annotated[Path | None, typer.Option(
+    "--adapter", metavar="FILE", help="A site adapter written by 'spoilerscan adapt' for this model \\[default: "
+    "the config's adapter, else none].", show_default=False)]
 PrecisionOpt = Annotated[Precision, typer.Option(
     "--precision", help="The sentence encoder to run: int8 (faster) or fp32; auto: the one the model card's "
                         "accuracy check made the default.")]

@@ -73,6 +73,16 @@ class ReviewProgress:
 
         return score
 
+    @contextmanager
+    def working(self, reviews: Sequence[Sequence[SentenceInput]]) -> Iterator[Callable[[int], None]]:
+        """The bar for work on these reviews that is not a Scorer's (``adapt`` embeds them itself);
+        yields the callback to tell it how many sentences are done."""
+        if self.started is None:
+            self.started = self.clock()
+        with self._shown(reviews) as advance:
+            yield advance
+        self.reviews += len(reviews)
+
     def skip(self) -> None:
         """An input that could not be read: it is done all the same."""
         self.reviews += 1

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from spoilerscan.cli import output, scoring
 from spoilerscan.cli.options import (
+    AdapterOpt,
     InputFormatOpt,
     KnownSpoilersOpt,
     ModelOpt,
@@ -83,7 +84,7 @@ def run_per_review(names: list[str] | None, recursive: bool, model: Path | None,
                    threshold: float | None, quiet: bool, out: Path | None, in_place: bool,
                    render: Callable[[Review, Annotation], str], input_format: Format = Format.auto,
                    one_document: bool = False, known_spoilers: Path | None = None, backup: str | None = None,
-                   verb: str = "redacting") -> None:
+                   verb: str = "redacting", adapter: Path | None = None) -> None:
     """Shared driver of redact and highlight: read, score, render, write; exit 2 if any failed.
 
     Several reviews to stdout are each preceded by a ``==> name <==`` line (and parted by a blank
@@ -114,7 +115,7 @@ def run_per_review(names: list[str] | None, recursive: bool, model: Path | None,
             check_writable(out)
         if in_place:
             expanded = writable_inputs(expanded, failures)
-        detector = scoring.load_detector(model, precision)
+        detector = scoring.load_detector(model, precision, adapter)
         progress = ReviewProgress(output.stderr, quiet, len(expanded), verb)
         reviews = scoring.iter_reviews(expanded, failures, progress)
         for review, annotation in scoring.annotated(detector, reviews, threshold, quiet, progress, input_format,
@@ -155,6 +156,7 @@ def redact(
     threshold: ThresholdOpt = None,
     known_spoilers: KnownSpoilersOpt = None,
     model: ModelOpt = None,
+    adapter: AdapterOpt = None,
     precision: PrecisionOpt = Precision.auto,
     quiet: QuietOpt = False,
 ) -> None:
@@ -171,7 +173,7 @@ def redact(
 
     run_per_review(paths, recursive, model, precision, threshold, quiet, out, in_place,
                    lambda review, annotation: redact_text(review.text, annotation, style), input_format,
-                   known_spoilers=known_spoilers, backup=backup)
+                   known_spoilers=known_spoilers, backup=backup, adapter=adapter)
 
 
 def highlight(
@@ -185,6 +187,7 @@ def highlight(
     threshold: ThresholdOpt = None,
     known_spoilers: KnownSpoilersOpt = None,
     model: ModelOpt = None,
+    adapter: AdapterOpt = None,
     precision: PrecisionOpt = Precision.auto,
     quiet: QuietOpt = False,
 ) -> None:
@@ -209,4 +212,5 @@ def highlight(
         return ""
 
     run_per_review(paths, recursive, model, precision, threshold, quiet, out, False, draw, input_format,
-                   one_document=format is HighlightFormat.html, known_spoilers=known_spoilers, verb="highlighting")
+                   one_document=format is HighlightFormat.html, known_spoilers=known_spoilers, verb="highlighting",
+                   adapter=adapter)

@@ -16,6 +16,7 @@ import typer
 from spoilerscan.archive.parquet import DEFAULT_BATCH_ROWS
 from spoilerscan.cli import output, scoring
 from spoilerscan.cli.options import (
+    AdapterOpt,
     InputFormatOpt,
     KnownSpoilersOpt,
     ModelOpt,
@@ -67,6 +68,7 @@ def scan(
     threshold: ThresholdOpt = None,
     known_spoilers: KnownSpoilersOpt = None,
     model: ModelOpt = None,
+    adapter: AdapterOpt = None,
     precision: PrecisionOpt = Precision.auto,
     text_column: Annotated[str | None, typer.Option(
         "--text-column", metavar="COLUMN", help="Parquet: the column of review "
@@ -119,7 +121,7 @@ def scan(
             raise typer.BadParameter("Parquet input and --jsonl-input exclude each other", param_hint="'--jsonl-input'")
         scan_parquet_archive(names, out, ArchiveOptions(
             text_column or "text", id_column, engine, workers, cpus_per_worker, address, batch_rows),
-            input_format, threshold, known_spoilers, model, precision, quiet)
+            input_format, threshold, known_spoilers, model, precision, quiet, adapter)
         return
     failures: list[str] = []
     expanded = expand_inputs(names, recursive)
@@ -131,7 +133,7 @@ def scan(
     with output.user_errors():
         if out is not None:
             check_writable(out)
-        detector = scoring.load_detector(model, precision)
+        detector = scoring.load_detector(model, precision, adapter)
         annotated = scoring.annotated(detector, reviews, threshold, quiet, progress, input_format, known_spoilers)
         results = ({"id": r.record_id, **render.findings(r.name, a)} if jsonl_input else render.findings(r.name, a)
                    for r, a in annotated)
@@ -167,7 +169,7 @@ class ArchiveOptions:
 
 def scan_parquet_archive(names: list[str], out: Path | None, options: ArchiveOptions, input_format: Format,
                          threshold: float | None, known_spoilers: Path | None, model: Path | None,
-                         precision: Precision, quiet: bool) -> None:
+                         precision: Precision, quiet: bool, adapter: Path | None = None) -> None:
     """``scan`` of a Parquet archive into a Parquet file of sentences, in this process or on Ray."""
     from spoilerscan.archive.parquet import Columns, reader_for, require_pyarrow, scan_parquet
     from spoilerscan.check.config import find_config, load_config
@@ -194,9 +196,10 @@ def scan_parquet_archive(names: list[str], out: Path | None, options: ArchiveOpt
             if columns.id is None:
                 raise typer.BadParameter("the Ray engine needs --id-column (batches on a cluster have no row "
                                          "numbers)", param_hint="'--id-column'")
+            adapter = adapter if adapter is not None else settings.adapter
             scoring_settings = ScoringSettings(None if model is None else str(model.resolve()), precision.value,
                                                threshold, columns, input_format, tuple(settings.allowed_phrases),
-                                               tuple(reveals))
+                                               tuple(reveals), None if adapter is None else str(adapter.resolve()))
             stats = scan_with_ray(names, str(out), scoring_settings, options.workers, options.cpus_per_worker,
                                   options.address, options.batch_rows, quiet)
         else:
@@ -204,7 +207,7 @@ def scan_parquet_archive(names: list[str], out: Path | None, options: ArchiveOpt
 
             source = open_parquet(Path(names[0]))  # a bad file or column fails before the model loads
             columns.check(source.schema_arrow, names[0])
-            detector = scoring.load_detector(model, precision)
+            detector = scoring.load_detector(model, precision, adapter)
             if reveals:
                 detector.set_known_spoilers(reveals)
             progress = ReviewProgress(output.stderr, quiet, source.metadata.num_rows, "scanning")

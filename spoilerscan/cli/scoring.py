@@ -19,11 +19,16 @@ if TYPE_CHECKING:
     from spoilerscan.reading.segment import Reading
 
 
-def load_detector(model: Path | None, precision: Precision = Precision.auto) -> Detector:
-    """The detector for a command (ONNX Runtime; torch is not needed)."""
+def load_detector(model: Path | None, precision: Precision = Precision.auto, adapter: Path | None = None,
+                  from_config: bool = True) -> Detector:
+    """The detector for a command (ONNX Runtime; torch is not needed), with the ``--adapter`` given, else
+    (``from_config``) the adapter of the nearest ``[tool.spoilerscan]``."""
+    from spoilerscan.check.config import find_config, load_config
     from spoilerscan.model.detect import Detector
 
-    return Detector.load(model, precision=precision.value)
+    if adapter is None and from_config:
+        adapter = load_config(find_config()).adapter
+    return Detector.load(model, precision=precision.value, adapter=adapter)
 
 
 def no_reviews_in(names: Sequence[str]) -> str:

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from spoilerscan.cli import output
-from spoilerscan.cli.options import ModelOpt, Precision, PrecisionOpt, QuietOpt, ThresholdOpt
+from spoilerscan.cli.options import AdapterOpt, ModelOpt, Precision, PrecisionOpt, QuietOpt, ThresholdOpt
 from spoilerscan.errors import EXIT_USAGE
 
 EXTRA = ("fastapi", "uvicorn")
@@ -27,6 +27,7 @@ def serve(
     port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, metavar="PORT",
         help="Port to listen on (0: any free one, named in the start-up line).")] = 8000,
     model: ModelOpt = None,
+    adapter: AdapterOpt = None,
     precision: PrecisionOpt = Precision.auto,
     threshold: ThresholdOpt = None,
     fail_threshold: Annotated[float | None, typer.Option("--fail-threshold", min=0.0, max=1.0, metavar="SCORE",
@@ -70,7 +71,7 @@ def serve(
                      "pip install 'spoilerscan[serve]'")
         raise typer.Exit(EXIT_USAGE)
 
-    from spoilerscan.check.config import find_config, load_config, resolve_model
+    from spoilerscan.check.config import find_config, load_config, resolve_adapter, resolve_model
     from spoilerscan.serve.server import cores
     from spoilerscan.serve.server import serve as run_server
     from spoilerscan.serve.settings import ServeSettings, SettingsError, check_origins, parse_size
@@ -84,9 +85,12 @@ def serve(
         size = parse_size(max_bytes)
         origins = check_origins(tuple(allow_origin or ()))
         config_path = config if config is not None else find_config()
-        model_path = resolve_model(model, load_config(config_path))
+        project_config = load_config(config_path)
+        model_path = resolve_model(model, project_config)
+        adapter_path = resolve_adapter(adapter, project_config)
         settings = ServeSettings(
-            model=None if model_path is None else model_path.absolute(), precision=precision.value,
+            model=None if model_path is None else model_path.absolute(),
+            adapter=None if adapter_path is None else adapter_path.absolute(), precision=precision.value,
             threshold=threshold, fail_threshold=fail_threshold,
             config=None if config_path is None else config_path.absolute(), max_bytes=size,
             token=None if token is None else token.strip(), allow_origins=origins, shutdown_seconds=shutdown_timeout,

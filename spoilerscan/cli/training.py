@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 from spoilerscan.cli import output, scoring
-from spoilerscan.cli.options import ModelOpt, Precision
+from spoilerscan.cli.options import AdapterOpt, ModelOpt, Precision
 from spoilerscan.errors import SpoilerscanError
 
 if TYPE_CHECKING:
@@ -140,10 +140,12 @@ def evaluate(
     holdout: Annotated[list[Path] | None, typer.Option("--holdout", metavar="FILE", help="Labelled file of which "
         "only the held-out test part (the stable hash split used by train) is evaluated.")] = None,
     model: ModelOpt = None,
+    adapter: AdapterOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON.")] = False,
     write_card: Annotated[bool, typer.Option("--write-card", help="Record these metrics in the model's "
-        "spoilerscan.json and card, for the precision evaluated; int8 becomes the default only if its ROC-AUC "
-        "is within 0.005 of fp32 on every sentence dataset.")] = False,
+        "spoilerscan.json and card, for the precision evaluated, with figures (ROC, precision-recall, reliability, "
+        "score histograms) in its figures/ folder; int8 becomes the default only if its ROC-AUC is within 0.005 "
+        "of fp32 on every sentence dataset.")] = False,
     precision: Annotated[Precision, typer.Option("--precision", help="Evaluate the fp32 or the int8 encoder.")
     ] = Precision.fp32,
     baseline: Annotated[Path | None, typer.Option("--baseline", metavar="DIR", help="Also score every "
@@ -170,21 +172,40 @@ def evaluate(
     if precision is Precision.auto:
         raise typer.BadParameter("evaluate needs fp32 or int8", param_hint="'--precision'")
     with output.user_errors():
-        require_train_extra("evaluate", ("sklearn",))
-        detector = scoring.load_detector(model, precision)
-        compared = None if baseline is None else scoring.load_detector(baseline, precision)
+        require_train_extra("evaluate", ("sklearn", "matplotlib") if write_card else ("sklearn",))
+        detector = scoring.load_detector(model, precision, adapter, from_config=False)
+        compared = None if baseline is None else scoring.load_detector(baseline, precision, from_config=False)
         sets: list[tuple[Path, Split | None]] = [(p, None) for p in data or []]
         sets += [(p, "test") for p in holdout or []]
-        results = evaluate_files(detector, sets, compared)
+        scores: dict[str, tuple[list[int], list[float]]] = {}
+        results = evaluate_files(detector, sets, compared, scores if write_card else None)
         if write_card and detector.path is not None:
             from spoilerscan.training.modeldir import record_test_metrics
 
-            record_test_metrics(detector.path, results, precision.value)
+            record_test_metrics(detector.path, results, precision.value, scores)
     if as_json:
         typer.echo(json.dumps({"threshold": detector.threshold, "fail_threshold": detector.fail_threshold,
                                "precision": detector.precision, **results}, indent=2))
         return
     print_evaluation(detector, results)
+
+
+def print_lengths(console: Console, reviews: list[dict[str, Any]]) -> None:
+    """Whole reviews by length: clean ones failed and spoiler ones caught, flat cut and (where the model
+    has one) the length-aware review gate that check uses."""
+    from rich.table import Table
+
+    gated = any(r.get("rule") == "gate" for r in reviews)
+    table = Table(title="whole reviews by length (scored sentences)" + (": flat cut -> review gate" if gated else ""))
+    for column in ("dataset", "sentences", "clean failed", "spoilers caught"):
+        table.add_column(column, justify="left" if column in ("dataset", "sentences") else "right")
+    for r in reviews:
+        for b in r.get("by_length") or []:
+            if b["clean"] or b["spoilers"]:
+                failed = f"{b['flat_clean_failed']}" + (f" -> {b['gate_clean_failed']}" if gated else "")
+                caught = f"{b['flat_caught']}" + (f" -> {b['gate_caught']}" if gated else "")
+                table.add_row(r["dataset"], b["bin"], f"{failed} of {b['clean']}", f"{caught} of {b['spoilers']}")
+    console.print(table)
 
 
 def print_evaluation(detector: Detector, results: dict[str, list[dict[str, Any]]]) -> None:
@@ -208,6 +229,7 @@ def print_evaluation(detector: Detector, results: dict[str, list[dict[str, Any]]
                           "n/a" if r["roc_auc"] is None else f"{r['roc_auc']:.3f}",
                           f"{r['false_fail_rate']:.1%}", f"{r['caught']:.1%}")
         console.print(table)
+        print_lengths(console, results["reviews"])
     if results["challenge"]:
         table = Table(title="challenge set: share flagged per category")
         for column in ("category", "sentences", "should be flagged", "flagged"):

@@ -20,8 +20,10 @@ from typing import NamedTuple, Protocol
 import numpy as np
 
 from spoilerscan.errors import ModelError
+from spoilerscan.model.adapter import Adapter
 from spoilerscan.model.engines import ENCODER_FILES, HEAD_FILE, TOKENIZER_FILE, OnnxModel
 from spoilerscan.model.features import SentenceInput, structure_features
+from spoilerscan.model.review_gate import ReviewGate
 from spoilerscan.reading.segment import Reading, Span, read
 from spoilerscan.reading.text import BlockKind, Format
 
@@ -157,7 +159,7 @@ def annotate_with(text: str, scorer: Scorer, threshold: float, spans: Sequence[S
                   fmt: Format | str = Format.text, reading: Reading | None = None) -> Annotation:
     """Read ``text`` in format ``fmt`` (unless a reading is given), score its sentences, mark spoilers.
 
-    Spoiler markup, pragmas and allowed phrases are exempt (see :func:`spoilerscan.segment.read`).
+    Spoiler markup, pragmas and allowed phrases are exempt (see :func:`spoilerscan.reading.segment.read`).
     """
     reading = reading if reading is not None else read(text, fmt)
     spans = reading.sentences if spans is None else spans
@@ -169,7 +171,7 @@ def annotate_stream(texts: Iterable[tuple[object, str | Reading]], scorer: Score
                     chunk_sentences: int = STREAM_CHUNK_SENTENCES) -> Iterator[tuple[object, str, Annotation]]:
     """Annotate many reviews in order, scoring the sentences of several reviews together.
 
-    Takes ``(key, text)`` pairs (plain text, read with :func:`spoilerscan.segment.read`) or
+    Takes ``(key, text)`` pairs (plain text, read with :func:`spoilerscan.reading.segment.read`) or
     ``(key, reading)`` pairs, and yields ``(key, text, annotation)``. Reviews are scored in
     groups of about ``chunk_sentences`` sentences, so batches span reviews and memory stays flat
     however many reviews stream through.
@@ -255,11 +257,16 @@ class Detector:
     """
 
     def __init__(self, model: OnnxModel, threshold: float, fail_threshold: float | None = None,
-                 path: Path | None = None, known_similarity: float = DEFAULT_KNOWN_SIMILARITY) -> None:
+                 path: Path | None = None, known_similarity: float = DEFAULT_KNOWN_SIMILARITY,
+                 adapter: Adapter | None = None, review_gate: ReviewGate | None = None) -> None:
         self.model = model
-        self.threshold = threshold
-        self.fail_threshold = threshold if fail_threshold is None else fail_threshold
+        self.adapter = adapter  # a site's head over this model; its thresholds replace the model's
+        self.threshold = threshold if adapter is None else adapter.threshold
+        fail = threshold if fail_threshold is None else fail_threshold
+        self.fail_threshold = fail if adapter is None else adapter.fail_threshold
         self.path = path
+        # check's length-aware review decision; an adapter's scores are on its own scale, so not with one
+        self.review_gate = review_gate if adapter is None else None
         self.known_similarity = known_similarity
         self.known = KnownSpoilers((), np.zeros((0, 0), np.float32), known_similarity)
         self.cache: EmbeddingCache | None = None  # set by long-lived callers; see EmbeddingCache
@@ -271,13 +278,14 @@ class Detector:
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, precision: str = "auto", threads: int | None = None,
-             spinning: bool = True) -> Detector:
+             adapter: str | Path | None = None, spinning: bool = True) -> Detector:
         """Load a model directory written by ``spoilerscan train`` (default: the shipped one).
 
         ``precision`` picks the encoder: ``fp32``, ``int8`` (faster; shipped only where its
         recorded accuracy check passed) or ``auto``: the one the model's card made the default.
         ``threads``: ONNX Runtime's threads (default: the cores this process may use); ``spinning``:
         whether its idle threads spin (see :meth:`OnnxModel.load`).
+        ``adapter``: a file ``spoilerscan adapt`` wrote for this model (refused on any other).
         """
         directory = Path(path) if path is not None else default_model_path()
         if precision not in PRECISIONS:
@@ -290,13 +298,17 @@ class Detector:
             max_length = int(metadata.get("max_length", 128))
             similarity = float(metadata.get("known_similarity", DEFAULT_KNOWN_SIMILARITY))
             default = str(metadata.get("precision", "fp32"))
+            gate = ReviewGate.from_metadata(metadata.get("review_gate"), threshold)
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise ModelError(f"model directory {directory}: bad {METADATA_FILE} ({error})") from None
         if precision == "auto":
             precision = default if (directory / ENCODER_FILES.get(default, "")).is_file() else \
                 next(p for p, name in ENCODER_FILES.items() if (directory / name).is_file())
+        fitted = Adapter.load(Path(adapter)) if adapter is not None else None
         model = OnnxModel.load(directory, precision, max_length, threads, spinning)
-        return cls(model, threshold, fail_threshold, directory, similarity)
+        if fitted is not None:
+            fitted.check_fits(directory, model.embedding_size, adapter or "adapter")
+        return cls(model, threshold, fail_threshold, directory, similarity, fitted, gate)
 
     def embed(self, sentences: Sequence[str], batch_size: int | None = None,
               on_batch: Callable[[int], None] | None = None) -> np.ndarray:
@@ -356,16 +368,26 @@ class Detector:
         matched = (self.known if known is None else known).match(embeddings)
         results: list[list[SentenceScore]] = []
         begin = 0
-        for review in reviews:
+        for review, logits in zip(reviews, self.head_logits(reviews, embeddings), strict=True):
             end = begin + len(review)
-            if begin == end:
-                results.append([])
-                continue
-            rows = np.concatenate([embeddings[begin:end], structure_features(review)], axis=1)
-            probabilities = _sigmoid(self.model.logits(rows))
+            if self.adapter is not None and len(review):
+                logits = self.adapter.logits(embeddings[begin:end], logits)
+            probabilities = _sigmoid(logits)
             results.append([SentenceScore(float(p), k) for p, k in zip(probabilities, matched[begin:end], strict=True)])
             begin = end
         return results
+
+    def head_logits(self, reviews: Sequence[Sequence[SentenceInput]], embeddings: np.ndarray) -> list[np.ndarray]:
+        """The model's own calibrated logit of each sentence, per review, from the reviews' embeddings (no
+        adapter): what an adapter is fitted on, beside the embeddings."""
+        out: list[np.ndarray] = []
+        begin = 0
+        for review in reviews:
+            end = begin + len(review)
+            out.append(self.model.logits(np.concatenate([embeddings[begin:end], structure_features(review)], axis=1))
+                       if end > begin else np.zeros(0))
+            begin = end
+        return out
 
     def __call__(self, reviews: Sequence[Sequence[SentenceInput]]) -> list[list[SentenceScore]]:
         return self.score_reviews(reviews)

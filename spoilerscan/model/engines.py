@@ -116,6 +116,13 @@ class OnnxModel:
         _check_graphs(encoder_file, encoder, directory / HEAD_FILE, head)
         return cls(encoder, head, tokenizer, precision)
 
+    @property
+    def embedding_size(self) -> int:
+        """The width of the encoder's sentence embeddings (what the head reads, less its structure features)."""
+        from spoilerscan.model.features import FEATURES
+
+        return int(self.head.get_inputs()[0].shape[-1]) - len(FEATURES)
+
     def tokenize(self, sentences: Sequence[str]) -> Tokens:
         """Tokenize many sentences in one call (the tokenizer's own threads), so that they can be
         sorted by their length in tokens and batched with little padding."""

@@ -206,18 +206,21 @@ class Reading:
 
 
 def read(text: str, fmt: Format | str = Format.text, styles: Iterable[Style] = HIDING_STYLES,
-         allowed_phrases: Sequence[str] = ()) -> Reading:
+         allowed_phrases: Sequence[str] = (), also_exempt: Sequence[Region] = ()) -> Reading:
     """Parse a review, blank what is exempt, and split the rest into the sentences to score.
 
     ``styles`` is the markup that counts as hidden (default: all but warning sections, which
-    readers still see; ``check`` passes its own); pragmas are always honoured.
+    readers still see; ``check`` passes its own); pragmas are always honoured; ``also_exempt``
+    are more regions to blank (a marked review's spoiler delimiters, when its words are learnt from).
     """
     document = parse(text, fmt)
     exempt = exemptions(document, styles, allowed_phrases)
-    scorable = blank(document.prose, exempt.regions) if exempt.regions else document.prose
+    regions = tuple(sorted((*exempt.regions, *also_exempt), key=lambda r: (r.start, r.end))) if also_exempt \
+        else exempt.regions
+    scorable = blank(document.prose, regions) if regions else document.prose
     spans = [s for s in iter_sentences(text, document=document, scorable=scorable)
              if _WORDY.search(scorable, s.start, s.end) and not _ITEM_NUMBER.fullmatch(scorable, s.start, s.end)]
-    return Reading(document, scorable, exempt.regions, tuple(_not_ignored(spans, exempt.ignore_after)))
+    return Reading(document, scorable, regions, tuple(_not_ignored(spans, exempt.ignore_after)))
 
 
 def _not_ignored(spans: list[Span], ignore_after: Sequence[int]) -> list[Span]:

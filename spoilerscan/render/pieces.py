@@ -91,6 +91,42 @@ def merged_pieces(text: str, pieces: list[Piece]) -> list[Piece]:
     return merged
 
 
+def closed_once(reading: Reading, piece: Piece, closing: str) -> list[Piece]:
+    """The piece, or, where its text holds the closing markup (a "!" before a tag, as in "He!</b>",
+    reads as ">!…!<" closed there), its prose parts, each to be wrapped on its own: a wrapper closed
+    early would leave the rest of the spoiler unmarked for ``check`` and for the reader."""
+    text = reading.text
+    if closing not in text[piece.start : piece.end]:
+        return [piece]
+    parts = []
+    for begin, stop in reading.document.prose_within(piece.start, piece.end):
+        while begin < stop and text[begin].isspace():
+            begin += 1
+        while stop > begin and text[stop - 1].isspace():
+            stop -= 1
+        if begin < stop:
+            parts.append(Piece(begin, stop, piece.sentence, piece.position))
+    return [p for p in parts if _WORDY.search(text, p.start, p.end)] or parts or [piece]
+
+
+def labelled(reading: Reading, piece: Piece, label: str) -> str:
+    """Label style: ``label`` in place of the piece's prose, and the markup inside it (tags,
+    comments, a link's brackets and target) kept as it is; one label where the piece is all prose."""
+    text = reading.text
+    parts: list[str] = []
+    cursor = piece.start
+    for begin, stop in reading.document.prose_within(piece.start, piece.end):
+        parts.append(text[cursor:begin])
+        run = text[begin:stop]
+        if _WORDY.search(run):
+            words = run.strip()
+            lead = len(run) - len(run.lstrip())
+            run = run[:lead] + label + run[lead + len(words):]
+        parts.append(run)
+        cursor = stop
+    parts.append(text[cursor : piece.end])
+    return "".join(parts)
+
 def _pieces(reading: Reading, start: int, end: int) -> list[tuple[int, int]]:
     """[start, end) as the pieces that may be rewritten: exempt text (marked spoilers, pragmas) and
     tags of elements that open or close outside the range are left out, so that no markup is nested

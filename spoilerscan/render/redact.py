@@ -8,7 +8,9 @@ from spoilerscan.reading.text import BlockKind, Format
 from spoilerscan.render.pieces import (
     Piece,
     blocked_prose,
+    closed_once,
     inside_plain_text,
+    labelled,
     merged_pieces,
     reading_of,
     rewrite,
@@ -35,12 +37,20 @@ def redact(text: str, annotation: Annotation, style: RedactStyle | str = RedactS
 
     plain_text = inside_plain_text(reading)
 
+    def markup(p: Piece) -> tuple[str, str]:
+        return in_cell if p.sentence.kind is BlockKind.table_cell else (opening, closing)
+
+    merged = merged_pieces(text, pieces)
+    if style in (RedactStyle.reddit, RedactStyle.discord):  # found up to the first closing markup: never nested
+        merged = [part for p in merged for part in closed_once(reading, p, markup(p)[1])]
+
     def wrapped(p: Piece) -> str:
         if plain_text(p.start):  # a wrapper or label would show as it is: block it
             return blocked_prose(reading, p.start, p.end)
         if style is RedactStyle.label:
-            return "[spoiler]"
-        first, last = in_cell if p.sentence.kind is BlockKind.table_cell else (opening, closing)
+            return labelled(reading, p, "[spoiler]")
+        first, last = markup(p)
         return f"{first}{text[p.start : p.end]}{last}"
 
-    return rewrite(text, merged_pieces(text, pieces), wrapped)
+    return rewrite(text, merged, wrapped)
+

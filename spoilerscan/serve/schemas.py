@@ -119,6 +119,16 @@ class CheckedFile(BaseModel):
     path: str
     sentences: int
     findings: int
+    fail_threshold: float = Field(description="The cut this text failed from (the review gate's for its length).")
+
+
+class ReviewGateInfo(BaseModel):
+    """The model's length-aware fail cut, where it replaced a flat fail threshold (see docs/check.md)."""
+
+    slope: float
+    intercept: float
+    max_sentences: int
+    floor: float
 
 
 class CheckSummary(BaseModel):
@@ -136,6 +146,7 @@ class CheckReport(BaseModel):
     version: int
     threshold: float
     fail_threshold: float
+    review_gate: ReviewGateInfo | None
     findings: list[Finding]
     files: list[CheckedFile]
     summary: CheckSummary
@@ -170,6 +181,7 @@ class ModelInfo(BaseModel):
     model_threshold: float
     model_fail_threshold: float
     config: str | None = Field(description="The name of the config file whose [tool.spoilerscan] applies.")
+    adapter: str | None = Field(description="The name of the site adapter file applied to the model, if any.")
     max_bytes: int
     offsets: str = OFFSETS
     engine: EngineCounters

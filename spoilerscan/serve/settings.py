@@ -25,6 +25,7 @@ DEFAULT_MAX_REQUESTS = 256  # requests in flight at once (memory: at most this m
 DEFAULT_SHUTDOWN_SECONDS = 20.0
 DEFAULT_ENCODER_BATCH = 16  # the commands' 64 pads more: on a CPU, 16 scored IMDB reviews about 1.3x faster
 ENVIRONMENT_VARIABLE = "SPOILERSCAN_SERVE_SETTINGS"
+PATHS = ("model", "adapter", "config")
 _SIZE = re.compile(r"(\d+)\s*(|b|kb|k|mb|m|kib|mib)", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "m": 1_000_000, "mb": 1_000_000, "kib": 1024, "mib": 1024 * 1024}
 
@@ -35,9 +36,10 @@ class SettingsError(SpoilerscanError):
 
 @dataclass(frozen=True)
 class ServeSettings:
-    """Options of ``spoilerscan serve``; ``config`` and ``model`` are already resolved paths (or None)."""
+    """Options of ``spoilerscan serve``; ``config``, ``model`` and ``adapter`` are resolved paths (or None)."""
 
     model: Path | None = None
+    adapter: Path | None = None  # a site adapter (spoilerscan adapt) for the model
     precision: str = "auto"
     threshold: float | None = None
     fail_threshold: float | None = None
@@ -84,7 +86,7 @@ def check_origins(origins: tuple[str, ...]) -> tuple[str, ...]:
 def to_environment(settings: ServeSettings) -> dict[str, str]:
     """The environment that hands these settings to worker processes."""
     values = dataclasses.asdict(settings)
-    for key in ("model", "config"):
+    for key in PATHS:
         values[key] = None if values[key] is None else str(values[key])
     return {ENVIRONMENT_VARIABLE: json.dumps(values)}
 
@@ -95,7 +97,7 @@ def from_environment(environ: dict[str, str] | None = None) -> ServeSettings:
     if raw is None:
         raise SettingsError(f"{ENVIRONMENT_VARIABLE} is not set: start workers with 'spoilerscan serve --workers N'")
     values: dict[str, Any] = json.loads(raw)
-    for key in ("model", "config"):
+    for key in PATHS:
         values[key] = None if values[key] is None else Path(values[key])
     values["allow_origins"] = tuple(values["allow_origins"])
     return ServeSettings(**values)

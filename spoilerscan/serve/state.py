@@ -31,13 +31,15 @@ DetectorLoader = Callable[[ServeSettings], ServiceDetector]
 
 
 def load_detector(settings: ServeSettings) -> ServiceDetector:
-    """The detector of ``--model`` (default: the shipped one) in ``--precision``, tuned for a service:
+    """The detector of ``--model`` (default: the shipped one) in ``--precision``, with ``--adapter`` if
+    given, tuned for a service:
     its idle ONNX Runtime threads sleep rather than spin, leaving the cores to the event loop and the
     reading threads between runs, and each encoder run takes 16 sentences of similar length (the
     engine's batch sorts them), which pads less than 64 (docs/serve.md has the measurements)."""
     from spoilerscan.model.detect import Detector
 
-    detector = Detector.load(settings.model, precision=settings.precision, threads=settings.threads, spinning=False)
+    detector = Detector.load(settings.model, precision=settings.precision, threads=settings.threads,
+                             adapter=settings.adapter, spinning=False)
     detector.batch_size = settings.encoder_batch
     return detector
 

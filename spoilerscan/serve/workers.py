@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 
+from spoilerscan.serve.runner import AnnouncingServer, quiet_signals, uvicorn_config
 from spoilerscan.serve.settings import ServeSettings, from_environment, to_environment
 
 APP_FACTORY = "spoilerscan.serve.app:app_from_environment"
@@ -25,10 +27,6 @@ log = logging.getLogger("uvicorn.error")
 
 def _worker(environment: dict[str, str], host: str, port: int, listening: socket.socket, ready: Connection) -> None:
     """A worker process: build the app from the settings, serve on the parent's socket, say when started."""
-    import os
-
-    from spoilerscan.serve.server import AnnouncingServer, quiet_signals, uvicorn_config
-
     os.environ.update(environment)
     config = uvicorn_config(APP_FACTORY, host, port, from_environment(environment), factory=True)
     server = AnnouncingServer(config, lambda bound: ready.send(bound))

@@ -9,7 +9,8 @@ the commands make. Nothing here knows HTTP or LSP.
 from __future__ import annotations
 
 from spoilerscan.service.engine import JobTimes, NotReady, Overloaded, ScoringEngine, job_times
-from spoilerscan.service.operations import annotate, check, redact
+from spoilerscan.service.operations import annotate, check, check_reading, redact
 from spoilerscan.service.project import Project
 
-__all__ = ["JobTimes", "NotReady", "Overloaded", "Project", "ScoringEngine", "annotate", "check", "job_times", "redact"]
+__all__ = ["JobTimes", "NotReady", "Overloaded", "Project", "ScoringEngine", "annotate", "check", "check_reading",
+           "job_times", "redact"]

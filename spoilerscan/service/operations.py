@@ -47,6 +47,12 @@ async def check(engine: ScoringEngine, project: Project, text: str, fmt: Format 
                 name: str = "review") -> FileReport:
     """``check``'s findings for a text: unmarked sentences from the report threshold, failing ones marked."""
     reading = await asyncio.to_thread(project.read_for_check, text, fmt)
+    return await check_reading(engine, project, reading, name)
+
+
+async def check_reading(engine: ScoringEngine, project: Project, reading: Reading, name: str = "review") -> FileReport:
+    """:func:`check` of a text already read with :meth:`Project.read_for_check`: a caller that must keep its
+    event loop free (the language server) reads a long review in a worker thread first."""
     annotation = await annotate_reading(engine, project, reading, project.check_threshold)
     return await asyncio.to_thread(file_report, name, reading, annotation.sentences, project.check_threshold,
-                                   project.fail_threshold)
+                                   project.fail_threshold, project.gate)

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from spoilerscan.check.config import CheckConfig, load_config, resolve_thresholds
+from spoilerscan.check.config import CheckConfig, load_config, resolve_gate, resolve_thresholds
 from spoilerscan.model.detect import KnownSpoilers
+from spoilerscan.model.review_gate import ReviewGate
 from spoilerscan.reading.markup import ALL_STYLES, HIDING_STYLES, Style
 from spoilerscan.reading.segment import Reading, read
 from spoilerscan.reading.text import Format
@@ -45,6 +46,7 @@ class Project:
     allowed_phrases: tuple[str, ...] = ()
     known: KnownSpoilers | None = None
     config: Path | None = None
+    gate: ReviewGate | None = None  # check's length-aware fail cut, unless a fail threshold was set
 
     @classmethod
     def resolve(cls, detector: ProjectDetector, config: CheckConfig | None = None, threshold: float | None = None,
@@ -55,7 +57,8 @@ class Project:
         report_at, fail_at = resolve_thresholds(threshold, fail_threshold, settings, detector.threshold,
                                                 detector.fail_threshold)
         return cls(detector.threshold if threshold is None else threshold, report_at, fail_at, settings.styles,
-                   settings.allowed_phrases, detector.known_spoilers(reveals) if reveals else None, settings.source)
+                   settings.allowed_phrases, detector.known_spoilers(reveals) if reveals else None, settings.source,
+                   resolve_gate(fail_threshold, settings, getattr(detector, "review_gate", None)))
 
     @classmethod
     def from_file(cls, detector: ProjectDetector, path: Path | None, threshold: float | None = None,

@@ -22,6 +22,7 @@ from typing import Literal
 
 from spoilerscan.errors import DataFormatError
 from spoilerscan.model.features import SentenceInput
+from spoilerscan.reading.labels import parse_label
 from spoilerscan.reading.markup import MARKUP, Style, marked_regions
 from spoilerscan.reading.segment import read
 from spoilerscan.reading.text import BlockKind, Format
@@ -29,12 +30,15 @@ from spoilerscan.reading.text import BlockKind, Format
 Split = Literal["train", "dev", "test"]
 TEXT_COLUMNS = ("sentence", "text")
 LABEL_COLUMNS = ("spoiler", "label")
+# A JSONL record with one of these labels is a whole review labelled as a whole (IMDB's author flag,
+# a tweet): its sentences are read from its text, with no label each.
+REVIEW_LABEL_COLUMNS = ("is_spoiler",)
+REVIEW_TEXT_COLUMNS = ("text", "review_text")
+REVIEW_ID_COLUMNS = ("review_id", "id")
 REDDIT_COLUMNS = ("Comment", "Comment Type")
 CATEGORY_COLUMN = "category"
 # TV Tropes reviews: a page's entries, grouped up to this many sentences.
 TROPES_REVIEW_SENTENCES = 30
-_TRUE = {"1", "true", "yes", "spoiler"}
-_FALSE = {"0", "false", "no", "non-spoiler"}
 # The backslash escapes of Reddit's Markdown.
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\>*_\-#!\[\]()~`.])")
 
@@ -56,6 +60,8 @@ class LabelledReview:
     label: int | None = None
     title: str = ""
     category: str = ""
+    name: str = ""  # a record's own id, where it has one (its hash split is decided by it)
+    sentence_labels: bool = True  # False: only ``label`` is known; ``labels`` are placeholders (never train)
 
     @property
     def review_label(self) -> int:
@@ -64,28 +70,14 @@ class LabelledReview:
 
     @property
     def key(self) -> str:
-        """The text its hash split is decided by."""
-        return " ".join(s.text for s in self.sentences)
+        """The text its hash split is decided by: its id where the data gives one, else its words."""
+        return self.name or " ".join(s.text for s in self.sentences)
 
 
 def sentence_rows(reviews: Iterable[LabelledReview]) -> Iterator[tuple[str, int]]:
     """(text, label) of every sentence of the reviews, in order."""
     for review in reviews:
         yield from zip((s.text for s in review.sentences), review.labels, strict=True)
-
-
-def parse_label(value: object, where: str) -> int:
-    """0/1, true/false in any case, or JSON booleans; anything else names its place."""
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int) and value in (0, 1):
-        return value
-    token = str(value).strip().lower()
-    if token in _TRUE:
-        return 1
-    if token in _FALSE:
-        return 0
-    raise DataFormatError(f"{where}: cannot read label {value!r} (expected 0/1 or true/false)")
 
 
 def split_of(text: str, dev_share: int = 15, test_share: int = 15) -> Split:
@@ -223,6 +215,13 @@ def _read_jsonl(path: Path, source: str) -> Iterator[LabelledReview]:
                     yield _review((str(p[1]).strip() for p in pairs), (parse_label(p[0], where) for p in pairs),
                                   source, label=None if stated is None else parse_label(stated, where))
                 continue
+            review_label = _pick(record, REVIEW_LABEL_COLUMNS)
+            if review_label is not None and (text_key := _pick(record, REVIEW_TEXT_COLUMNS)) is not None:
+                whole = _whole_review(str(record[text_key]), parse_label(record[review_label], where), source,
+                                      str(record.get(_pick(record, REVIEW_ID_COLUMNS) or "", "")))
+                if whole is not None:
+                    yield whole
+                continue
             text_key, label_key = _pick(record, TEXT_COLUMNS), _pick(record, LABEL_COLUMNS)
             if text_key is None or label_key is None:
                 raise DataFormatError(
@@ -232,6 +231,22 @@ def _read_jsonl(path: Path, source: str) -> Iterator[LabelledReview]:
             text = str(record[text_key]).strip()
             if text:
                 yield _review([text], [parse_label(record[label_key], where)], source)
+
+
+def _whole_review(text: str, label: int, source: str, name: str) -> LabelledReview | None:
+    """A review labelled only as a whole: its sentences as spoilerscan reads plain text."""
+    reading = read(text, Format.text)
+    sentences = tuple(SentenceInput(reading.scored_text(s), s.kind) for s in reading.sentences)
+    if not sentences:
+        return None
+    return LabelledReview(sentences, (0,) * len(sentences), source, label, name=name, sentence_labels=False)
+
+
+def half_split(text: str) -> Split:
+    """Reviews labelled only as a whole never train: half of them (by a stable hash of the id) is dev, where
+    the review gate was calibrated, the other half is the held-out test part."""
+    bucket = int.from_bytes(hashlib.blake2b(text.strip().encode(), digest_size=8).digest()) % 100
+    return "dev" if bucket < 50 else "test"
 
 
 def load_reviews(path: Path, split: Split | None = None, per_entry: bool = False) -> list[LabelledReview]:
@@ -258,7 +273,8 @@ def load_reviews(path: Path, split: Split | None = None, per_entry: bool = False
     if not reviews:
         raise DataFormatError(f"{path}: no labelled sentences")
     if split is not None:
-        reviews = [review for review in reviews if split_of(review.key) == split]
+        reviews = [review for review in reviews
+                   if (split_of(review.key) if review.sentence_labels else half_split(review.key)) == split]
         if not reviews:  # a tiny file can have an empty part; callers need at least one review
             raise DataFormatError(f"{path}: none of its reviews fall in the {split} part of the hash split")
     return reviews

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from spoilerscan.model.review_gate import ReviewGate
     from spoilerscan.training.data import Split
 
 
@@ -83,37 +84,68 @@ def fail_cut(clean_scores: Sequence[float], max_share: float) -> float:
     return float(np.nextafter(ordered[allowed], 1.0))
 
 
+# Review lengths (scored sentences) that the gate's consistency is reported by: [low, high).
+LENGTH_BINS = ((1, 8, "<8"), (8, 15, "8-15"), (15, 25, "15-25"), (25, 10**9, "25+"))
+
+
 @dataclass(frozen=True, slots=True)
 class ReviewMetrics:
-    """Review-level results: a review's score is its highest sentence probability."""
+    """Review-level results: a review's score is its highest sentence probability.
+
+    ``false_fail_rate`` and ``caught`` are the decision ``check`` makes: the model's review gate
+    (a cut that rises with the review's length) where it has one, else the flat fail threshold;
+    ``by_length`` gives both rules' counts per length bin, ``flat`` the flat rule's overall rates.
+    """
 
     dataset: str
     reviews: int
     spoiler_reviews: int
     roc_auc: float | None
-    false_fail_rate: float  # clean reviews that fail at the fail threshold
-    caught: float  # spoiler reviews that fail at the fail threshold
+    false_fail_rate: float  # clean reviews that fail
+    caught: float  # spoiler reviews that fail
     fail_threshold: float
+    rule: str = "flat"  # "gate": the length-aware review gate decided
+    flat: dict[str, float] | None = None  # the flat rule's rates, where the gate decided
+    by_length: list[dict[str, object]] | None = None
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
-def review_metrics(dataset: str, labels: Sequence[int], scores: Sequence[float],
-                   fail_threshold: float) -> ReviewMetrics:
-    """ROC-AUC of review scores against review labels, and the gate's error rates at ``fail_threshold``."""
+def _rates(labels: Sequence[int], failed: Sequence[bool]) -> tuple[float, float]:
+    clean = [f for f, label in zip(failed, labels, strict=True) if not label]
+    spoiling = [f for f, label in zip(failed, labels, strict=True) if label]
+    return (sum(clean) / len(clean) if clean else 0.0), (sum(spoiling) / len(spoiling) if spoiling else 0.0)
+
+
+def review_metrics(dataset: str, labels: Sequence[int], probabilities: Sequence[Sequence[float]],
+                   fail_threshold: float, gate: ReviewGate | None = None) -> ReviewMetrics:
+    """ROC-AUC of review scores (highest sentence) against review labels, and ``check``'s error rates:
+    at the gate's length-aware cut where there is one, else at ``fail_threshold``; per length bin, both."""
     from sklearn.metrics import roc_auc_score
 
-    clean = [s for s, label in zip(scores, labels, strict=True) if not label]
-    spoiling = [s for s, label in zip(scores, labels, strict=True) if label]
+    scores = [max(p, default=0.0) for p in probabilities]
+    flat = [bool(p) and max(p) >= fail_threshold for p in probabilities]
+    gated = [gate.fails(list(p)) for p in probabilities] if gate is not None else flat
+    rules = (("flat", flat), ("gate", gated)) if gate is not None else (("flat", flat),)
+    bins: list[dict[str, object]] = []
+    for low, high, name in LENGTH_BINS:
+        chosen = [i for i, p in enumerate(probabilities) if low <= len(p) < high]
+        row: dict[str, object] = {"bin": name, "clean": sum(1 for i in chosen if not labels[i]),
+                                  "spoilers": sum(1 for i in chosen if labels[i])}
+        for rule, failed in rules:
+            row[f"{rule}_clean_failed"] = sum(1 for i in chosen if failed[i] and not labels[i])
+            row[f"{rule}_caught"] = sum(1 for i in chosen if failed[i] and labels[i])
+        bins.append(row)
+    false_fail, caught = _rates(labels, gated)
+    flat_false_fail, flat_caught = _rates(labels, flat)
     return ReviewMetrics(
-        dataset=dataset,
-        reviews=len(labels),
-        spoiler_reviews=len(spoiling),
-        roc_auc=float(roc_auc_score(labels, scores)) if clean and spoiling else None,
-        false_fail_rate=sum(s >= fail_threshold for s in clean) / len(clean) if clean else 0.0,
-        caught=sum(s >= fail_threshold for s in spoiling) / len(spoiling) if spoiling else 0.0,
-        fail_threshold=fail_threshold,
+        dataset=dataset, reviews=len(labels), spoiler_reviews=sum(labels),
+        roc_auc=float(roc_auc_score(labels, scores)) if len(set(labels)) == 2 else None,
+        false_fail_rate=false_fail, caught=caught, fail_threshold=fail_threshold,
+        rule="gate" if gate is not None else "flat",
+        flat={"false_fail_rate": flat_false_fail, "caught": flat_caught} if gate is not None else None,
+        by_length=bins,
     )
 
 
@@ -178,12 +210,15 @@ def probabilities(scorer: Any, reviews: Sequence[Any]) -> list[list[float]]:
     return [[s.probability for s in review] for review in scorer([r.sentences for r in reviews])]
 
 
-def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]],
-                   baseline: Any | None = None) -> dict[str, list[dict[str, Any]]]:
+def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]], baseline: Any | None = None,
+                   scores_out: dict[str, tuple[list[int], list[float]]] | None = None
+                   ) -> dict[str, list[dict[str, Any]]]:
     """Metrics of a detector on labelled files (``part``: None for the whole file, "test" for its held-out part).
 
     ``scorer`` is a Detector (a Scorer with ``threshold`` and ``fail_threshold``). With a
     ``baseline`` Scorer, "differences" holds each sentence dataset's ROC-AUC difference to it.
+    ``scores_out``, where given, receives each sentence dataset's labels and probabilities (for the
+    card's figures), by the dataset's name in the results.
     """
     from spoilerscan.training.data import has_entries, load_reviews
 
@@ -198,20 +233,24 @@ def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]],
             reviews = load_reviews(path, part, per_entry=True) if per_entry else whole
             scores = probabilities(scorer, reviews)
             name = reviews[0].source + suffix + how
-            labels = [label for r in reviews for label in r.labels]
-            flat = [p for review in scores for p in review]
-            results["sentences"].append(compute_metrics(name, labels, flat, scorer.threshold).as_dict())
-            if baseline is not None:
-                difference = paired_auc_difference(name, [r.labels for r in reviews], scores,
-                                                   probabilities(baseline, reviews))
+            labelled = [(r, s) for r, s in zip(reviews, scores, strict=True) if r.sentence_labels]
+            labels = [label for r, _ in labelled for label in r.labels]
+            flat = [p for _, review in labelled for p in review]
+            if labelled:  # files labelled by whole review only have review results alone
+                results["sentences"].append(compute_metrics(name, labels, flat, scorer.threshold).as_dict())
+            if scores_out is not None and labelled:
+                scores_out[name] = (labels, flat)
+            if baseline is not None and labelled:
+                difference = paired_auc_difference(name, [r.labels for r, _ in labelled], [s for _, s in labelled],
+                                                   probabilities(baseline, [r for r, _ in labelled]))
                 if difference is not None:
                     results["differences"].append(difference.as_dict())
             if per_entry:
                 continue
             if any(len(r.labels) > 1 or r.label is not None for r in reviews):
-                results["reviews"].append(review_metrics(name, [r.review_label for r in reviews],
-                                                         [max(s, default=0.0) for s in scores],
-                                                         scorer.fail_threshold).as_dict())
+                results["reviews"].append(review_metrics(name, [r.review_label for r in reviews], scores,
+                                                         scorer.fail_threshold,
+                                                         getattr(scorer, "review_gate", None)).as_dict())
             categories = sorted({r.category for r in reviews if r.category})
             for category in categories:
                 chosen = [(r, s) for r, s in zip(reviews, scores, strict=True) if r.category == category]

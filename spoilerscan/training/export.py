@@ -2,20 +2,24 @@
 
 Three files: the sentence encoder in fp32 arithmetic with its weights stored as fp16 (half the
 size; ONNX Runtime folds the casts back to fp32 when it loads the file, so scores equal the fp16
-weights' own to float precision), the same encoder with int8 weights (ONNX Runtime dynamic
-quantisation of its matrix products and embedding tables), and the review head.
+weights' own to float precision), the same encoder in int8 (smoothed on training sentences, then
+per-channel dynamic quantisation of its matrix products and embedding tables: :mod:`.quantize`),
+and the review head.
 """
 
 from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from spoilerscan.errors import ModelError
 from spoilerscan.model.engines import ENCODER_FILES, HEAD_FILE
 from spoilerscan.model.features import FEATURES
 from spoilerscan.training.network import ReviewHead, SentenceEncoder
+from spoilerscan.training.quantize import Tokenize, calibration_feeds, quantize_encoder
 
 ONNX_OPSET = 17
 # Weight tensors smaller than this stay fp32 (biases, layer norms): nothing to gain.
@@ -93,29 +97,20 @@ def store_half(source: Path, target: Path) -> None:
     onnx.save(model, str(target))
 
 
-def quantize_int8(source: Path, target: Path) -> None:
-    """Dynamic int8 quantisation of an fp32 encoder graph (matrix products and embedding tables)."""
-    import logging
+def export_model(encoder: SentenceEncoder, head: ReviewHead, tokenizer: Any, directory: Path,
+                 calibration_sentences: Sequence[str], tokenize: Tokenize) -> None:
+    """Write encoder.onnx (fp32, fp16-stored), encoder-int8.onnx and head.onnx into ``directory``.
 
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)  # its advice to pre-process the graph goes to the root logger
-    try:
-        quantize_dynamic(str(source), str(target), op_types_to_quantize=["MatMul", "Gather"],
-                         per_channel=False, weight_type=QuantType.QInt8)
-    finally:
-        root.setLevel(level)
-
-
-def export_model(encoder: SentenceEncoder, head: ReviewHead, tokenizer: Any, directory: Path) -> None:
-    """Write encoder.onnx (fp32, fp16-stored), encoder-int8.onnx and head.onnx into ``directory``."""
+    ``calibration_sentences`` (a few hundred training sentences, never dev or test ones) and
+    ``tokenize`` (as the model will tokenize them) set the int8 encoder's smoothing scales.
+    """
+    if not calibration_sentences:
+        raise ModelError("no calibration sentences for the int8 encoder")
     full = directory / f"encoder-fp32.{os.getpid()}.onnx"
     try:
         export_encoder(encoder, tokenizer, full)
         store_half(full, directory / ENCODER_FILES["fp32"])
-        quantize_int8(full, directory / ENCODER_FILES["int8"])
+        quantize_encoder(full, directory / ENCODER_FILES["int8"], calibration_feeds(tokenize, calibration_sentences))
     finally:
         full.unlink(missing_ok=True)
     export_head(head, directory / HEAD_FILE)

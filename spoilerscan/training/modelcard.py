@@ -41,8 +41,25 @@ def _review_table(rows: list[dict[str, Any]]) -> str:
     lines = ["| dataset | reviews | spoiler reviews | ROC-AUC | clean reviews failed | spoiler reviews failed |",
              "|---|---:|---:|---:|---:|---:|"]
     for r in rows:
+        flat = r.get("flat")
+        before = f" (flat cut: {flat['false_fail_rate']:.1%} / {flat['caught']:.1%})" if flat else ""
         lines.append(f"| {r['dataset']} | {r['reviews']} | {r['spoiler_reviews']} | {_fmt(r['roc_auc'])} | "
-                     f"{r['false_fail_rate']:.1%} | {r['caught']:.1%} |")
+                     f"{r['false_fail_rate']:.1%} | {r['caught']:.1%}{before} |")
+    return "\n".join(lines)
+
+
+def _length_table(rows: list[dict[str, Any]]) -> str:
+    """Clean reviews failed and spoiler reviews caught per length bin: flat cut -> review gate."""
+    lines = ["| dataset | sentences | clean reviews failed, flat -> gate | spoiler reviews caught, flat -> gate |",
+             "|---|---|---:|---:|"]
+    for r in rows:
+        for b in r.get("by_length") or []:
+            if not b["clean"] and not b["spoilers"]:
+                continue
+            gate = "gate_clean_failed" in b
+            failed = f"{b['flat_clean_failed']}" + (f" -> {b['gate_clean_failed']}" if gate else "")
+            caught = f"{b['flat_caught']}" + (f" -> {b['gate_caught']}" if gate else "")
+            lines.append(f"| {r['dataset']} | {b['bin']} | {failed} of {b['clean']} | {caught} of {b['spoilers']} |")
     return "\n".join(lines)
 
 
@@ -51,6 +68,18 @@ def _challenge_table(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         lines.append(f"| {r['category']} | {r['sentences']} | {'yes' if r['spoiler'] else 'no'} | {r['flagged']:.1%} |")
     return "\n".join(lines)
+
+
+def _figures(figures: dict[str, list[dict[str, str]]]) -> list[str]:
+    """The figures ``evaluate --write-card`` drew, per precision, as images relative to the card."""
+    lines = []
+    for precision in sorted(figures, key=lambda name: (name != "fp32", name)):
+        if figures[precision]:
+            lines += ["", f"## Figures, {precision}", "",
+                      "Drawn by `spoilerscan evaluate --write-card` from the held-out sentence scores above."]
+            for figure in figures[precision]:
+                lines += ["", f"{figure['caption']}:", "", f"![{figure['caption']}]({figure['file']})"]
+    return lines
 
 
 def render_card(meta: dict[str, Any]) -> str:
@@ -74,6 +103,11 @@ def render_card(meta: dict[str, Any]) -> str:
         f"({rules.get('fail_threshold', '')}).",
         f"- Default precision: **{meta.get('precision', 'fp32')}**.",
     ]
+    if meta.get("review_gate"):
+        gate = meta["review_gate"]
+        lines.append(f"- Review gate (`check`'s decision for a whole review): slope **{gate['slope']:.3f}**, "
+                     f"intercept **{gate['intercept']:.4f}**, up to {gate.get('max_sentences', 100)} sentences "
+                     f"({meta.get('review_gate_rule', '')}).")
     if "known_similarity" in meta:
         lines.append(f"- Known spoilers: a sentence whose cosine similarity with a listed reveal is at least "
                      f"**{meta['known_similarity']:.2f}** is a spoiler whatever its score "
@@ -106,15 +140,20 @@ def render_card(meta: dict[str, Any]) -> str:
                       _table(meta[key])]
     for key, title in (("review_metrics", "fp32"), ("review_metrics_int8", "int8")):
         if meta.get(key):
+            gated = any(r.get("rule") == "gate" for r in meta[key])
             lines += ["", f"## Whole reviews (held out), {title}", "",
-                      "A review fails `check` when a sentence reaches the fail threshold.", "",
+                      "A review fails `check` when a sentence reaches the review gate's cut for its length."
+                      if gated else "A review fails `check` when a sentence reaches the fail threshold.", "",
                       _review_table(meta[key])]
+            if any(r.get("by_length") for r in meta[key]):
+                lines += ["", f"By review length (scored sentences), {title}:", "", _length_table(meta[key])]
     if meta.get("challenge"):
         lines += ["", "## Challenge set (`tests/data/challenge.csv`, written for this project, never trained on)", "",
                   "Each sentence read as a review of its own, at the threshold.", "",
                   _challenge_table(meta["challenge"])]
     if meta.get("int8_check"):
         lines += ["", meta["int8_check"]]
+    lines += _figures(meta.get("figures", {}))
     for note in meta.get("notes", []):
         lines += ["", note]
     lines += ["", "## Terms", "", TERMS, ""]

@@ -6,17 +6,25 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from spoilerscan.errors import ModelError
 from spoilerscan.model.detect import METADATA_FILE
 from spoilerscan.training.modelcard import render_card
 
 if TYPE_CHECKING:
-    from spoilerscan.training.train import ReviewModel
+    from spoilerscan.training.figures import Scores
 
 
-def save_weights(directory: Path, model: ReviewModel) -> None:
+class TorchModel(Protocol):
+    """What is saved of :class:`spoilerscan.training.train.ReviewModel` (a protocol: train imports this module)."""
+
+    encoder: Any
+    head: Any
+    tokenizer: Any
+
+
+def save_weights(directory: Path, model: TorchModel) -> None:
     """The trained torch weights (fp16), for later fine-tuning; run time reads only the ONNX files."""
     from huggingface_hub.utils import disable_progress_bars
     from safetensors.torch import save_file
@@ -55,13 +63,20 @@ def make_output_directory(out: Path) -> None:
 INT8_MAX_AUC_LOSS = 0.005
 
 
-def record_test_metrics(directory: Path, results: dict[str, list[dict[str, Any]]], precision: str) -> None:
+def record_test_metrics(directory: Path, results: dict[str, list[dict[str, Any]]], precision: str,
+                        scores: Scores | None = None) -> None:
     """Store held-out metrics per precision, and make int8 the default only if it keeps accuracy.
 
     int8 becomes the default only if its sentence ROC-AUC is within INT8_MAX_AUC_LOSS of fp32 on
-    every held-out dataset evaluated with both.
+    every held-out dataset evaluated with both. With each sentence dataset's ``scores`` (labels and
+    probabilities), the card's figures of this precision are drawn too (:mod:`.figures`).
     """
     meta = read_metadata(directory)
+    if scores is not None:
+        from spoilerscan.training.figures import write_figures
+
+        meta["figures"] = meta.get("figures", {}) | {precision: write_figures(directory, scores, meta["threshold"],
+                                                                              precision)}
     suffix = "_int8" if precision == "int8" else ""
     meta[f"test_metrics{suffix}"] = results["sentences"]
     meta[f"review_metrics{suffix}"] = results["reviews"]

@@ -30,7 +30,7 @@ import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from spoilerscan.errors import ModelError
+from spoilerscan.errors import DataFormatError, ModelError
 from spoilerscan.model.features import structure_features
 from spoilerscan.training.batches import class_weights, group_loose, review_batches, with_title
 from spoilerscan.training.calibration import calibrate, choose_thresholds, fold_calibration
@@ -92,6 +92,10 @@ def gather_data(data: Sequence[Path], holdout: Sequence[Path], dev: Sequence[Pat
     invented short reviews (:mod:`spoilerscan.training.synthetic`) are added to training only.
     """
     gathered = TrainingData()
+    for path in [*data, *holdout, *dev]:
+        if not all(review.sentence_labels for review in load_reviews(path)):
+            raise DataFormatError(f"{path}: labelled by whole review only (is_spoiler), so it cannot train or "
+                                  "select a sentence model; evaluate with it, or fit an adapter (spoilerscan adapt)")
     for path in data:
         reviews = load_reviews(path)
         gathered.train += reviews
@@ -415,11 +419,16 @@ def _train(config: TrainConfig, data: TrainingData, console: Console, device: An
     }
     meta["recipe"]["training time"] = f"{time.monotonic() - started:.0f} s on {describe_device(device)}"
     from spoilerscan.training.export import export_model
+    from spoilerscan.training.quantize import SMOOTH_ALPHA, calibration_sample, hf_tokenize
 
     encoder.to("cpu")  # export and the saved weights are device-free
     head.to("cpu")
 
-    export_model(encoder, head, tokenizer, config.out)
+    # The int8 encoder's smoothing scales come from training sentences only: dev chose the recipe, test judges it.
+    calibration = calibration_sample([s.text for r in data.train for s in r.sentences])
+    meta["recipe"]["int8 encoder"] = (f"smoothed (SmoothQuant-style, alpha {SMOOTH_ALPHA}) on {len(calibration)} "
+                                      "training sentences, then per-channel dynamic int8 quantisation")
+    export_model(encoder, head, tokenizer, config.out, calibration, hf_tokenize(tokenizer, config.max_length))
     save_weights(config.out, model)
     write_metadata(config.out, meta)
     return meta

@@ -32,7 +32,7 @@ runner = CliRunner()
 def detector(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> KeywordDetector:
     """The keyword stub as the CLI's model, run from an empty directory (no pyproject above it)."""
     stub = KeywordDetector()
-    monkeypatch.setattr(cli.scoring, "load_detector", lambda model, precision=None, quiet=False: stub)
+    monkeypatch.setattr(cli.scoring, "load_detector", lambda *args, **kwargs: stub)
     monkeypatch.chdir(tmp_path)
     return stub
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pytest
+
 from spoilerscan.check import Finding, check_texts
 from spoilerscan.model.detect import SentenceScore
 from spoilerscan.model.features import SentenceInput
@@ -73,3 +75,31 @@ def test_a_finding_without_a_known_spoiler_is_labelled_by_its_score() -> None:
     finding = Finding("r.md", 0, 8, 1, 1, 1, 9, 0.9, "He dies.", True)
     assert finding.known is None
     assert finding.label == "unmarked spoiler (score 0.90)"
+
+
+def test_a_review_gate_asks_more_of_a_long_reviews_sentences() -> None:
+    from spoilerscan.check.gate import file_report
+    from spoilerscan.model.detect import annotate_with, sentence_scorer
+    from spoilerscan.model.review_gate import ReviewGate
+
+    gate = ReviewGate(slope=1.0, intercept=0.0, max_sentences=100, floor=0.3)  # 0.5 for one sentence, 0.9 for 9
+    scorer = sentence_scorer(lambda texts: [0.7 if "dies" in t else 0.1 for t in texts])
+    short = annotate_with("He dies.", scorer, 0.3)
+    long = annotate_with("He dies. " + "Fine. " * 8, scorer, 0.3)
+    for annotation, fails in ((short, True), (long, False)):
+        assert annotation.reading is not None
+        report = file_report("r.md", annotation.reading, annotation.sentences, 0.3, 0.6, gate)
+        assert [f.failing for f in report.findings] == [fails]
+        assert report.fail_threshold == pytest.approx(gate.fail_cut(len(annotation.sentences)))
+        flat = file_report("r.md", annotation.reading, annotation.sentences, 0.3, 0.6)
+        assert [f.failing for f in flat.findings] == [True] and flat.fail_threshold == 0.6
+
+
+def test_a_fail_threshold_someone_set_replaces_the_gate() -> None:
+    from spoilerscan.check.config import CheckConfig, resolve_gate
+    from spoilerscan.model.review_gate import ReviewGate
+
+    gate = ReviewGate(1.0, 0.0)
+    assert resolve_gate(None, CheckConfig(), gate) is gate
+    assert resolve_gate(0.8, CheckConfig(), gate) is None
+    assert resolve_gate(None, CheckConfig(fail_threshold=0.8), gate) is None

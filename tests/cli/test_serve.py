@@ -95,7 +95,7 @@ def test_help_names_every_option() -> None:
     assert result.exit_code == 0
     for option in ("--host", "--port", "--model", "--precision", "--threshold", "--fail-threshold", "--config",
                    "--max-bytes", "--token", "SPOILERSCAN_TOKEN", "--workers", "--allow-origin", "--shutdown-timeout",
-                   "--threads", "--quiet"):
+                   "--threads", "--quiet", "--adapter"):
         assert option in result.stdout, option
 
 

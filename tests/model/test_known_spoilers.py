@@ -53,7 +53,7 @@ def test_read_known_spoilers(folder: Path) -> None:
 @pytest.fixture()
 def stub(monkeypatch: pytest.MonkeyPatch, folder: Path) -> KeywordDetector:
     detector = KeywordDetector()
-    monkeypatch.setattr(cli.scoring, "load_detector", lambda model, precision=None: detector)
+    monkeypatch.setattr(cli.scoring, "load_detector", lambda *args, **kwargs: detector)
     return detector
 
 
@@ -99,7 +99,7 @@ def test_run_check_library_call(folder: Path) -> None:
                                  "à tous mes amis.\n")
     stub, heard = KeywordDetector(), []
     options = CheckOptions(["review.md", "critique.md"], known_spoilers=folder / "reveals.txt", threshold=1.0)
-    report = run_check(options, lambda model: stub, on_note=heard.append)
+    report = run_check(options, lambda model, adapter: stub, on_note=heard.append)
     assert [(f.path, f.text, f.known, f.failing) for f in report.findings] == [("review.md", REVEAL, REVEAL, True)]
     assert [r.path for r in report.files] == ["review.md", "critique.md"]
     assert heard == [f"critique.md: {NOTICE}"]

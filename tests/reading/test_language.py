@@ -81,7 +81,7 @@ def test_stdin_is_named_in_the_note(tiny_model_dir: Path) -> None:
 
 def test_check_notes_a_french_review_and_still_checks_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     stub = KeywordDetector()
-    monkeypatch.setattr(cli.scoring, "load_detector", lambda model, precision=None: stub)
+    monkeypatch.setattr(cli.scoring, "load_detector", lambda *args, **kwargs: stub)
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(cli.app, ["check", "--stdin-filename", "critique.md"], input=FRENCH + " Il dies.\n")
     assert result.exit_code == 1  # scored all the same: the stub's keyword is found

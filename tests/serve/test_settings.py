@@ -37,7 +37,8 @@ def test_origins() -> None:
 
 
 def test_settings_travel_to_workers_through_the_environment() -> None:
-    settings = ServeSettings(model=Path("/m/model"), precision="int8", threshold=0.4, fail_threshold=0.7,
+    settings = ServeSettings(model=Path("/m/model"), adapter=Path("/m/site.json"), precision="int8", threshold=0.4,
+                             fail_threshold=0.7,
                              config=Path("/p/pyproject.toml"), max_bytes=10, token="s3cret",
                              allow_origins=("https://a.example",), threads=3, log_requests=False)
     assert from_environment(to_environment(settings)) == settings

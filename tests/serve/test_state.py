@@ -6,6 +6,7 @@ from pathlib import Path
 
 from spoilerscan.serve.settings import DEFAULT_ENCODER_BATCH, ServeSettings
 from spoilerscan.serve.state import load_detector
+from tests.model.test_adapter import adapter_for
 
 
 def test_the_service_loads_its_detector_tuned_for_a_service(tiny_model_dir: Path) -> None:
@@ -15,3 +16,9 @@ def test_the_service_loads_its_detector_tuned_for_a_service(tiny_model_dir: Path
     options = detector.model.encoder.get_session_options()
     assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
     assert options.intra_op_num_threads == 1
+
+
+def test_a_site_adapter_is_applied_and_its_thresholds_taken(tiny_model_dir: Path, tmp_path: Path) -> None:
+    adapter_for(tiny_model_dir, threshold=0.42, fail_threshold=0.77).save(tmp_path / "site.json")
+    detector = load_detector(ServeSettings(model=tiny_model_dir, adapter=tmp_path / "site.json", threads=1))
+    assert (detector.threshold, detector.fail_threshold) == (0.42, 0.77)

@@ -16,7 +16,7 @@ from spoilerscan.check.config import load_config
 from spoilerscan.cli import app
 from spoilerscan.model.detect import Detector, EmbeddingCache
 from spoilerscan.reading.markup import RedactStyle
-from spoilerscan.service import Project, ScoringEngine, annotate, check, redact
+from spoilerscan.service import Project, ScoringEngine, annotate, check, check_reading, redact
 
 REPO = Path(__file__).parents[2]
 EXAMPLES = sorted((REPO / "examples").glob("*.md"))
@@ -131,3 +131,12 @@ def test_reading_and_rendering_run_off_the_event_loop(engine: ScoringEngine, det
     loop_thread = asyncio.run(all_three())
     assert [name for name, _ in threads] == ["read", "redact", "read", "report"]
     assert all(thread != loop_thread for _, thread in threads)
+
+
+def test_check_of_a_reading_is_check_of_its_text(engine: ScoringEngine, detector: Detector) -> None:
+    text = EXAMPLES[0].read_text(encoding="utf-8")
+    threshold = cut(engine, detector, text, 0.5)
+    project = Project.resolve(detector, threshold=threshold)
+    whole = asyncio.run(check(engine, project, text, "markdown", "x.md"))
+    read_first = asyncio.run(check_reading(engine, project, project.read_for_check(text, "markdown"), "x.md"))
+    assert read_first == whole and whole.findings

@@ -358,3 +358,30 @@ def test_has_entries_needs_a_csv_with_page_and_trope(tmp_path: Path) -> None:
     assert not has_entries(write(tmp_path / "x.jsonl", '{"text": "a", "label": 0}\n'))
     assert not has_entries(write(tmp_path / "p.csv", "sentence,spoiler,page\na,0,X\n"))
     assert has_entries(write(tmp_path / "t.csv", "\ufeffsentence,spoiler,page,trope\na,0,X,Y\n"))
+
+
+def test_a_review_labelled_as_a_whole_is_read_into_sentences_without_their_own_labels(tmp_path: Path) -> None:
+    from spoilerscan.training.data import half_split
+
+    path = tmp_path / "imdb.jsonl"
+    records = [{"review_id": f"rw{n}", "text": f"Review {n} opens. It ends with a twist.", "is_spoiler": n % 2 == 0}
+               for n in range(40)]
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    reviews = load_reviews(path)
+    assert len(reviews) == 40 and not any(r.sentence_labels for r in reviews)
+    assert [s.text for s in reviews[0].sentences] == ["Review 0 opens.", "It ends with a twist."]
+    assert [r.review_label for r in reviews[:2]] == [1, 0] and reviews[0].key == "rw0"
+    dev, test = load_reviews(path, "dev"), load_reviews(path, "test")
+    assert {r.key for r in dev} | {r.key for r in test} == {r.key for r in reviews}
+    assert all(half_split(r.key) == "test" for r in test) and not set(map(id, dev)) & set(map(id, test))
+    with pytest.raises(DataFormatError, match="none of its reviews fall in the train part"):
+        load_reviews(path, "train")  # labelled by whole review only: never trained on
+
+
+def test_training_refuses_reviews_labelled_only_as_a_whole(tmp_path: Path) -> None:
+    from spoilerscan.training.train import gather_data
+
+    path = tmp_path / "imdb.jsonl"
+    path.write_text(json.dumps({"text": "It was a dream.", "is_spoiler": True}) + "\n", encoding="utf-8")
+    with pytest.raises(DataFormatError, match="labelled by whole review only"):
+        gather_data([path], [], [])

@@ -51,16 +51,34 @@ def test_fail_cut_edge_cases() -> None:
 
 
 def test_review_metrics() -> None:
-    metrics = review_metrics("r", [0, 0, 0, 1, 1], [0.2, 0.9, 0.5, 0.95, 0.7], 0.8)
+    metrics = review_metrics("r", [0, 0, 0, 1, 1], [[0.2], [0.9], [0.5], [0.95], [0.7]], 0.8)
     assert (metrics.reviews, metrics.spoiler_reviews, metrics.fail_threshold) == (5, 2, 0.8)
     assert metrics.false_fail_rate == pytest.approx(1 / 3)
     assert metrics.caught == pytest.approx(1 / 2)
     assert metrics.roc_auc == pytest.approx(compute_metrics("r", [0, 0, 0, 1, 1], [0.2, 0.9, 0.5, 0.95, 0.7],
                                                             0.5).roc_auc)
-    only_clean = review_metrics("r", [0, 0], [0.1, 0.9], 0.5)
+    only_clean = review_metrics("r", [0, 0], [[0.1], [0.9]], 0.5)
     assert (only_clean.roc_auc, only_clean.false_fail_rate, only_clean.caught) == (None, 0.5, 0.0)
     assert set(metrics.as_dict()) == {"dataset", "reviews", "spoiler_reviews", "roc_auc", "false_fail_rate",
-                                      "caught", "fail_threshold"}
+                                      "caught", "fail_threshold", "rule", "flat", "by_length"}
+    assert metrics.by_length is not None and metrics.by_length[0] == {
+        "bin": "<8", "clean": 3, "spoilers": 2, "flat_clean_failed": 1, "flat_caught": 1}
+
+
+def test_review_metrics_with_a_length_gate_report_both_rules_per_bin() -> None:
+    from spoilerscan.model.review_gate import ReviewGate
+
+    gate = ReviewGate(slope=1.0, intercept=0.0, max_sentences=100, floor=0.3)  # cut 0.5 at 1 sentence, 0.9 at 9
+    short_clean, long_clean = [0.6], [0.1] * 8 + [0.85]
+    short_spoiler, long_spoiler = [0.55], [0.2] * 8 + [0.95]
+    metrics = review_metrics("r", [0, 0, 1, 1], [short_clean, long_clean, short_spoiler, long_spoiler], 0.8, gate)
+    assert metrics.rule == "gate" and metrics.flat == {"false_fail_rate": 0.5, "caught": 0.5}
+    assert (metrics.false_fail_rate, metrics.caught) == (0.5, 1.0)
+    by_bin = {b["bin"]: b for b in metrics.by_length or []}
+    assert by_bin["<8"] == {"bin": "<8", "clean": 1, "spoilers": 1, "flat_clean_failed": 0, "flat_caught": 0,
+                            "gate_clean_failed": 1, "gate_caught": 1}
+    assert by_bin["8-15"] == {"bin": "8-15", "clean": 1, "spoilers": 1, "flat_clean_failed": 1, "flat_caught": 1,
+                              "gate_clean_failed": 0, "gate_caught": 1}
 
 
 # --- a model against a baseline: paired bootstrap over reviews ------------------------------

@@ -1,13 +1,15 @@
 """Export (export.py): the ONNX graphs score reviews as the torch review model does.
 
-The reference is :class:`spoilerscan.train.ReviewModel`, the torch model as training drives it
+The reference is :class:`spoilerscan.training.train.ReviewModel`, the torch model as training drives it
 (reviews padded into batches, the GRU packed); the exported graphs run one review at a time on
 ONNX Runtime with the ``tokenizers`` library. ``encoder.onnx`` stores its large weights as fp16,
-so the reference gets the same rounding; int8 is a different model, only close.
+so the reference gets the same rounding; int8 is a different model, only close (its recipe is
+tested in test_quantize.py).
 """
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from spoilerscan.model.engines import ENCODER_FILES, HEAD_FILE
 from spoilerscan.model.features import SentenceInput
 from spoilerscan.reading.text import BlockKind
 from spoilerscan.training.data import LabelledReview
+from tests.conftest import TINY_LABELLED
 
 MAX_LENGTH = 32
 REVIEWS = [
@@ -38,7 +41,6 @@ def exported(tiny_base_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> t
     from transformers import AutoTokenizer
 
     from spoilerscan.training.calibration import fold_calibration
-    from spoilerscan.training.export import export_model
     from spoilerscan.training.network import ReviewHead, SentenceEncoder
     from spoilerscan.training.train import ReviewModel
 
@@ -50,7 +52,7 @@ def exported(tiny_base_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> t
     raw = np.concatenate(model.predict(labelled()))
     fold_calibration(head, 2 / raw.std(), -2 * raw.mean() / raw.std())  # logits spread as a calibrated head's
     directory = tmp_path_factory.mktemp("exported")
-    export_model(encoder, head, tokenizer, directory)
+    export(model, directory)
     tokenizer.save_pretrained(directory)
     (directory / "spoilerscan.json").write_text(json.dumps({"threshold": 0.5, "max_length": MAX_LENGTH}))
     with torch.no_grad():  # the weights as encoder.onnx stores them
@@ -58,6 +60,21 @@ def exported(tiny_base_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> t
             if tensor.dtype == torch.float32 and tensor.numel() >= 1024:
                 tensor.copy_(tensor.half().float())
     return directory, model
+
+
+def export(model: object, directory: Path) -> None:
+    """export_model as training calls it, with the fixture's training sentences as calibration."""
+    from spoilerscan.training.export import export_model
+    from spoilerscan.training.quantize import hf_tokenize
+
+    tokenizer = model.tokenizer  # type: ignore[attr-defined]
+    export_model(model.encoder, model.head, tokenizer, directory,  # type: ignore[attr-defined]
+                 training_sentences(), hf_tokenize(tokenizer, MAX_LENGTH))
+
+
+def training_sentences() -> list[str]:
+    with TINY_LABELLED.open(newline="", encoding="utf-8") as handle:
+        return [row["sentence"] for row in csv.DictReader(handle)]
 
 
 def labelled() -> list[LabelledReview]:
@@ -87,6 +104,37 @@ def test_int8_graph_loads_and_stays_close(exported: tuple[Path, object]) -> None
     int8 = np.concatenate(onnx_probabilities(directory, "int8"))
     assert np.abs(int8 - fp32).max() < 0.1
     assert not np.array_equal(int8, fp32)  # a different encoder indeed
+
+
+def test_the_int8_encoder_is_smoothed_and_runs_on_plain_onnxruntime(exported: tuple[Path, object]) -> None:
+    import onnx
+    import onnxruntime
+
+    directory, _ = exported
+    path = directory / ENCODER_FILES["int8"]
+    nodes = onnx.load(str(path)).graph.node
+    assert {n.domain for n in nodes} <= {"", "ai.onnx"}  # standard ONNX ops only: any onnxruntime runs it
+    assert {"MatMulInteger", "DynamicQuantizeLinear"} <= {n.op_type for n in nodes}
+    # one smoothing Mul per distinct weight-MatMul input; per layer: query/key/value (one input),
+    # attention output, FFN in, FFN out
+    layers = 2
+    assert sum(n.op_type == "Mul" and n.name.endswith(".smooth") for n in nodes) == 4 * layers
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    tokens = Detector.load(directory, precision="int8").model.tokenizer.encode_batch(["He dies.", "Café, 10/10."])
+    feed = {"input_ids": np.array([t.ids for t in tokens], np.int64),
+            "attention_mask": np.array([t.attention_mask for t in tokens], np.int64),
+            "token_type_ids": np.array([t.type_ids for t in tokens], np.int64)}
+    (embeddings,) = session.run(None, {i.name: feed[i.name] for i in session.get_inputs()})
+    assert embeddings.shape[0] == 2 and np.linalg.norm(embeddings, axis=1) == pytest.approx(1, abs=1e-3)
+
+
+def test_two_exports_of_one_model_are_byte_identical(exported: tuple[Path, object], tmp_path: Path) -> None:
+    _, model = exported
+    for build in ("first", "second"):
+        (tmp_path / build).mkdir()
+        export(model, tmp_path / build)
+    for name in [*ENCODER_FILES.values(), HEAD_FILE]:
+        assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes(), name
 
 
 def test_encoder_weights_are_stored_as_fp16_and_int8(exported: tuple[Path, object]) -> None:

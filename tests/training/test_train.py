@@ -327,6 +327,15 @@ def test_evaluate_int8_and_write_card(tiny_model_copy: Path) -> None:
     assert "## Held-out test metrics, fp32" in card and "## Held-out test metrics, int8" in card
     assert meta["int8_check"] in card
     assert Detector.load(tiny_model_copy).precision == meta["precision"]
+    # The card's figures, per precision, next to the card and embedded in it.
+    stems = ["roc", "precision-recall", "reliability", "scores"]
+    assert {precision: [figure["file"] for figure in figures] for precision, figures in meta["figures"].items()} == {
+        precision: [f"figures/{stem}-{precision}.png" for stem in stems] for precision in ("fp32", "int8")}
+    for figure in meta["figures"]["fp32"] + meta["figures"]["int8"]:
+        image = (tiny_model_copy / figure["file"]).read_bytes()
+        assert image.startswith(b"\x89PNG\r\n\x1a\n") and len(image) < 100_000
+        assert f"![{figure['caption']}]({figure['file']})" in card
+    assert card.index("## Figures, fp32") < card.index("## Figures, int8") < card.index("## Terms")
 
 
 def test_evaluate_needs_data_and_a_precision(tiny_model_dir: Path) -> None:

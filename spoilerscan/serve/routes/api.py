@@ -84,7 +84,7 @@ async def check(body: schemas.CheckRequest, request: Request) -> dict[str, Any]:
     service = service_of(request)
     project = service.project
     checked = await operations.check(service.engine, project, body.text, body.format, body.name)
-    report = Report([checked], project.check_threshold, project.fail_threshold, project.styles)
+    report = Report([checked], project.check_threshold, project.fail_threshold, project.styles, gate=project.gate)
     return {**as_dict(report), "passed": not report.failing}
 
 
@@ -109,6 +109,7 @@ def model(request: Request) -> dict[str, Any]:
         "threshold": project.threshold, "check_threshold": project.check_threshold,
         "fail_threshold": project.fail_threshold, "model_threshold": detector.threshold,
         "model_fail_threshold": detector.fail_threshold, "config": service.config_name,
+        "adapter": None if service.settings.adapter is None else service.settings.adapter.name,
         "max_bytes": service.settings.max_bytes,
         "engine": {"jobs": stats.jobs, "sentences": stats.sentences, "batches": stats.batches,
                    "skipped": stats.skipped, "largest_batch": stats.largest_batch,

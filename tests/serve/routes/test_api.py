@@ -91,11 +91,25 @@ async def test_check_is_check_format_json_of_the_text(example: Path, tiny_detect
 
 
 async def test_check_passes_a_review_without_a_failing_finding(tiny_detector: Detector) -> None:
+    """(The tiny model has no review gate; the shipped model's is in the next test.)"""
     async with serving(app_of(tiny_detector, threshold=1.0, fail_threshold=1.0)) as client:
         response = await client.post("/v1/check", json={"text": "A calm film. Nothing happens."})
     body = response.json()
     assert response.status_code == 200 and body["passed"] is True and body["findings"] == []
-    assert body["files"] == [{"path": "review", "sentences": 2, "findings": 0}]
+    assert body["files"] == [{"path": "review", "sentences": 2, "findings": 0, "fail_threshold": 1.0}]
+
+
+@pytest.mark.slow
+async def test_check_with_the_shipped_models_review_gate_is_the_commands(shipped_model_dir: Path) -> None:
+    example = REPO / "examples" / "unmarked-spoiler.md"
+    detector = Detector.load(shipped_model_dir)
+    async with serving(app_of(detector)) as client:
+        response = await client.post("/v1/check", json={"text": example.read_text(encoding="utf-8"),
+                                                        "format": "markdown", "name": str(example)})
+    body = response.json()
+    expected = json.loads(cli("check", example, "-f", "json", "-q"))
+    assert body.pop("passed") is False and body == expected
+    assert body["review_gate"] is not None and body["summary"]["errors"] == 1
 
 
 async def test_batch_annotates_each_text_as_annotate_does(tiny_detector: Detector) -> None:

@@ -1,11 +1,11 @@
-"""Running on uvicorn: its messages as one line each, and the address the start-up line names."""
+"""One process on uvicorn: its messages as one line each, and the address the start-up line names."""
 
 from __future__ import annotations
 
 import logging
 import sys
 
-from spoilerscan.serve.server import OneLine, address, log_config
+from spoilerscan.serve.runner import OneLine, address, log_config
 
 
 def record(level: int, message: str, exc_info: object = None) -> logging.LogRecord:
