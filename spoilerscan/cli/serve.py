@@ -31,7 +31,8 @@ def serve(
     precision: PrecisionOpt = Precision.auto,
     threshold: ThresholdOpt = None,
     fail_threshold: Annotated[float | None, typer.Option("--fail-threshold", min=0.0, max=1.0, metavar="SCORE",
-        help="/v1/check fails from this score \\[default: config, else the model's fail threshold].",
+        help="/v1/check fails from this score \\[default: config, else the model's: its review gate, a cut that "
+        "rises with the review's length].",
         show_default=False)] = None,
     config: Annotated[Path | None, typer.Option("--config", metavar="FILE", help="A pyproject.toml whose "
         "\\[tool.spoilerscan] applies (style, allowed-phrases, known-spoilers, thresholds, model) "
