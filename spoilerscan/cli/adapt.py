@@ -38,11 +38,12 @@ def adapt(
     """Fit an adapter to the site's own labels: a small head over the frozen model, kilobytes, no torch.
 
     Marked sentences of published reviews are spoilers and the rest of a review with marks is not;
-    export rows are whole reviews unless a review_id column groups them as sentences. The report is
+    export rows are whole reviews, unless their text column is 'sentence' and a review_id column
+    groups them as the sentences of a review. The report is
     out of fold: every unit is scored by an adapter that never saw its review. The adapter is
     written only with at least 20 spoiler and 100 clean units, and only where it beats the model on
     that held-out part with a 95% interval that loses at most 0.005 ROC-AUC (--force writes it
-    anyway, given enough material). Use it with --adapter FILE or [tool.spoilerscan] adapter.
+    anyway, given enough material). Use it with --adapter FILE or \\[tool.spoilerscan] adapter.
 
     Example: spoilerscan adapt reviews/ moderation.csv -o site-adapter.json
 
