@@ -4,9 +4,8 @@
 
 1. ``spoilerscan highlight examples/sixth-sense-review.md`` runs as on a 100-column colour
    terminal (``FORCE_COLOR``, ``COLUMNS``); its output is recorded by rich
-   (``Console(record=True)``) and exported as SVG: ``docs/highlight-terminal.svg``.
-2. ``spoilerscan highlight examples/sixth-sense-review.md --format html`` writes the page:
-   ``docs/highlight-page.html``.
+   (``Console(record=True)``) and exported as SVG (in a temporary folder).
+2. ``spoilerscan highlight examples/sixth-sense-review.md --format html`` writes the page (there too).
 3. Headless Chromium renders each to PNG: ``docs/highlight-terminal.png``, ``docs/highlight-page.png``
    (the page in a window of ``PAGE_SIZE``: make it taller if the page grows).
 
@@ -76,17 +75,19 @@ def terminal() -> None:
     console.print(Text(f"$ spoilerscan highlight {EXAMPLE}", style="bold"))
     console.print(Text.from_ansi(ansi), end="")
     svg = console.export_svg(title=f"spoilerscan highlight {EXAMPLE}")
-    path = DOCS / "highlight-terminal.svg"
-    path.write_text(svg, encoding="utf-8")
     box = re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg)
     assert box, "rich's SVG has no viewBox"
-    screenshot(path, DOCS / "highlight-terminal.png", (round(float(box[1])), round(float(box[2]))))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "highlight-terminal.svg"
+        path.write_text(svg, encoding="utf-8")
+        screenshot(path, DOCS / "highlight-terminal.png", (round(float(box[1])), round(float(box[2]))))
 
 
 def page() -> None:
-    path = DOCS / "highlight-page.html"
-    spoilerscan("highlight", EXAMPLE, "--format", "html", "-o", str(path), "--quiet")
-    screenshot(path, DOCS / "highlight-page.png", PAGE_SIZE)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "highlight-page.html"
+        spoilerscan("highlight", EXAMPLE, "--format", "html", "-o", str(path), "--quiet")
+        screenshot(path, DOCS / "highlight-page.png", PAGE_SIZE)
 
 
 if __name__ == "__main__":
