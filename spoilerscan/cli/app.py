@@ -69,7 +69,8 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except typer.TyperException as problem:  # bad option, bad value, missing argument
-        message = problem.format_message().replace("\n", " ").strip()
+        # typer validates choices with pydantic, whose message opens "Value error, ": not the user's concern
+        message = problem.format_message().replace("\n", " ").replace("Value error, ", "").strip()
         if not message:  # no arguments at all: the help was printed
             sys.exit(EXIT_USAGE)
         context = getattr(problem, "ctx", None)

@@ -52,6 +52,14 @@ def test_installed_command_usage_error_is_one_line(args: list[str]) -> None:
 
 
 @pytest.mark.slow
+def test_installed_command_bad_choice_names_the_choices() -> None:
+    result = spoilerscan("redact", "--style", "nope", "x.md")
+    assert result.stderr.decode() == (
+        "spoilerscan: error: Invalid value for '--style' / '-s': 'nope' is not one of 'block', 'label', "
+        "'reddit', 'discord', 'bbcode', 'html'. (see 'spoilerscan redact --help')\n")
+
+
+@pytest.mark.slow
 def test_installed_command_input_errors(tmp_path: Path, model: str) -> None:
     binary = tmp_path / "b.md"
     binary.write_bytes(b"\x00\x01\x02")
