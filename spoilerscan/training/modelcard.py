@@ -151,7 +151,11 @@ def render_card(meta: dict[str, Any]) -> str:
         lines += ["", "## Challenge set (`tests/data/challenge.csv`, written for this project, never trained on)", "",
                   "Each sentence read as a review of its own, at the threshold.", "",
                   _challenge_table(meta["challenge"])]
-    if meta.get("int8_check"):
+    if meta.get("int8_rule"):
+        from spoilerscan.training.precision import describe
+
+        lines += ["", describe(meta["int8_rule"])]
+    elif meta.get("int8_check"):
         lines += ["", meta["int8_check"]]
     lines += _figures(meta.get("figures", {}))
     for note in meta.get("notes", []):
