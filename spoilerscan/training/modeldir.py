@@ -84,8 +84,8 @@ def record_test_metrics(directory: Path, results: dict[str, list[dict[str, Any]]
     if results["challenge"] and not suffix:
         meta["challenge"] = results["challenge"]
     if precision == "int8" and "differences" in results:
-        pooled = results.get("pooled_difference") or [None]
-        decision = decide(results["differences"], pooled[0],
+        pooled = results.get("pooled_difference") or []
+        decision = decide(results["differences"], pooled[0] if pooled else None,
                           {name: megabytes(directory / file) for name, file in ENCODER_FILES.items()})
         meta["precision"] = decision["precision"]
         meta["int8_rule"] = decision
