@@ -13,6 +13,9 @@ from typing import Any
 from spoilerscan.cli.app import main
 
 __all__ = ["app", "main"]
+# Importing the submodule bound ``app`` to it; unbound, ``spoilerscan.cli.app`` is the Typer app again
+# (through __getattr__ below), as when this module built it eagerly.
+globals().pop("app", None)
 
 
 def __getattr__(name: str) -> Any:
