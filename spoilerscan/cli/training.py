@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from spoilerscan.training.data import Split
 
 
+EVALUATE_CACHE_SENTENCES = 200_000  # sentences whose embeddings evaluate keeps (about 300 MB at most)
+
+
 class Balance(StrEnum):
     per_source = "per-source"
     overall = "overall"
@@ -182,6 +185,11 @@ def evaluate(
             compared: Detector | None = scoring.load_detector(model, Precision.fp32, adapter, from_config=False)
         else:
             compared = None if baseline is None else scoring.load_detector(baseline, precision, from_config=False)
+        from spoilerscan.model.detect import EmbeddingCache
+
+        for scorer in (detector, compared):  # a sentence read twice (TV Tropes entry by entry) is encoded once
+            if scorer is not None:
+                scorer.cache = EmbeddingCache(EVALUATE_CACHE_SENTENCES)
         sets: list[tuple[Path, Split | None]] = [(p, None) for p in data or []]
         sets += [(p, "test") for p in holdout or []]
         scores: dict[str, tuple[list[int], list[float]]] = {}

@@ -63,4 +63,4 @@ def describe(decision: Mapping[str, Any]) -> str:
     sizes = decision.get("encoder_mb") or {}
     size_line = ", ".join(f"{name} {mb} MB" for name, mb in sizes.items() if mb is not None)
     return "\n".join(["## Default precision: the int8 rule", "", RULE, "", *rows, "", outcome]
-                     + ([f"Encoder files: {size_line}."] if size_line else []))
+                     + (["", f"Encoder files: {size_line}."] if size_line else []))
