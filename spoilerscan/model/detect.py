@@ -288,7 +288,7 @@ class Detector:
         """Load a model directory written by ``spoilerscan train`` (default: the shipped one).
 
         ``precision`` picks the encoder: ``fp32``, ``int8`` (faster; shipped only where its
-        recorded accuracy check passed) or ``auto``: the one the model's card made the default.
+        recorded precision rule passed) or ``auto``: the one the model's card made the default.
         ``threads``: ONNX Runtime's threads (default: the cores this process may use); ``spinning``:
         whether its idle threads spin (see :meth:`OnnxModel.load`).
         ``adapter``: a file ``spoilerscan adapt`` wrote for this model (refused on any other).
