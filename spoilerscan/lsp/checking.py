@@ -26,7 +26,8 @@ from spoilerscan.lsp.settings import Settings
 from spoilerscan.reading.markup import RedactStyle, Style
 from spoilerscan.reading.segment import Reading
 from spoilerscan.reading.text import Document
-from spoilerscan.service import Project, check_reading
+from spoilerscan.runtime import Project
+from spoilerscan.service import check_reading
 
 Span = tuple[int, int]
 

@@ -22,7 +22,7 @@ from spoilerscan.errors import SpoilerscanError
 from spoilerscan.lsp.documents import Snapshot
 from spoilerscan.lsp.models import LoadedModel
 from spoilerscan.lsp.settings import Settings
-from spoilerscan.service import Project
+from spoilerscan.runtime import Project
 
 Signature = tuple[int, int] | None
 KEPT_PROJECTS = 16

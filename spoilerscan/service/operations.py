@@ -16,8 +16,8 @@ from spoilerscan.reading.markup import RedactStyle
 from spoilerscan.reading.segment import Reading
 from spoilerscan.reading.text import Format
 from spoilerscan.render import redact as redact_text
+from spoilerscan.runtime.project import Project
 from spoilerscan.service.engine import ScoringEngine
-from spoilerscan.service.project import Project
 
 
 async def annotate_reading(engine: ScoringEngine, project: Project, reading: Reading,
