@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spoilerscan.check.gate import CheckOptions, Report, check_readings, run_check
+from spoilerscan.check.gate import CheckOptions, Report, check_text, run_check
 from spoilerscan.model.detect import BatchScorer, Scorer, annotate_stream
 from spoilerscan.reading.inputs import STDIN_FILENAME, Review
 from spoilerscan.reading.language import english_notices
 from spoilerscan.reading.markup import RedactStyle
-from spoilerscan.reading.text import Format, format_for
+from spoilerscan.reading.text import Format
 from spoilerscan.runtime import Runtime
 from spoilerscan.settings import Settings, resolve
 
@@ -113,28 +113,23 @@ def scan(text: str, runtime: RuntimeLike = None, *, name: str = "review",
 
 
 def check(paths: Sequence[str | Path] = (), runtime: RuntimeLike = None, *, text: str | None = None,
-          name: str = STDIN_FILENAME, recursive: bool = False, input_format: Format | str = Format.auto,
+          stdin_filename: str = STDIN_FILENAME, recursive: bool = False, input_format: Format | str = Format.auto,
           on_error: Callable[[str], None] = lambda message: None,
           scoring: Callable[[BatchScorer, int], Scorer] = lambda scorer, inputs: scorer,
           on_note: Callable[[str], None] = lambda message: None) -> Report:
-    """``check`` of files (``paths``: files, folders with ``recursive``, globs; the project's include and
-    exclude apply) or of one ``text`` (reported as ``name``, whose suffix picks its format under
-    ``auto``): the findings, and whether the build fails (``report.failing``).
+    """``check`` of files (``paths``: files, folders with ``recursive``, globs, ``-`` for stdin; the
+    project's include and exclude apply) or of one ``text`` (reported as ``stdin_filename``, whose
+    suffix picks its format under ``auto``): the findings, and whether the build fails
+    (``report.failing``).
 
-    Unreadable inputs are listed in ``report.unreadable`` and told to ``on_error``.
+    Unreadable inputs are listed in ``report.unreadable`` and told to ``on_error``; ``scoring`` may
+    wrap the scorer (a progress bar); ``on_note`` hears a review that does not look like English.
     """
     opened = runtime_of(runtime)
+    options = CheckOptions([str(p) for p in paths], recursive, stdin_filename, Format(input_format))
     if text is None:
-        return run_check(opened, CheckOptions([str(p) for p in paths], recursive, STDIN_FILENAME,
-                                              Format(input_format)), on_error, scoring, on_note)
-    project = opened.project
-    reading = opened.read_for_check(text, format_for(name, input_format))
-    files = list(check_readings([(name, reading)], opened.scorer, project.check_threshold, project.fail_threshold,
-                                project.gate))
-    from spoilerscan.settings.config import source_root
-
-    return Report(files, project.check_threshold, project.fail_threshold, project.styles, [],
-                  source_root(opened.settings.config), project.gate)
+        return run_check(opened, options, on_error, scoring, on_note)
+    return check_text(opened, text, options)
 
 
 @dataclass(frozen=True)

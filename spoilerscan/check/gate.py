@@ -179,5 +179,19 @@ def run_check(runtime: Runtime, options: CheckOptions,
              for r in reviews)
     files = list(check_readings(texts, scoring(runtime.scorer, len(names)), project.check_threshold,
                                 project.fail_threshold, project.gate))
+    return _report(runtime, files, unreadable)
+
+
+def check_text(runtime: Runtime, text: str, options: CheckOptions = CheckOptions()) -> Report:
+    """``check`` of one text, named ``options.stdin_filename`` (its suffix picks the format under auto)."""
+    project = runtime.project
+    reading = runtime.read_for_check(text, format_for(options.stdin_filename, options.input_format))
+    files = list(check_readings([(options.stdin_filename, reading)], runtime.scorer, project.check_threshold,
+                                project.fail_threshold, project.gate))
+    return _report(runtime, files, [])
+
+
+def _report(runtime: Runtime, files: list[FileReport], unreadable: list[str]) -> Report:
+    project = runtime.project
     return Report(files, project.check_threshold, project.fail_threshold, project.styles, unreadable,
                   source_root(runtime.settings.config), project.gate)

@@ -116,7 +116,7 @@ class Checker:
         readable(snapshot)
         settings = self.settings()
         resolved = await asyncio.to_thread(self.projects.config_for, snapshot, self.roots())
-        model = await self.models.get(resolved.model(settings))
+        model = await self.models.get(resolved.settings(settings))
         project = await self.projects.project(resolved, settings, model)
 
         def read() -> Reading:
