@@ -21,7 +21,7 @@ from spoilerscan.reading.inputs import Selection, read_known_spoilers
 from spoilerscan.reading.markup import Style
 from spoilerscan.settings.config import CheckConfig, ConfigError, find_config, fraction, load_config, parse_styles
 
-OPTIONS = ("model", "adapter", "precision", "threads", "spinning", "encoder_batch", "cache_sentences", "threshold",
+OPTIONS = ("model_option", "adapter_option", "precision", "threads", "spinning", "encoder_batch", "cache_sentences", "threshold",
            "fail_threshold", "styles", "known_spoilers", "known_spoilers_file")
 
 
@@ -120,9 +120,10 @@ class Settings:
 
 
 def _checked(name: str, value: Any, where: str) -> Any:
+    key = name.removesuffix("_option").replace("_", "-")
     if name not in OPTIONS:
-        raise ConfigError(f"{where}: unknown setting '{name}' (known: {', '.join(OPTIONS)})")
-    key = name.replace("_", "-")
+        known = ", ".join(option.removesuffix("_option") for option in OPTIONS)
+        raise ConfigError(f"{where}: unknown setting '{key}' (known: {known})")
     if name in ("threshold", "fail_threshold"):
         try:
             return fraction(value, key)
