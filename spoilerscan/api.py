@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from spoilerscan.check.gate import CheckOptions, Report, check_text, run_check
 from spoilerscan.model.detect import BatchScorer, Scorer, annotate_stream
+from spoilerscan.reading.document import Format
 from spoilerscan.reading.inputs import STDIN_FILENAME, Review
 from spoilerscan.reading.language import english_notices
 from spoilerscan.reading.markup import RedactStyle
-from spoilerscan.reading.text import Format
 from spoilerscan.runtime import Runtime
 from spoilerscan.settings import Settings, resolve
 

@@ -27,7 +27,7 @@ from spoilerscan.archive.parquet import (
     write_streamed,
 )
 from spoilerscan.errors import InputError, SpoilerscanError
-from spoilerscan.reading.text import Format
+from spoilerscan.reading.document import Format
 from spoilerscan.settings.resolve import Settings
 
 if TYPE_CHECKING:

@@ -12,16 +12,16 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
-    "spoilerscan.check.formats": ("FORMATTERS", "IGNORE_PRAGMA", "RULE_ID", "CheckFormat", "as_dict", "as_sarif",
+    "spoilerscan.check.formats": ("FORMATTERS", "RULE_ID", "CheckFormat", "as_dict", "as_sarif",
                                   "format_github", "format_json", "format_sarif", "format_text", "how_to_mark",
                                   "summary"),
     "spoilerscan.check.gate": ("CheckOptions", "FileReport", "Finding", "Report", "check_readings", "check_texts",
                                "file_report", "prepare", "run_check", "shown"),
     "spoilerscan.reading.inputs": ("expand_inputs",),
-    "spoilerscan.reading.markup": ("ALL_STYLES", "MarkupStyle", "Region", "allowed_regions", "blank",
+    "spoilerscan.reading.markup": ("ALL_STYLES", "IGNORE_PRAGMA", "MarkupStyle", "Region", "allowed_regions", "blank",
                                    "is_spoiler_heading", "is_warning_line", "marked_regions", "pragma_regions",
                                    "warning_regions"),
-    "spoilerscan.reading.text": ("LineIndex",),
+    "spoilerscan.reading.document": ("LineIndex",),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 __all__ = sorted(_MODULE_OF)

@@ -16,11 +16,11 @@ from typing import Any
 
 from spoilerscan.model.detect import BatchScorer, Scorer, annotate_stream
 from spoilerscan.model.review_gate import ReviewGate
+from spoilerscan.reading.document import Format, format_for
 from spoilerscan.reading.inputs import STDIN, STDIN_FILENAME, expand_inputs, iter_reviews
 from spoilerscan.reading.language import english_notices
 from spoilerscan.reading.markup import ALL_STYLES, Style
 from spoilerscan.reading.segment import Reading, read
-from spoilerscan.reading.text import Format, format_for
 from spoilerscan.runtime import Runtime
 from spoilerscan.settings.config import source_root
 

@@ -25,8 +25,8 @@ from spoilerscan.cli.options import (
 )
 from spoilerscan.cli.progress import ReviewProgress
 from spoilerscan.errors import EXIT_FINDINGS, EXIT_USAGE
+from spoilerscan.reading.document import Format
 from spoilerscan.reading.inputs import STDIN_FILENAME
-from spoilerscan.reading.text import Format
 
 
 def check(

@@ -30,6 +30,7 @@ from spoilerscan.cli.options import (
 from spoilerscan.cli.progress import ReviewProgress
 from spoilerscan.cli.scoring import scoring_options
 from spoilerscan.errors import EXIT_USAGE, InputError
+from spoilerscan.reading.document import Format
 from spoilerscan.reading.inputs import (
     STDIN,
     STDIN_NAME,
@@ -40,7 +41,6 @@ from spoilerscan.reading.inputs import (
     write_atomically,
 )
 from spoilerscan.reading.markup import RedactStyle
-from spoilerscan.reading.text import Format
 
 if TYPE_CHECKING:
     from spoilerscan.model.detect import Annotation

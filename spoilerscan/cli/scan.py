@@ -30,8 +30,8 @@ from spoilerscan.cli.options import (
 )
 from spoilerscan.cli.progress import ReviewProgress
 from spoilerscan.errors import EXIT_USAGE, InputError
+from spoilerscan.reading.document import Format
 from spoilerscan.reading.inputs import STDIN, PendingFile, Review, check_writable, expand_inputs, iter_jsonl_reviews
-from spoilerscan.reading.text import Format
 
 
 class TextSink(Protocol):

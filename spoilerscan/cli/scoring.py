@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 from spoilerscan.cli import output
 from spoilerscan.cli.options import Precision
 from spoilerscan.cli.progress import ReviewProgress
+from spoilerscan.reading.document import Format
 from spoilerscan.reading.inputs import REVIEW_SUFFIXES, STDIN, STDIN_NAME, Review
 from spoilerscan.reading.inputs import iter_reviews as read_reviews
-from spoilerscan.reading.text import Format
 
 if TYPE_CHECKING:
     from spoilerscan.model.detect import Annotation

@@ -23,9 +23,9 @@ from spoilerscan.lsp.documents import Snapshot
 from spoilerscan.lsp.models import ModelPool
 from spoilerscan.lsp.projects import Projects
 from spoilerscan.lsp.settings import Settings
+from spoilerscan.reading.document import Document
 from spoilerscan.reading.markup import RedactStyle, Style
 from spoilerscan.reading.segment import Reading
-from spoilerscan.reading.text import Document
 from spoilerscan.runtime import Project
 from spoilerscan.service import check_reading
 

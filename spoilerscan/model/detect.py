@@ -24,8 +24,8 @@ from spoilerscan.model.adapter import Adapter
 from spoilerscan.model.engines import ENCODER_FILES, HEAD_FILE, TOKENIZER_FILE, OnnxModel
 from spoilerscan.model.features import SentenceInput, structure_features
 from spoilerscan.model.review_gate import ReviewGate
+from spoilerscan.reading.document import BlockKind, Format
 from spoilerscan.reading.segment import Reading, Span, read
-from spoilerscan.reading.text import BlockKind, Format
 
 METADATA_FILE = "spoilerscan.json"
 REQUIRED_FILES = (HEAD_FILE, TOKENIZER_FILE, METADATA_FILE)

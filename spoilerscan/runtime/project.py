@@ -12,9 +12,9 @@ from typing import Protocol
 
 from spoilerscan.model.detect import KnownSpoilers
 from spoilerscan.model.review_gate import ReviewGate
+from spoilerscan.reading.document import Format
 from spoilerscan.reading.markup import ALL_STYLES, HIDING_STYLES, Style
 from spoilerscan.reading.segment import Reading, read
-from spoilerscan.reading.text import Format
 from spoilerscan.settings.resolve import Settings
 
 

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from spoilerscan.model.detect import EmbeddingCache, KnownSpoilers, SentenceScore
 from spoilerscan.model.features import SentenceInput
+from spoilerscan.reading.document import Format
 from spoilerscan.reading.inputs import Selection
 from spoilerscan.reading.segment import Reading
-from spoilerscan.reading.text import Format
 from spoilerscan.runtime.project import Project
 from spoilerscan.settings.resolve import Settings
 

@@ -21,8 +21,8 @@ from spoilerscan.reading.inputs import Selection, read_known_spoilers
 from spoilerscan.reading.markup import Style
 from spoilerscan.settings.config import CheckConfig, ConfigError, find_config, fraction, load_config, parse_styles
 
-OPTIONS = ("model_option", "adapter_option", "precision", "threads", "spinning", "encoder_batch", "cache_sentences", "threshold",
-           "fail_threshold", "styles", "known_spoilers", "known_spoilers_file")
+OPTIONS = ("model_option", "adapter_option", "precision", "threads", "spinning", "encoder_batch", "cache_sentences",
+           "threshold", "fail_threshold", "styles", "known_spoilers", "known_spoilers_file")
 
 
 @dataclass(frozen=True, slots=True)

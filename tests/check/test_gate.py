@@ -9,7 +9,7 @@ import pytest
 from spoilerscan.check import Finding, check_texts
 from spoilerscan.model.detect import SentenceScore
 from spoilerscan.model.features import SentenceInput
-from spoilerscan.reading.text import BlockKind
+from spoilerscan.reading.document import BlockKind
 from tests.checkstub import findings_of, keyword_scorer, known_scorer
 
 # --------------------------------------------------------------------------- positions

@@ -22,8 +22,8 @@ from spoilerscan.model.detect import (
     sentence_scorer,
 )
 from spoilerscan.model.features import SentenceInput
+from spoilerscan.reading.document import BlockKind
 from spoilerscan.reading.segment import read, split_sentences
-from spoilerscan.reading.text import BlockKind
 from spoilerscan.runtime import Project, Runtime
 from spoilerscan.settings import Settings
 from tests.conftest import TINY_KNOWN_SIMILARITY, model_metadata, update_metadata

@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from spoilerscan.cli import app as cli_app
-from spoilerscan.render import page as review_page
+from spoilerscan.render import review_page
 from tests.browser import COVERED, browser_context, chromium, problems_of, text_colour
 from tests.serve.conftest import StubDetector, app_of, serving
 from tests.serverprocess import Server

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from spoilerscan.reading.markup import RedactStyle
-from spoilerscan.render import highlight_html, page
+from spoilerscan.render import highlight_html
+from spoilerscan.render import review_page as page
 from tests.browser import COVERED, browser_context, problems_of, text_colour
 from tests.render.common import annotate
 
