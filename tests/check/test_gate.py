@@ -10,7 +10,7 @@ from spoilerscan.check import Finding, check_texts
 from spoilerscan.model.detect import SentenceScore
 from spoilerscan.model.features import SentenceInput
 from spoilerscan.reading.document import BlockKind
-from tests.checkstub import findings_of, keyword_scorer, known_scorer
+from tests.helpers.checkstub import findings_of, keyword_scorer, known_scorer
 
 # --------------------------------------------------------------------------- positions
 

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from spoilerscan import check, cli
 from spoilerscan.settings.config import CONFIG_KEYS
-from tests.checkstub import KeywordDetector, one_error_line, use_stub, write, write_pyproject
+from tests.helpers.checkstub import KeywordDetector, one_error_line, use_stub, write, write_pyproject
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 REPO = Path(__file__).parents[2]

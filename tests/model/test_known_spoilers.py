@@ -20,7 +20,7 @@ from spoilerscan.reading.inputs import read_known_spoilers
 from spoilerscan.reading.language import NOTICE
 from spoilerscan.runtime import Runtime
 from spoilerscan.settings import resolve
-from tests.checkstub import KeywordDetector, one_error_line, use_stub, write, write_pyproject
+from tests.helpers.checkstub import KeywordDetector, one_error_line, use_stub, write, write_pyproject
 
 runner = CliRunner()
 REVEAL = "Malcolm was dead the whole time."

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from spoilerscan import cli
 from spoilerscan.reading.language import NOTICE, english_notices, looks_english
-from tests.checkstub import KeywordDetector, use_stub
+from tests.helpers.checkstub import KeywordDetector, use_stub
 
 runner = CliRunner()
 ENGLISH = ("I went in knowing nothing about this film, and it held me from the first scene to the last. "

@@ -23,7 +23,7 @@ from spoilerscan.reading.markup import (
     marked_regions,
 )
 from spoilerscan.settings import ConfigError, parse_styles
-from tests.checkstub import findings_of
+from tests.helpers.checkstub import findings_of
 
 # --------------------------------------------------------------------------- marked text
 

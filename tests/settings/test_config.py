@@ -11,7 +11,7 @@ from spoilerscan.errors import SpoilerscanError
 from spoilerscan.reading.inputs import expand_inputs
 from spoilerscan.reading.markup import MarkupStyle
 from spoilerscan.settings import CheckConfig, ConfigError, Settings, find_config, load_config
-from tests.checkstub import write_pyproject
+from tests.helpers.checkstub import write_pyproject
 
 
 def resolve_thresholds(threshold: float | None, fail_threshold: float | None, config: CheckConfig,
