@@ -38,8 +38,8 @@ class Resolved(Found):
 
 def editor_settings(config: CheckConfig, editor: Settings) -> CoreSettings:
     """``config`` with the editor's model, thresholds and styles over it (already checked when they came)."""
-    return CoreSettings(config, model_option=editor.model, threshold=editor.threshold,
-                        fail_threshold=editor.fail_threshold, styles=editor.styles)
+    return CoreSettings(config).with_options("settings", model_option=editor.model, threshold=editor.threshold,
+                                             fail_threshold=editor.fail_threshold, styles=editor.styles)
 
 
 class Projects:
