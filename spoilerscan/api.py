@@ -90,7 +90,8 @@ def redact(text: str, runtime: RuntimeLike = None, *, style: RedactStyle | str =
 def highlight(text: str, runtime: RuntimeLike = None, *, format: str = "markdown",
               input_format: Format | str = Format.text, title: str = "review") -> str:
     """``text`` with its spoiler sentences marked (``highlight``): ``markdown`` (<mark> tags), ``html`` (a
-    standalone page titled ``title``) or ``plain`` (the text, then the scores)."""
+    standalone page titled ``title``) or ``plain`` (the text with each spoiler's score after it, as on a
+    pipe)."""
     from spoilerscan import render
 
     annotation = annotate(text, runtime, input_format=input_format)
