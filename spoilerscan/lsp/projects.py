@@ -52,7 +52,10 @@ class Projects:
     def config_for(self, snapshot: Snapshot, roots: Sequence[Path] = ()) -> Resolved:
         """The config of a document (blocking file reads: call it in a worker thread). A bad config
         raises its :class:`~spoilerscan.settings.ConfigError`, read once per version of the file."""
-        start = snapshot.path.parent if snapshot.path is not None else (roots[0] if roots else None)
+        return self.config_at(snapshot.path.parent if snapshot.path is not None else (roots[0] if roots else None))
+
+    def config_at(self, start: Path | None) -> Resolved:
+        """The config found upward from ``start`` (None: the current directory), as :meth:`config_for`."""
         found = self._configs.config_for(start)
         return Resolved(found.path, found.signature, found.config)
 

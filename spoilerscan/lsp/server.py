@@ -24,7 +24,7 @@ from spoilerscan.errors import SpoilerscanError
 from spoilerscan.lsp.actions import QUICK_FIX, CodeActionsFeature
 from spoilerscan.lsp.checking import Checker
 from spoilerscan.lsp.diagnostics import DiagnosticsFeature
-from spoilerscan.lsp.documents import Documents, Snapshot, path_of
+from spoilerscan.lsp.documents import Documents, path_of
 from spoilerscan.lsp.hover import HoverFeature
 from spoilerscan.lsp.models import DEFAULT_CACHE_SENTENCES, Loader, ModelPool
 from spoilerscan.lsp.positions import encoding_of
@@ -127,7 +127,7 @@ class SpoilerscanServer(LanguageServer):
         """The settings that name the model the first documents will need: the editor's, else the workspace
         config's (blocking)."""
         try:
-            config = self.projects.config_for(Snapshot("untitled:", 0, "", "markdown"), self.roots).config
+            config = self.projects.config_at(self.roots[0] if self.roots else None).config
         except SpoilerscanError:  # reported when a document is checked
             return CoreSettings(model_option=self.settings.model)
         return editor_settings(config, self.settings)

@@ -74,7 +74,7 @@ class Runtime:
     def rejudged(self, settings: Settings) -> Runtime:
         """A runtime with the same detector judging by other settings (another project's config, an
         editor's new thresholds); the detector must be the one those settings name."""
-        if settings.detector_key()[:2] != self.settings.detector_key()[:2]:
+        if settings.scores_with() != self.settings.scores_with():
             raise ValueError("these settings name another model or adapter: open a new runtime")
         return Runtime(settings, self.detector, Project.resolve(self.detector, settings))
 

@@ -98,11 +98,10 @@ class Settings:
         someone chose is applied as it is, to reviews of every length."""
         return model_gate if self.fail_threshold is None and self.config.fail_threshold is None else None
 
-    def detector_key(self) -> tuple[object, ...]:
-        """What the loaded detector depends on: runtimes with equal keys can share one."""
+    def scores_with(self) -> tuple[Path | None, Path | None]:
+        """The model and adapter (absolute): settings that agree on them score alike, whatever they judge by."""
         model, adapter = self.model, self.adapter
-        return (None if model is None else model.absolute(), None if adapter is None else adapter.absolute(),
-                self.precision, self.threads, self.spinning, self.encoder_batch, self.cache_sentences)
+        return None if model is None else model.absolute(), None if adapter is None else adapter.absolute()
 
     def with_options(self, where: str = "option", **options: Any) -> Settings:
         """These settings with front-end values laid over them (None leaves a value as it is), each checked:
