@@ -169,6 +169,7 @@ def evaluate(
     Example: spoilerscan evaluate --data ../shared/data/tvtropes/test.csv
     --holdout ../shared/data/goodreads/sentences.csv --data tests/data/challenge.csv
     """
+    from spoilerscan.settings import resolve
     from spoilerscan.training.evaluate import evaluate_files
 
     if not data and not holdout:
@@ -180,16 +181,18 @@ def evaluate(
                                  param_hint="'--baseline'")
     with output.user_errors():
         require_train_extra("evaluate", ("sklearn", "matplotlib") if write_card else ("sklearn",))
-        detector = scoring.load_detector(model, precision, adapter, from_config=False)
+        # The model as trained, with no project's settings: a score, not a site's judgement. Each distinct
+        # sentence is encoded once (TV Tropes files are read twice: by page and entry by entry).
+        detector = scoring.open_runtime(resolve(find=False, model=model, adapter=adapter, precision=precision.value,
+                                                cache_sentences=EVALUATE_CACHE_SENTENCES)).detector
         if write_card and precision is Precision.int8:  # the int8 rule compares both encoders on the same sentences
-            compared: Detector | None = scoring.load_detector(model, Precision.fp32, adapter, from_config=False)
+            compared: Detector | None = scoring.open_runtime(resolve(
+                find=False, model=model, adapter=adapter, precision=Precision.fp32.value,
+                cache_sentences=EVALUATE_CACHE_SENTENCES)).detector
         else:
-            compared = None if baseline is None else scoring.load_detector(baseline, precision, from_config=False)
-        from spoilerscan.model.detect import EmbeddingCache
-
-        for scorer in (detector, compared):  # a sentence read twice (TV Tropes entry by entry) is encoded once
-            if scorer is not None:
-                scorer.cache = EmbeddingCache(EVALUATE_CACHE_SENTENCES)
+            compared = None if baseline is None else scoring.open_runtime(
+                resolve(find=False, model=baseline, precision=precision.value,
+                        cache_sentences=EVALUATE_CACHE_SENTENCES)).detector
         sets: list[tuple[Path, Split | None]] = [(p, None) for p in data or []]
         sets += [(p, "test") for p in holdout or []]
         scores: dict[str, tuple[list[int], list[float]]] = {}

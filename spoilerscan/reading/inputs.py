@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, BinaryIO
 
 from spoilerscan.errors import InputError
-from spoilerscan.reading.text import Format, format_for
+from spoilerscan.reading.document import Format, format_for
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
