@@ -51,8 +51,7 @@ def create_app(settings: ServeSettings, load: DetectorLoader = load_detector) ->
     app.include_router(api.router)
     app.include_router(health.router)
     app.include_router(page.router)
-    app.add_middleware(RequestGuard, max_bytes=settings.max_bytes, max_requests=settings.max_requests,
-                       traffic=traffic, log_requests=settings.log_requests)
+    app.add_middleware(RequestGuard, settings=settings, traffic=traffic)
     if settings.allow_origins:  # outside the guard, so that its refusals reach the browser's script too
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.allow_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"],

@@ -63,11 +63,19 @@ def address(host: str, port: int) -> str:
 
 
 class AnnouncingServer(uvicorn.Server):
-    """uvicorn's server, announcing the address it listens on once it has started."""
+    """uvicorn's server, announcing the address it listens on once it has started, and telling the app
+    when it begins to shut down (``stopping``: its requests must then be answered within the timeout)."""
 
-    def __init__(self, config: uvicorn.Config, announce: Callable[[int], None]) -> None:
+    def __init__(self, config: uvicorn.Config, announce: Callable[[int], None],
+                 stopping: Callable[[], None] | None = None) -> None:
         super().__init__(config)
         self.announce = announce
+        self.stopping = stopping
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.stopping is not None:
+            self.stopping()
+        await super().shutdown(sockets)
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)

@@ -2,8 +2,9 @@
 
 Start-up ends with one line on stderr naming the address, printed once the socket listens (and,
 with one process, once the model is warm). SIGTERM or Ctrl-C stops taking connections, lets the
-requests in flight finish (at most ``shutdown_seconds``), stops the engine, and returns normally,
-so the command exits 0. uvicorn's own messages are warnings and errors only, each one line.
+requests in flight finish (those still running ``shutdown_seconds`` less a second after the
+signal are answered 503 and their work dropped), stops the engine, and returns normally, so the
+command exits 0. uvicorn's own messages are warnings and errors only, each one line.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def serve(settings: ServeSettings, host: str, port: int, announce: Callable[[str
     if workers > 1:
         return _serve_workers(settings, host, port, announce, workers)
     app = create_app(settings) if detector is None else create_app(settings, lambda _: detector)
-    server = AnnouncingServer(uvicorn_config(app, host, port, settings), lambda bound: announce(address(host, bound)))
+    server = AnnouncingServer(uvicorn_config(app, host, port, settings), lambda bound: announce(address(host, bound)),
+                              lambda: app.state.traffic.stop(settings.shutdown_seconds))
     previous = quiet_signals()
     try:
         server.run()

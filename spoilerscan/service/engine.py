@@ -24,6 +24,7 @@ is raised at once. A caller that sets :data:`job_times` learns where its jobs sp
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections import deque
@@ -312,7 +313,5 @@ class ScoringEngine:
 def _fail(job: _Job, problem: Exception) -> None:
     """Fail a job's future unless it is settled already (cancelled by its caller, or answered)."""
     job.parts = []
-    try:
+    with contextlib.suppress(InvalidStateError):
         job.future.set_exception(problem)
-    except InvalidStateError:
-        pass

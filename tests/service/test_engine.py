@@ -13,8 +13,16 @@ import pytest
 
 from spoilerscan.model.detect import KnownSpoilers, SentenceScore
 from spoilerscan.model.features import SentenceInput
-from spoilerscan.service.engine import (JobTimes, NotReady, Overloaded, RequestBudget, ScoringEngine, TooManySentences,
-                                        job_times, request_budget)
+from spoilerscan.service.engine import (
+    JobTimes,
+    NotReady,
+    Overloaded,
+    RequestBudget,
+    ScoringEngine,
+    TooManySentences,
+    job_times,
+    request_budget,
+)
 
 
 class StubDetector:
