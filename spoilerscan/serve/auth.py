@@ -2,8 +2,9 @@
 
 It is checked by :mod:`spoilerscan.serve.guard` from the headers, before a byte of the body is
 read, so a client without it holds no capacity. The comparison is of bytes, the token as UTF-8
-(header bytes as sent, never re-decoded as Latin-1), and takes the same time whatever the sent token shares with the right one
-(:func:`hmac.compare_digest`), so the token cannot be guessed a character at a time.
+(header bytes as sent, never re-decoded as Latin-1), and takes the same time whatever the sent
+token shares with the right one (:func:`hmac.compare_digest`), so it cannot be guessed a character
+at a time.
 """
 
 from __future__ import annotations
