@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cattrs import ClassValidationError, transform_error
+from cattrs.v import format_exception
 from lsprotocol import types
 from pygls.exceptions import (
     JsonRpcException,
@@ -47,11 +48,18 @@ def _valid_id(msg_id: Any) -> bool:
     return isinstance(msg_id, (int, str)) and not isinstance(msg_id, bool)
 
 
+def _described(error: BaseException, type_: Any) -> str:
+    """A field's problem: a validator's own words (``Position.line should be in range …``), else cattrs's."""
+    if isinstance(error, ValueError) and not isinstance(error, (KeyError, TypeError)) and str(error):
+        return str(error)
+    return format_exception(error, type_)
+
+
 def _field_problems(error: BaseException) -> str:
-    """The fields a ClassValidationError names, in one line (``$.params.position.line: …``)."""
+    """The fields a ClassValidationError names, in one line (``… @ $.params.position``)."""
     cause = error.__cause__ if isinstance(error.__cause__, ClassValidationError) else error
     if isinstance(cause, ClassValidationError):
-        return "; ".join(transform_error(cause, path="params"))[:1000]
+        return "; ".join(transform_error(cause, path="$", format_exception=_described))[:1000]
     return str(error)[:1000]
 
 

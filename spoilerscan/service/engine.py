@@ -203,6 +203,8 @@ class ScoringEngine:
             if not self.ready:
                 raise NotReady(self.error or "the scoring engine is not running")
             if self._queued_sentences + job.sentences > self.max_queued_sentences:
+                self._prune()  # jobs whose callers left no longer count
+            if self._queued_sentences + job.sentences > self.max_queued_sentences:
                 raise Overloaded(f"{self._queued_sentences} sentences are waiting to be scored")
             self._jobs.append(job)
             self._queued_sentences += job.sentences
@@ -251,6 +253,16 @@ class ScoringEngine:
             self._jobs = kept
             self._changed.notify_all()
             return batch
+
+    def _prune(self) -> None:
+        """Drop the cancelled jobs from the queue (with the lock held)."""
+        kept: deque[_Job] = deque()
+        for job in self._jobs:
+            if job.future.cancelled():
+                self._drop(job)
+            else:
+                kept.append(job)
+        self._jobs = kept
 
     def _drop(self, job: _Job) -> None:
         self._queued_sentences -= job.sentences - job.taken
