@@ -24,6 +24,7 @@ from pygls.lsp.server import LanguageServer
 from spoilerscan import __version__
 from spoilerscan.check.config import find_config, load_config, resolve_model
 from spoilerscan.errors import SpoilerscanError
+from spoilerscan.lsp import memory
 from spoilerscan.lsp.actions import QUICK_FIX, CodeActionsFeature
 from spoilerscan.lsp.checking import Checker
 from spoilerscan.lsp.diagnostics import DiagnosticsFeature
@@ -213,8 +214,11 @@ def create_server(options: ServerOptions | None = None) -> SpoilerscanServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(params: types.DidCloseTextDocumentParams) -> None:
-        if server.documents.close(params.text_document.uri) is not None:
+        closed = server.documents.close(params.text_document.uri)
+        if closed is not None:
             server.diagnostics.closed(params.text_document.uri)
+            if len(closed.text) >= memory.LARGE_DOCUMENT_CHARACTERS:  # give its memory back to the system
+                server.background(asyncio.to_thread(memory.release), "release memory")
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:
