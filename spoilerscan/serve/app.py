@@ -9,6 +9,7 @@ concern; errors in :mod:`spoilerscan.serve.errors`; size, encoding, load and dis
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -41,6 +42,8 @@ def create_app(settings: ServeSettings, load: DetectorLoader = load_detector) ->
             yield
         finally:
             app.state.service = None
+            # within what is left of --shutdown-timeout (the engine's worker is abandoned mid-batch after it)
+            await asyncio.to_thread(service.engine.stop, traffic.engine_seconds(settings.shutdown_seconds))
             await close_service(service)
 
     app = FastAPI(title="spoilerscan", version=__version__, description=DESCRIPTION, lifespan=lifespan)

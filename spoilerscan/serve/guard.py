@@ -40,7 +40,10 @@ from spoilerscan.service.engine import JobTimes, RequestBudget, job_times, reque
 
 requests_log = logging.getLogger("spoilerscan.serve.requests")
 UNCOUNTED_PATHS = frozenset({"/healthz"})
-STOP_MARGIN_SECONDS = 1.0  # requests still running this long before the shutdown timeout are answered 503
+# At shutdown, requests still running this long before the timeout are answered 503 (at most a quarter
+# of it), leaving the rest to stop the engine and end the process.
+STOP_MARGIN_SECONDS = 2.0
+ENGINE_MARGIN_SECONDS = 0.5  # ... and the engine is left (its worker thread abandoned) this long before
 _CLOSING = (400, 401, 408, 413, 415)
 
 
@@ -53,12 +56,19 @@ class Traffic:
     reading: int = 0
     reading_by_client: Counter[str] = field(default_factory=Counter)
     stop_at: float = math.inf  # time.monotonic() by which every request is answered
+    end_at: float = math.inf  # ... and by which the engine has stopped
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     def stop(self, within: float) -> None:
         """The server is shutting down: answer what is in flight (or refuse it, 503) within ``within`` s."""
-        self.stop_at = time.monotonic() + max(within - STOP_MARGIN_SECONDS, within / 2)
+        now = time.monotonic()
+        self.stop_at = now + within - min(STOP_MARGIN_SECONDS, within / 4)
+        self.end_at = now + within - min(ENGINE_MARGIN_SECONDS, within / 8)
         self.stopping.set()
+
+    def engine_seconds(self, default: float) -> float:
+        """How long the engine may take to stop: what is left of the shutdown timeout, once stopping."""
+        return max(self.end_at - time.monotonic(), 0.0) if self.stopping.is_set() else default
 
 
 class _TooLarge(Exception):

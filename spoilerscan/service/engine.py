@@ -171,18 +171,24 @@ class ScoringEngine:
         return self
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Let the worker finish what is queued (within ``timeout`` seconds), then end it."""
+        """Let the worker finish what is queued (within ``timeout`` seconds), then end it.
+
+        Jobs cancelled meanwhile are not waited for. A worker still inside a batch at the deadline
+        is left to finish it on its own (a daemon thread: it never holds up the process's exit).
+        """
         worker = self._worker
         if worker is None:
             return
         deadline = time.monotonic() + timeout
         with self._changed:
+            self._prune()
             while self._jobs and self.error is None and time.monotonic() < deadline:
                 self._changed.wait(max(deadline - time.monotonic(), 0.0))
+                self._prune()
             self._running = False
             self._changed.notify_all()
         self._fail_waiting(NotReady("the scoring engine stopped"))
-        worker.join(max(deadline - time.monotonic(), 0.0) + 1.0)
+        worker.join(max(deadline - time.monotonic(), 0.0))
         self._worker = None
 
     def submit(self, reviews: Reviews, known: KnownSpoilers | None = None) -> Future[list[list[SentenceScore]]]:
