@@ -16,9 +16,17 @@ import signal
 import socket
 from collections.abc import Callable
 
+from spoilerscan.errors import EXIT_OK
 from spoilerscan.serve import workers as supervisor
 from spoilerscan.serve.app import create_app
-from spoilerscan.serve.runner import AnnouncingServer, address, log_config, quiet_signals, uvicorn_config
+from spoilerscan.serve.runner import (
+    AnnouncingServer,
+    address,
+    exit_if_abandoned,
+    log_config,
+    quiet_signals,
+    uvicorn_config,
+)
 from spoilerscan.serve.settings import ServeSettings
 from spoilerscan.serve.state import ServiceDetector
 
@@ -43,6 +51,8 @@ def serve(settings: ServeSettings, host: str, port: int, announce: Callable[[str
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+    if server.started:
+        exit_if_abandoned(EXIT_OK)
     return server.started
 
 

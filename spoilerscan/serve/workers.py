@@ -19,7 +19,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 
 from spoilerscan.serve.app import create_app
-from spoilerscan.serve.runner import AnnouncingServer, quiet_signals, uvicorn_config
+from spoilerscan.serve.runner import AnnouncingServer, exit_if_abandoned, quiet_signals, uvicorn_config
 from spoilerscan.serve.settings import ServeSettings, from_environment, to_environment
 
 log = logging.getLogger("uvicorn.error")
@@ -37,6 +37,7 @@ def _worker(environment: dict[str, str], host: str, port: int, listening: socket
         server.run(sockets=[listening])
     except SystemExit as stop:  # the app could not start: the reason was logged
         raise SystemExit(2) from stop
+    exit_if_abandoned(0)
 
 
 def run(settings: ServeSettings, host: str, port: int, listening: socket.socket, workers: int,

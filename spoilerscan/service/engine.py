@@ -45,6 +45,7 @@ DEFAULT_BATCH_SENTENCES = 512
 DEFAULT_SLICE_SENTENCES = 64
 DEFAULT_MAX_QUEUED_SENTENCES = 50_000
 DEFAULT_GATHER_SECONDS = 0.003
+SCORING_THREAD = "spoilerscan-scoring"
 
 
 class Overloaded(SpoilerscanError):
@@ -166,7 +167,7 @@ class ScoringEngine:
         with self._changed:
             if self._worker is None:
                 self._running = True
-                self._worker = threading.Thread(target=self._work, name="spoilerscan-scoring", daemon=True)
+                self._worker = threading.Thread(target=self._work, name=SCORING_THREAD, daemon=True)
                 self._worker.start()
         return self
 
