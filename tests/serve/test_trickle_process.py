@@ -1,6 +1,7 @@
 """A real ``spoilerscan serve`` against trickling sockets: the repro of issue 33 (connections that
 send headers and ``{`` of a 50-byte body, then nothing), with and without the token, and SIGTERM
-while they hang on or while a big request is scored. Loopback, a free port, bounded loops; the server is killed by its pid in a ``finally``."""
+while they hang on or while a big request is scored. Loopback, a free port, bounded loops; the
+server is killed by its pid in a ``finally``."""
 
 from __future__ import annotations
 
