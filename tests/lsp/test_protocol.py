@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from tests.lsp.client import server_env, spoilerscan_script
+from tests.helpers.lspclient import server_env, spoilerscan_script
 
 
 def framed(message: Any) -> bytes:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.serverprocess import Server, serving
+from tests.helpers.serverprocess import Server, serving
 
 pytestmark = pytest.mark.slow
 TRICKLERS = 64
