@@ -68,7 +68,8 @@ def compose(pools: Pools, count: int, seed: int, source: str = SOURCE) -> list[C
         opinions = rng.sample(list(pools.opinions), total - len(premises))  # one more than used: the control's
         rest: list[tuple[str, str]] = [(text, "opinion") for text in opinions[1:]]
         position = rng.randint(0, len(rest))
-        body = [(text, "premise") for text in premises] + rest[:position] + [(reveals.pop(), "reveal")] + rest[position:]
+        body = [(text, "premise") for text in premises] + rest[:position] + [(reveals.pop(), "reveal")] \
+            + rest[position:]
         if heading is not None:
             body.insert(0, (heading, "heading"))
         sentences = tuple(SentenceInput(text, BlockKind.heading if role == "heading" else BlockKind.paragraph)
@@ -101,7 +102,7 @@ def pools_from_labels(reviews: Sequence[LabelledReview], headings: Sequence[str]
     return Pools(spoilers, clean, clean, headings)
 
 
-def _fails(scorer: Any, probabilities: Sequence[float]) -> bool:
+def check_fails(scorer: Any, probabilities: Sequence[float]) -> bool:
     """check's decision at its defaults: the model's review gate where it has one, else its fail threshold."""
     gate = getattr(scorer, "review_gate", None)
     if gate is not None:
@@ -123,7 +124,7 @@ def judge(scorer: Any, name: str, composed: Sequence[ComposedReview]) -> dict[st
         scored[2 * len(composed) :]
     rows = [{"sentences": len(c.roles), "reveal_at": c.reveal_index, "reveal": reveals[i].text,
              "reveal_in_review": round(inside[i][c.reveal_index], 4), "reveal_alone": round(alone[i][0], 4),
-             "fails": _fails(scorer, inside[i]), "control_fails": _fails(scorer, controls[i])}
+             "fails": check_fails(scorer, inside[i]), "control_fails": check_fails(scorer, controls[i])}
             for i, c in enumerate(composed)]
     flagged: dict[str, list[int]] = {}
     for c, probabilities in zip(composed, inside, strict=True):
@@ -143,3 +144,23 @@ def judge(scorer: Any, name: str, composed: Sequence[ComposedReview]) -> dict[st
         "flagged_by_role": {role: sum(v) / len(v) for role, v in sorted(flagged.items())},
         "per_review": rows,
     }
+
+
+CHALLENGE_REVIEWS, HELD_OUT_REVIEWS = 110, 300  # composed reviews evaluated (two per challenge twist)
+
+
+def composed_results(scorer: Any, reviews: Sequence[LabelledReview]) -> list[dict[str, Any]]:
+    """:func:`judge` on reviews composed from evaluated data: from a challenge file's categories (twists among
+    its premises, opinions and titles), and from the other sentence-labelled reviews (their spoiler sentences
+    among their clean ones, no headings). The same data and seeds give the same reviews."""
+    challenge = [r for r in reviews if r.category]
+    labelled = [r for r in reviews if r.sentence_labels and not r.category]
+    found = []
+    if challenge and {"twist", "premise", "opinion"} <= {r.category for r in challenge}:
+        pools = pools_from_categories(challenge)
+        found.append(judge(scorer, f"{challenge[0].source} composed reviews",
+                           compose(pools, CHALLENGE_REVIEWS, 1)))
+    pools = pools_from_labels(labelled)
+    if pools.reveals and len(pools.opinions) >= LONGEST:
+        found.append(judge(scorer, "held-out sentences composed reviews", compose(pools, HELD_OUT_REVIEWS, 2)))
+    return found

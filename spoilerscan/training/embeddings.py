@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from spoilerscan.model.detect import Detector
+from spoilerscan.model.detect import Detector, SentenceScore
+from spoilerscan.model.features import SentenceInput
 
 
 def encoder_digest(directory: Path, precision: str = "fp32") -> str:
@@ -33,7 +35,8 @@ class EmbeddingStore:
 
     def __init__(self, model: Path, cache: Path | None = None, precision: str = "fp32") -> None:
         self.model, self.precision = model, precision
-        self.path = cache / f"embeddings-{encoder_digest(model, precision)}.npz" if cache is not None else None
+        name = f"embeddings-{precision}-{encoder_digest(model, precision)}.npz"
+        self.path = cache / name if cache is not None else None
         self.vectors: dict[str, np.ndarray] = {}
         if self.path is not None and self.path.is_file():
             with np.load(self.path, allow_pickle=False) as saved:
@@ -79,3 +82,31 @@ def _unpack(packed: np.ndarray, ends: np.ndarray) -> list[str]:
     data = packed.tobytes()
     starts = [0, *ends[:-1].tolist()]
     return [data[start:end].decode() for start, end in zip(starts, ends.tolist(), strict=True)]
+
+
+class StoredScorer:
+    """A Detector whose sentence embeddings come from an :class:`EmbeddingStore` (filled on demand): scores
+    are the detector's own, while each sentence is embedded once across evaluations of heads over one encoder."""
+
+    def __init__(self, detector: Detector, store: EmbeddingStore) -> None:
+        self.detector, self.store = detector, store
+
+    def __getattr__(self, name: str) -> Any:  # threshold, fail_threshold, review_gate, precision, path
+        return getattr(self.detector, name)
+
+    def __call__(self, reviews: Sequence[Sequence[SentenceInput]]) -> list[list[SentenceScore]]:
+        texts = [s.text for review in reviews for s in review]
+        return self.detector.score_embedded(reviews, self.store.matrix(texts))
+
+
+_STORES: dict[tuple[Path, str], EmbeddingStore] = {}
+
+
+def stored_scorer(detector: Detector, cache: Path) -> StoredScorer:
+    """``detector`` reading embeddings from the store in ``cache`` for its encoder (one store per encoder file)."""
+    assert detector.path is not None
+    digest = encoder_digest(detector.path, detector.precision)
+    key = (cache.resolve(), f"{digest}-{detector.precision}")
+    if key not in _STORES:
+        _STORES[key] = EmbeddingStore(detector.path, cache, detector.precision)
+    return StoredScorer(detector, _STORES[key])
