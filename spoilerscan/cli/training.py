@@ -85,6 +85,8 @@ def train(
     gate_holdout: Annotated[list[Path] | None, typer.Option("--gate-holdout", metavar="FILE", help="With --encoder: "
         "a file of whole reviews whose dev part fits the review gate; its test part stays held out (repeatable).")
     ] = None,
+    from_head: Annotated[bool, typer.Option("--from-head", help="With --encoder: start from that model's own head "
+        "(read back from its head.onnx) instead of a new one, and train it further.")] = False,
     embedding_cache: Annotated[Path | None, typer.Option("--embedding-cache", metavar="DIR", help="With --encoder: "
         "keep the sentence embeddings in DIR and reuse them in later runs over the same encoder.",
         show_default=False)] = None,
@@ -120,9 +122,9 @@ def train(
             check_model_directory(encoder)
             gates = {r[0].source: r for r in [load_reviews(p) for p in gate_dev or []]
                      + [load_reviews(p, "dev") for p in gate_holdout or []]}
-            meta = train_head(config, encoder, training, output.stderr, gates, embedding_cache)
+            meta = train_head(config, encoder, training, output.stderr, gates, embedding_cache, from_head)
         else:
-            if gate_dev or gate_holdout or embedding_cache:
+            if gate_dev or gate_holdout or embedding_cache or from_head:
                 raise typer.BadParameter("only with --encoder (a head-only run)", param_hint="'--gate-dev'")
             meta = run_training(config, training, output.stderr)
     output.stderr.print(f"model written to {out} (threshold {meta['threshold']:.4f}, fail threshold "

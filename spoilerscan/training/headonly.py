@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from rich.console import Console
 
+from spoilerscan.errors import ModelError
 from spoilerscan.model.detect import Detector
 from spoilerscan.model.engines import ENCODER_FILES
 from spoilerscan.training.calibration import fit_gate
@@ -59,7 +60,8 @@ def gate_sets(data: TrainingData, gate_dev: dict[str, list[LabelledReview]], see
 
 
 def train_head(config: TrainConfig, encoder_model: Path, data: TrainingData, console: Console,
-               gate_dev: dict[str, list[LabelledReview]] | None = None, cache: Path | None = None) -> dict[str, Any]:
+               gate_dev: dict[str, list[LabelledReview]] | None = None, cache: Path | None = None,
+               from_head: bool = False) -> dict[str, Any]:
     """Train a head over ``encoder_model``'s encoder (frozen), calibrate it, fit its gate, write ``config.out``."""
     import torch
 
@@ -70,8 +72,6 @@ def train_head(config: TrainConfig, encoder_model: Path, data: TrainingData, con
     old = read_metadata(encoder_model)
     make_output_directory(config.out)
     if config.out.resolve() == encoder_model.resolve():
-        from spoilerscan.errors import ModelError
-
         raise ModelError(f"--out {config.out} is the encoder's own directory: write the new model elsewhere")
     _seed_everything(config.seed)
     torch.set_num_threads(os.cpu_count() or 1)
@@ -84,7 +84,14 @@ def train_head(config: TrainConfig, encoder_model: Path, data: TrainingData, con
     store.ensure(texts)
     started = time.monotonic()
     dim = next(iter(store.vectors.values())).shape[0]
-    head = ReviewHead(dim, config.hidden, contrast=config.contrast)
+    if from_head:  # fine-tune the directory's own head (read back from its ONNX graph)
+        from spoilerscan.training.onnxhead import load_onnx_head
+
+        if config.contrast:
+            raise ModelError("--from-head continues the old head, which has no contrast input: drop --contrast")
+        head = load_onnx_head(encoder_model / "head.onnx")
+    else:
+        head = ReviewHead(dim, config.hidden, contrast=config.contrast)
     model = ReviewModel(None, head, None, int(old.get("max_length", config.max_length)))
     model.frozen = {t: torch.from_numpy(np.asarray(store.vectors[t])) for t in dict.fromkeys(texts)}
     loss_weights, steps, epochs_log = fit(model, [{"params": list(head.parameters()),
@@ -98,12 +105,14 @@ def train_head(config: TrainConfig, encoder_model: Path, data: TrainingData, con
                          f"{encoder_digest(encoder_model)}), frozen: only the head is trained, on embeddings "
                          "computed once with that ONNX file")
     recipe["head"] = ("contrast: each sentence's embedding less its review's mean is read too" if config.contrast
-                      else "plain")
+                      else f"{encoder_model.name}'s own head (read back from its head.onnx), trained further"
+                      if from_head else "plain, trained from scratch")
     recipe["training time"] = f"{time.monotonic() - started:.0f} s on {os.cpu_count()} CPU cores (head only, " \
                               "embeddings cached)"
     for key in ("known_similarity", "known_similarity_rule"):  # the encoder is the same, so are its similarities
         if key in old:
             meta[key] = old[key]
+    meta["notes"] = inherited_notes(old, encoder_model.name)
     reference = Detector.load(encoder_model, precision="fp32")
     fitted = choose_gate(model, reference, store, sets, meta["threshold"])
     meta["review_gate"], meta["review_gate_rule"] = fitted
@@ -150,3 +159,15 @@ def _reference_probabilities(reference: Detector, store: EmbeddingStore, reviews
                                                                               embeddings)]
 
 
+
+
+def inherited_notes(old: dict[str, Any], name: str) -> list[str]:
+    """The old card's notes (its experiments, limits and int8 history: the encoder is the same), under a line
+    that says whose numbers they are."""
+    notes = [str(note) for note in old.get("notes", [])]
+    if not notes:
+        return []
+    return [f"## Notes inherited from {name} (the model whose encoder this one keeps)",
+            "What follows was written for that model: its encoder is this model's, byte for byte, but its numbers "
+            "are the old head's. This model's own numbers are in the tables above.",
+            *[note.replace("## ", "### ", 1) if note.startswith("## ") else note for note in notes]]

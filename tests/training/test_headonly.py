@@ -67,3 +67,31 @@ def test_a_stored_scorer_scores_as_the_detector_does(tiny_model_dir: Path, tmp_p
     assert [s.probability for s in stored(reviews)[0]] == \
         [s.probability for s in detector.score_reviews(reviews)[0]]
     assert stored.threshold == detector.threshold
+
+
+def test_a_head_read_back_from_onnx_computes_what_the_graph_does(tiny_model_dir: Path) -> None:
+    import torch
+
+    from spoilerscan.model.engines import OnnxModel
+    from spoilerscan.training.onnxhead import load_onnx_head
+
+    head = load_onnx_head(tiny_model_dir / "head.onnx").eval()
+    rows = np.random.default_rng(0).normal(size=(5, head.dim + 7)).astype(np.float32)
+    graph = OnnxModel.load(tiny_model_dir).logits(rows)
+    with torch.no_grad():
+        assert np.allclose(head(torch.from_numpy(rows)[None])[0].numpy(), graph, atol=1e-5)
+
+
+def test_from_head_continues_the_old_head(tiny_model_dir: Path, tmp_path: Path) -> None:
+    data = gather_data([TINY_LABELLED], [], [TINY_LABELLED], composed=12, seed=3)
+    settings = SETTINGS | {"head_learning_rate": 0.0}
+    config = TrainConfig(base=tiny_model_dir, out=tmp_path / "next", **settings)  # type: ignore[arg-type]
+    meta = train_head(config, tiny_model_dir, data, Console(file=io.StringIO()), {}, None, from_head=True)
+    assert "own head" in str(meta["recipe"]["head"])  # type: ignore[index]
+    review = [[SentenceInput("The acting is superb."), SentenceInput("The butler did it.")]]
+    old = Detector.load(tiny_model_dir, precision="fp32")
+    new = Detector.load(tmp_path / "next", precision="fp32")
+    # not trained (lr 0): the same ranking as the old head, recalibrated
+    old_logits, new_logits = old.head_logits(review[0:1], old.embed([s.text for s in review[0]]))[0], \
+        new.head_logits(review[0:1], new.embed([s.text for s in review[0]]))[0]
+    assert np.argsort(old_logits).tolist() == np.argsort(new_logits).tolist()
