@@ -9,6 +9,7 @@ concern; errors in :mod:`spoilerscan.serve.errors`; size, encoding, load and dis
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,12 +17,13 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from spoilerscan import __version__
+from spoilerscan.runtime.runtime import DetectorLoader
 from spoilerscan.serve import errors
 from spoilerscan.serve.guard import RequestGuard, Traffic
 from spoilerscan.serve.routes import api, health, page
 from spoilerscan.serve.schemas import OFFSETS
 from spoilerscan.serve.settings import ServeSettings, from_environment
-from spoilerscan.serve.state import DetectorLoader, close_service, load_detector, open_service
+from spoilerscan.serve.state import close_service, open_service
 
 DESCRIPTION = f"""Find the sentences of a review that give the story away, and hide or mark them.
 
@@ -30,8 +32,9 @@ call needs `Authorization: Bearer <token>`. The review page is at `/`. See docs/
 """
 
 
-def create_app(settings: ServeSettings, load: DetectorLoader = load_detector) -> FastAPI:
-    """The service's app; ``load`` makes its detector (default: ``--model`` in ``--precision``)."""
+def create_app(settings: ServeSettings, load: DetectorLoader | None = None) -> FastAPI:
+    """The service's app; ``load`` makes its detector from the runtime's settings (default: the runtime's
+    loader, ``--model`` in ``--precision``)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -41,6 +44,8 @@ def create_app(settings: ServeSettings, load: DetectorLoader = load_detector) ->
             yield
         finally:
             app.state.service = None
+            # within what is left of --shutdown-timeout (the engine's worker is abandoned mid-batch after it)
+            await asyncio.to_thread(service.engine.stop, traffic.engine_seconds(settings.shutdown_seconds))
             await close_service(service)
 
     app = FastAPI(title="spoilerscan", version=__version__, description=DESCRIPTION, lifespan=lifespan)
@@ -51,8 +56,7 @@ def create_app(settings: ServeSettings, load: DetectorLoader = load_detector) ->
     app.include_router(api.router)
     app.include_router(health.router)
     app.include_router(page.router)
-    app.add_middleware(RequestGuard, max_bytes=settings.max_bytes, max_requests=settings.max_requests,
-                       traffic=traffic, log_requests=settings.log_requests)
+    app.add_middleware(RequestGuard, settings=settings, traffic=traffic)
     if settings.allow_origins:  # outside the guard, so that its refusals reach the browser's script too
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.allow_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"],

@@ -17,11 +17,11 @@ import pytest
 from typer.testing import CliRunner
 
 from spoilerscan.cli import app as cli_app
-from spoilerscan.render import page as review_page
-from tests.browser import COVERED, browser_context, chromium, problems_of, text_colour
+from spoilerscan.render import review_page
+from tests.helpers.browser import COVERED, browser_context, chromium, problems_of, text_colour
+from tests.helpers.serverprocess import Server
+from tests.helpers.serverprocess import serving as serve_process
 from tests.serve.conftest import StubDetector, app_of, serving
-from tests.serverprocess import Server
-from tests.serverprocess import serving as serve_process
 
 REPO = Path(__file__).parents[3]
 EXAMPLE = REPO / "examples" / "sixth-sense-review.md"
@@ -35,7 +35,10 @@ async def test_the_review_page_is_served_with_its_policy(stub: StubDetector) -> 
         icon = await client.get("/favicon.ico")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     assert response.text == review_page.live_page()
-    assert response.headers["content-security-policy"] == review_page.assets().policy(live=True)
+    # the page's own <meta> policy, and frame-ancestors (which only a header can carry): no site may frame it
+    assert response.headers["content-security-policy"] == \
+        review_page.assets().policy(live=True) + "; frame-ancestors 'none'"
+    assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert icon.status_code == 204
 
