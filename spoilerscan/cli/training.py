@@ -283,6 +283,16 @@ def print_evaluation(detector: Detector, results: dict[str, list[dict[str, Any]]
         for r in results["challenge"]:
             table.add_row(r["category"], str(r["sentences"]), "yes" if r["spoiler"] else "no", f"{r['flagged']:.1%}")
         console.print(table)
+    if results.get("composed"):
+        table = Table(title="short reviews composed around one reveal: what check decides at its defaults")
+        for column in ("composed reviews", "reviews", "check fails", "controls failed", "reveal flagged in / alone",
+                       "others flagged"):
+            table.add_column(column, justify="left" if column == "composed reviews" else "right")
+        for r in results["composed"]:
+            others = ", ".join(f"{role} {share:.1%}" for role, share in r["flagged_by_role"].items())
+            table.add_row(r["dataset"], str(r["reviews"]), f"{r['failed']:.1%}", f"{r['controls_failed']:.1%}",
+                          f"{r['reveal_flagged']:.1%} / {r['reveal_flagged_alone']:.1%}", others)
+        console.print(table)
     if results.get("differences"):
         table = Table(title="sentence ROC-AUC against the baseline (95% interval: paired bootstrap over reviews)")
         for column in ("dataset", "reviews", "model", "baseline", "difference", "95% interval"):

@@ -149,6 +149,11 @@ def judge(scorer: Any, name: str, composed: Sequence[ComposedReview]) -> dict[st
 CHALLENGE_REVIEWS, HELD_OUT_REVIEWS = 110, 300  # composed reviews evaluated (two per challenge twist)
 
 
+def enough(pools: Pools) -> bool:
+    """Whether the pools can fill a review of the longest shape (a tiny file cannot)."""
+    return bool(pools.reveals) and len(pools.premises) >= 2 and len(pools.opinions) >= LONGEST
+
+
 def composed_results(scorer: Any, reviews: Sequence[LabelledReview]) -> list[dict[str, Any]]:
     """:func:`judge` on reviews composed from evaluated data: from a challenge file's categories (twists among
     its premises, opinions and titles), and from the other sentence-labelled reviews (their spoiler sentences
@@ -156,11 +161,11 @@ def composed_results(scorer: Any, reviews: Sequence[LabelledReview]) -> list[dic
     challenge = [r for r in reviews if r.category]
     labelled = [r for r in reviews if r.sentence_labels and not r.category]
     found = []
-    if challenge and {"twist", "premise", "opinion"} <= {r.category for r in challenge}:
-        pools = pools_from_categories(challenge)
+    pools = pools_from_categories(challenge)
+    if enough(pools):
         found.append(judge(scorer, f"{challenge[0].source} composed reviews",
                            compose(pools, CHALLENGE_REVIEWS, 1)))
     pools = pools_from_labels(labelled)
-    if pools.reveals and len(pools.opinions) >= LONGEST:
+    if enough(pools):
         found.append(judge(scorer, "held-out sentences composed reviews", compose(pools, HELD_OUT_REVIEWS, 2)))
     return found
