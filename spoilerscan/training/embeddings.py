@@ -52,7 +52,7 @@ class EmbeddingStore:
         if not missing:
             return 0
         if self._detector is None:
-            self._detector = Detector.load(self.model, precision=self.precision)
+            self._detector = open_detector(self.model, self.precision)
         self.vectors.update(zip(missing, self._detector.embed(missing), strict=True))
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -110,3 +110,13 @@ def stored_scorer(detector: Detector, cache: Path) -> StoredScorer:
     if key not in _STORES:
         _STORES[key] = EmbeddingStore(detector.path, cache, detector.precision)
     return StoredScorer(detector, _STORES[key])
+
+
+def open_detector(model: Path, precision: str = "fp32") -> Detector:
+    """A model directory's detector as it runs, with no project's settings (through the runtime, as every
+    front end opens one)."""
+    from spoilerscan.runtime import Runtime
+    from spoilerscan.settings import resolve
+
+    detector: Detector = Runtime.open(resolve(find=False, model=model, precision=precision)).detector
+    return detector

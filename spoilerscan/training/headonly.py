@@ -30,7 +30,7 @@ from spoilerscan.model.engines import ENCODER_FILES
 from spoilerscan.training.calibration import fit_gate
 from spoilerscan.training.composed import check_fails, compose, pools_from_labels
 from spoilerscan.training.data import LabelledReview
-from spoilerscan.training.embeddings import EmbeddingStore, encoder_digest
+from spoilerscan.training.embeddings import EmbeddingStore, encoder_digest, open_detector
 from spoilerscan.training.modeldir import make_output_directory, read_metadata, write_metadata
 from spoilerscan.training.train import (
     ReviewModel,
@@ -113,7 +113,7 @@ def train_head(config: TrainConfig, encoder_model: Path, data: TrainingData, con
         if key in old:
             meta[key] = old[key]
     meta["notes"] = inherited_notes(old, encoder_model.name)
-    reference = Detector.load(encoder_model, precision="fp32")
+    reference = open_detector(encoder_model)
     fitted = choose_gate(model, reference, store, sets, meta["threshold"])
     meta["review_gate"], meta["review_gate_rule"] = fitted
     for name in (*ENCODER_FILES.values(), *TOKENIZER_FILES):
