@@ -197,7 +197,7 @@ def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]], basel
     ``scores_out``, where given, receives each sentence dataset's labels and probabilities (for the
     card's figures), by the dataset's name in the results.
     """
-    from spoilerscan.training.data import has_entries, load_reviews
+    from spoilerscan.training.data import LabelledReview, has_entries, load_reviews
 
     results: dict[str, list[dict[str, Any]]] = {"sentences": [], "reviews": [], "challenge": []}
     pooled_labels: list[Sequence[int]] = []
@@ -205,6 +205,7 @@ def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]], basel
     pooled_baseline: list[list[float]] = []
     if baseline is not None:
         results["differences"] = []
+    read: list[LabelledReview] = []
     for path, part in sets:
         suffix = " (held-out test part)" if part else ""
         whole = load_reviews(path, part)  # first: a missing or unreadable file is reported in one line
@@ -232,6 +233,7 @@ def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]], basel
                     pooled_baseline += [compared[i] for i in labelled]
             if per_entry:
                 continue
+            read += reviews
             if any(len(r.labels) > 1 or r.label is not None for r in reviews):
                 results["reviews"].append(review_metrics(name, [r.review_label for r in reviews], scores,
                                                          scorer.fail_threshold,
@@ -242,6 +244,10 @@ def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]], basel
                         [[max(s, default=0.0)] for s in compared], level="reviews")
                     if difference is not None:
                         results["differences"].append(difference.as_dict())
+                if baseline is not None and compared is not None:
+                    results.setdefault("reviews_baseline", []).append(review_metrics(
+                        name, [r.review_label for r in reviews], compared,
+                        baseline.fail_threshold, getattr(baseline, "review_gate", None)).as_dict())
             categories = sorted({r.category for r in reviews if r.category})
             for category in categories:
                 chosen = [(r, s) for r, s in zip(reviews, scores, strict=True) if r.category == category]
@@ -253,4 +259,9 @@ def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]], basel
         difference = paired_auc_difference("all held-out sentences, pooled", pooled_labels, pooled_scores,
                                            pooled_baseline)
         results["pooled_difference"] = [difference.as_dict()] if difference is not None else []
+    from spoilerscan.training.composed import composed_results
+
+    results["composed"] = composed_results(scorer, read)
+    if baseline is not None:
+        results["composed_baseline"] = composed_results(baseline, read)
     return results

@@ -61,13 +61,14 @@ def make_output_directory(out: Path) -> None:
 
 
 def record_test_metrics(directory: Path, results: dict[str, list[dict[str, Any]]], precision: str,
-                        scores: Scores | None = None) -> None:
+                        scores: Scores | None = None, baseline: str = "") -> None:
     """Store held-out metrics per precision; an int8 run paired with this model's fp32 decides the default.
 
     With int8 results that carry "differences" to the same model's fp32 (each set's paired interval
     and the pooled one), :func:`spoilerscan.training.precision.decide` sets the default precision.
     With each sentence dataset's ``scores`` (labels and probabilities), the card's figures of this
-    precision are drawn too (:mod:`.figures`).
+    precision are drawn too (:mod:`.figures`). With ``baseline`` (the name of another model compared),
+    the baseline's results on the composed reviews are recorded too.
     """
     from spoilerscan.model.engines import ENCODER_FILES
     from spoilerscan.training.precision import decide, megabytes
@@ -83,7 +84,13 @@ def record_test_metrics(directory: Path, results: dict[str, list[dict[str, Any]]
     meta[f"review_metrics{suffix}"] = results["reviews"]
     if results["challenge"] and not suffix:
         meta["challenge"] = results["challenge"]
-    if precision == "int8" and "differences" in results:
+    if results.get("composed"):
+        meta[f"composed{suffix}"] = results["composed"]
+    if results.get("composed_baseline") and baseline:
+        meta[f"composed_baseline{suffix}"] = {"model": baseline, "results": results["composed_baseline"],
+                                              "differences": results.get("differences", []),
+                                              "reviews": results.get("reviews_baseline", [])}
+    if precision == "int8" and "differences" in results and not baseline:
         pooled = results.get("pooled_difference") or []
         decision = decide(results["differences"], pooled[0] if pooled else None,
                           {name: megabytes(directory / file) for name, file in ENCODER_FILES.items()})
