@@ -100,14 +100,12 @@ def shown(reading: Reading, start: int, end: int) -> str:
     """A sentence as reported: whitespace collapsed, and each exempt part inside it shown as '…'."""
     parts: list[str] = []
     cursor = start
-    for region in reading.exempt:
-        if region.end <= cursor or region.start >= end:
-            continue
-        if region.start > cursor:
-            parts.append(reading.text[cursor : region.start])
+    for region_start, region_end in reading.exempt_spans(start, end):  # not every region of the review
+        if region_start > cursor:
+            parts.append(reading.text[cursor:region_start])
         if not parts or parts[-1] != "…":
             parts.append("…")
-        cursor = min(max(cursor, region.end), end)
+        cursor = min(max(cursor, region_end), end)
     parts.append(reading.text[cursor:end])
     return " ".join("".join(parts).split())
 

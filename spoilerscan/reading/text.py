@@ -12,6 +12,7 @@ import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from html.parser import HTMLParser
 
 from spoilerscan.reading.document import (
@@ -308,13 +309,17 @@ _FRONT_MATTER = re.compile(r"\A(\ufeff?)(---|\+\+\+)[ \t]*(?:\r\n|\r|\n)")
 _INLINE = re.compile(
     r"(?P<code>(`+)(?:(?!\2)[\s\S])*?\2)"
     r"|\\[\s\S]"
-    r"|(?P<html><!--[\s\S]*?-->|<\?[\s\S]*?\?>|<![A-Za-z][^>]*>|<!\[CDATA\[[\s\S]*?\]\]>"
-    r"|</[A-Za-z][A-Za-z0-9-]*\s*>"
+    r"|(?P<long><!--|<\?|<![A-Za-z]|<!\[CDATA\[)"  # each runs to its end (_LONG_ENDS), found by a search
+    r"|(?P<html></[A-Za-z][A-Za-z0-9-]*\s*>"
     r"|<[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][\w.:-]*(?:\s*=\s*(?:[^\s\"'=<>`]+|'[^']*'|\"[^\"]*\"))?)*\s*/?>"
     r"|<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>|<[\w.!#$%&'*+/=?^`{|}~-]+@[\w.-]+>)"
     r"|(?P<open>!?\[)(?=(?:[^\[\]\\]|\\.|\[[^\[\]]*\])*\]\()"
     r"|(?P<target>\]\((?:[^()\s\\]|\\.|\([^()\s]*\))*(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\))"
 )
+# Where a comment, processing instruction, declaration or CDATA section ends, by its opening.
+_LONG_ENDS = {"<!--": "-->", "<![": "]]>", "<?": "?>", "<!": ">"}  # the first that opens it
+# Inline HTML whose content is never shown as text (raw text, or not rendered in a body): never prose.
+_RAW_TEXT = frozenset({"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "template"})
 _MD_CONTAINERS = {"blockquote_open": BlockKind.quote, "list_item_open": BlockKind.list_item}
 
 
@@ -437,6 +442,51 @@ def _line_ranges(text: str, content: str, span: list[int], line_range: Callable[
 _ATX_CLOSING = re.compile(r"[ \t]+#+[ \t]*$")
 
 
+_TAG_NAME = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[\s/>]")
+
+
+@lru_cache(maxsize=16)
+def _raw_text_end(name: str) -> re.Pattern[str]:
+    return re.compile(rf"</{name}\s*>", re.IGNORECASE)
+
+
+def _inline_markup(joined: str) -> Iterator[tuple[str, int, int]]:
+    """(what, start, end) of each part of a paragraph's inline text that is not prose: ``html`` (tags,
+    comments, autolinks), ``raw`` (a ``<script>`` or ``<style>`` with its content, to its end tag or the
+    paragraph's end), ``open`` (a link's ``[``) and ``target`` (its ``](…)``); code spans are skipped.
+
+    A comment, ``<?…?>``, declaration or CDATA section is searched to its end once: where an end
+    is not found, no later one of that kind can end either, so an unclosed ``<!--`` repeated costs
+    one search, not one to the paragraph's end for each.
+    """
+    never_ends_from: dict[str, int] = {}
+    at = 0
+    while (match := _INLINE.search(joined, at)) is not None:
+        at = match.end()
+        opening = match.group("long")
+        if opening is not None:
+            ending = next(end for start, end in _LONG_ENDS.items() if opening.startswith(start))
+            found = joined.find(ending, at) if at < never_ends_from.get(ending, len(joined) + 1) else -1
+            if found < 0:  # text, as in CommonMark: read on after its "<"
+                never_ends_from[ending] = min(at, never_ends_from.get(ending, at))
+                at = match.start() + 1
+                continue
+            at = found + len(ending)
+            yield "html", match.start(), at
+            continue
+        for group in ("html", "open", "target"):
+            if match.group(group) is None:
+                continue
+            tag = _TAG_NAME.match(match.group(group)) if group == "html" else None
+            if tag is not None and not tag.group(1) and tag.group(2).lower() in _RAW_TEXT \
+                    and not match.group(group).endswith("/>"):
+                closing = _raw_text_end(tag.group(2).lower()).search(joined, at)
+                at = closing.end() if closing is not None else len(joined)
+                yield "raw", match.start(), at
+            else:
+                yield group, match.start(group), match.end(group)
+
+
 def _without_inline_markup(text: str, ranges: list[tuple[int, int]], tags: list[Tag]) -> list[tuple[int, int]]:
     """Prose ranges minus inline HTML, autolinks and the brackets and targets of links; tags are collected.
 
@@ -456,32 +506,38 @@ def _without_inline_markup(text: str, ranges: list[tuple[int, int]], tags: list[
 
     cut: list[tuple[int, int]] = []
     brackets: list[str] = []  # the links and images open at this point
-    for match in _INLINE.finditer(joined):
-        for group in ("html", "open", "target"):
-            if match.group(group) is None:
-                continue
-            start, end = source(match.start(group)), source(match.end(group) - 1) + 1
-            cut.append((start, end))
-            if group == "open":  # a link's "[" opens it and "](target)" closes it, as a tag pair would
-                brackets.append(IMAGE_TAG if match.group(group).startswith("!") else LINK_TAG)
-                tags.append(Tag(start, end, brackets[-1]))
-                continue
-            if group == "target":
-                tags.append(Tag(start, end, brackets.pop() if brackets else LINK_TAG, closing=True))
-                continue
-            tag = re.match(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[\s/>]", match.group(group))
-            if tag:
-                name = tag.group(2).lower()
-                tags.append(Tag(start, end, name, bool(tag.group(1)),
-                                name in _HTML_VOID or match.group(group).endswith("/>")))
+    for group, begin, stop in _inline_markup(joined):
+        start, end = source(begin), source(stop - 1) + 1
+        cut.append((start, end))
+        piece = joined[begin:stop]
+        if group == "open":  # a link's "[" opens it and "](target)" closes it, as a tag pair would
+            brackets.append(IMAGE_TAG if piece.startswith("!") else LINK_TAG)
+            tags.append(Tag(start, end, brackets[-1]))
+        elif group == "target":
+            tags.append(Tag(start, end, brackets.pop() if brackets else LINK_TAG, closing=True))
+        elif group == "raw":  # <script>…</script>: its two tags, and no prose between them
+            opening = _TAG_NAME.match(piece)
+            assert opening is not None
+            name = opening.group(2).lower()
+            tags.append(Tag(start, start + piece.index(">") + 1, name))
+            closing = _raw_text_end(name).search(piece)
+            if closing is not None and closing.end() == len(piece):
+                tags.append(Tag(start + closing.start(), end, name, closing=True))
+        elif tag := _TAG_NAME.match(piece):
+            name = tag.group(2).lower()
+            tags.append(Tag(start, end, name, bool(tag.group(1)), name in _HTML_VOID or piece.endswith("/>")))
     if not cut:
         return ranges
+    # Both are in offset order: one walk through the cuts for all of the ranges.
     result: list[tuple[int, int]] = []
+    first = 0
     for begin, stop in ranges:
         cursor = begin
-        for cut_start, cut_end in cut:
-            if cut_end <= cursor or cut_start >= stop:
-                continue
+        while first < len(cut) and cut[first][1] <= cursor:
+            first += 1
+        for cut_start, cut_end in itertools.islice(cut, first, None):
+            if cut_start >= stop:
+                break
             if cut_start > cursor:
                 result.append((cursor, cut_start))
             cursor = max(cursor, cut_end)
