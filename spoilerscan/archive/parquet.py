@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spoilerscan.errors import InputError, SpoilerscanError
-from spoilerscan.reading.inputs import replacement_mode
+from spoilerscan.output.files import replacement_mode
 from spoilerscan.reading.text import Format
 
 if TYPE_CHECKING:

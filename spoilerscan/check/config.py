@@ -10,13 +10,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spoilerscan.errors import SpoilerscanError
+from spoilerscan.errors import InputError, SpoilerscanError
 from spoilerscan.model.review_gate import ReviewGate
-from spoilerscan.reading.inputs import DEFAULT_INCLUDE, Selection, path_spec, read_known_spoilers
+from spoilerscan.reading.inputs import (
+    DEFAULT_INCLUDE,
+    DEFAULT_MAX_INPUT_SIZE,
+    Selection,
+    parse_size,
+    path_spec,
+    read_file_bytes,
+    read_known_spoilers,
+)
 from spoilerscan.reading.markup import ALL_STYLES, Style
 
 CONFIG_KEYS = ("threshold", "fail-threshold", "style", "include", "exclude", "allowed-phrases", "known-spoilers",
-               "model", "adapter")
+               "model", "adapter", "max-input-size")
 
 
 class ConfigError(SpoilerscanError):
@@ -36,6 +44,7 @@ class CheckConfig:
     known_spoilers: tuple[str, ...] = ()
     model: Path | None = None
     adapter: Path | None = None  # a site adapter (spoilerscan adapt) for the model
+    max_input_size: int | None = None  # bytes; None: DEFAULT_MAX_INPUT_SIZE
     root: Path = field(default_factory=Path.cwd)
     source: Path | None = None
 
@@ -46,14 +55,19 @@ class CheckConfig:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file, read to at most DEFAULT_MAX_INPUT_SIZE bytes; nested too deep is a ConfigError."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(read_file_bytes(path, DEFAULT_MAX_INPUT_SIZE).decode("utf-8"))
     except OSError as error:
         raise ConfigError(f"{path}: cannot read ({error.strerror})") from None
+    except InputError as error:
+        raise ConfigError(str(error)) from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML ({error})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML (nested too deeply)") from None
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -66,8 +80,8 @@ def find_config(start: Path | None = None) -> Path | None:
     for folder in (directory, *directory.parents):
         candidate = folder / "pyproject.toml"
         try:
-            raw = candidate.read_text(encoding="utf-8") if candidate.is_file() else ""
-        except (OSError, UnicodeDecodeError):
+            raw = read_file_bytes(candidate).decode("utf-8") if candidate.is_file() else ""
+        except (OSError, UnicodeDecodeError, InputError):
             raw = ""
         if "spoilerscan" in raw and "spoilerscan" in _read_toml(candidate).get("tool", {}):
             return candidate
@@ -162,11 +176,17 @@ def load_config(path: Path | None) -> CheckConfig:
     for key in ("include", "exclude"):
         if key in table:
             values[key] = _patterns(table[key], key, where)
+    if "max-input-size" in table:
+        try:
+            values["max_input_size"] = parse_size(table["max-input-size"])
+        except ValueError as error:
+            raise ConfigError(f"{where}: 'max-input-size': {error}") from None
     if "allowed-phrases" in table:
         values["allowed_phrases"] = _strings(table["allowed-phrases"], "allowed-phrases", where)
     if "known-spoilers" in table:
         known = table["known-spoilers"]
-        values["known_spoilers"] = tuple(read_known_spoilers(root / known)) if isinstance(known, str) \
+        limit = values.get("max_input_size", DEFAULT_MAX_INPUT_SIZE)
+        values["known_spoilers"] = tuple(read_known_spoilers(root / known, limit)) if isinstance(known, str) \
             else _strings(known, "known-spoilers", where)
     for key in ("model", "adapter"):
         if key in table:
@@ -174,6 +194,11 @@ def load_config(path: Path | None) -> CheckConfig:
                 raise ConfigError(f"{where}: '{key}' must be a path string")
             values[key] = root / table[key]
     return CheckConfig(**values)
+
+
+def resolve_max_input_size(option: int | None, config: CheckConfig) -> int:
+    """The largest input a run reads whole: ``--max-input-size``, else the config's, else the default."""
+    return next(size for size in (option, config.max_input_size, DEFAULT_MAX_INPUT_SIZE) if size is not None)
 
 
 def resolve_thresholds(threshold: float | None, fail_threshold: float | None, config: CheckConfig,

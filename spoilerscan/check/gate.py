@@ -20,6 +20,7 @@ from spoilerscan.check.config import (
     load_config,
     resolve_adapter,
     resolve_gate,
+    resolve_max_input_size,
     resolve_model,
     resolve_styles,
     resolve_thresholds,
@@ -171,6 +172,7 @@ class CheckOptions:
     input_format: Format = Format.auto
     known_spoilers: Path | None = None  # a file of reveals, one a line, added to the configured ones
     adapter: Path | None = None  # a site adapter; default: the config's, else none
+    max_input_size: int | None = None  # bytes; default: the config's, else DEFAULT_MAX_INPUT_SIZE
 
 
 def _plain(detector: Scoring, inputs: int) -> Scorer:
@@ -192,7 +194,8 @@ def run_check(options: CheckOptions, load: Callable[[Path | None, Path | None], 
     settings: CheckConfig = load_config(options.config if options.config is not None else find_config())
     styles = resolve_styles(options.styles, settings)
     names = expand_inputs(list(options.paths), options.recursive, settings.selection)
-    reveals = [*settings.known_spoilers, *read_known_spoilers(options.known_spoilers)]
+    limit = resolve_max_input_size(options.max_input_size, settings)
+    reveals = [*settings.known_spoilers, *read_known_spoilers(options.known_spoilers, limit)]
     detector = load(resolve_model(options.model, settings), resolve_adapter(options.adapter, settings))
     if reveals:
         detector.set_known_spoilers(reveals)
@@ -205,7 +208,7 @@ def run_check(options: CheckOptions, load: Callable[[Path | None, Path | None], 
         unreadable.append(options.stdin_filename if name == STDIN else name)
         on_error(message)
 
-    reviews = english_notices(iter_reviews(names, failed) if names else iter(()), on_note,
+    reviews = english_notices(iter_reviews(names, failed, limit) if names else iter(()), on_note,
                               lambda r: options.stdin_filename if r.name == STDIN else r.name)
     texts = ((options.stdin_filename if r.name == STDIN else r.name,
               read(r.text, r.format(options.input_format, options.stdin_filename), styles, settings.allowed_phrases))

@@ -13,7 +13,7 @@ from rich.table import Table
 from spoilerscan.cli import output, scoring
 from spoilerscan.cli.options import ModelOpt, Precision, PrecisionOpt, QuietOpt
 from spoilerscan.errors import EXIT_FINDINGS, InputError
-from spoilerscan.reading.inputs import check_writable
+from spoilerscan.output.files import check_writable
 
 EXIT_REFUSED = EXIT_FINDINGS  # 1: the data does not support an adapter; nothing was written
 

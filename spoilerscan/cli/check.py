@@ -15,6 +15,7 @@ from spoilerscan.cli.options import (
     AdapterOpt,
     InputFormatOpt,
     KnownSpoilersOpt,
+    MaxInputSizeOpt,
     ModelOpt,
     Paths,
     Precision,
@@ -55,6 +56,7 @@ def check(
     model: ModelOpt = None,
     adapter: AdapterOpt = None,
     precision: PrecisionOpt = Precision.auto,
+    max_input_size: MaxInputSizeOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Fail when a review has a spoiler its writer has not marked: a gate for CI and pre-commit.
@@ -76,7 +78,7 @@ def check(
     from spoilerscan.check import CheckOptions, format_text, run_check, summary
 
     options = CheckOptions(paths or [], recursive, config, style, threshold, fail_threshold, model, stdin_filename,
-                           input_format, known_spoilers, adapter)
+                           input_format, known_spoilers, adapter, max_input_size)
     with output.user_errors():
         progress = ReviewProgress(output.stderr, quiet, verb="checking")
 

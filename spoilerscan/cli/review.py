@@ -15,8 +15,10 @@ from rich.console import Console
 from spoilerscan.cli import output, scoring
 from spoilerscan.cli.options import (
     AdapterOpt,
+    ForceOpt,
     InputFormatOpt,
     KnownSpoilersOpt,
+    MaxInputSizeOpt,
     ModelOpt,
     OutputOpt,
     Paths,
@@ -28,15 +30,8 @@ from spoilerscan.cli.options import (
 )
 from spoilerscan.cli.progress import ReviewProgress
 from spoilerscan.errors import EXIT_USAGE, InputError
-from spoilerscan.reading.inputs import (
-    STDIN,
-    STDIN_NAME,
-    Review,
-    check_writable,
-    expand_inputs,
-    keep_backup,
-    write_atomically,
-)
+from spoilerscan.output.files import check_in_place, check_writable, keep_backup, write_atomically
+from spoilerscan.reading.inputs import STDIN, STDIN_NAME, Review, expand_inputs
 from spoilerscan.reading.markup import RedactStyle
 from spoilerscan.reading.text import Format
 
@@ -55,14 +50,14 @@ def page_title(name: str) -> str:
     return STDIN_NAME if name == STDIN else os.path.basename(name) or name
 
 
-def writable_inputs(names: list[str], failures: list[str]) -> list[str]:
-    """The inputs that --in-place can rewrite; each one it cannot is reported now, before any scoring,
+def writable_inputs(names: list[str], failures: list[str], force: bool = False) -> list[str]:
+    """The inputs that --in-place can rewrite; each one it cannot (unwritable, not a regular file, hard
+    linked without ``force``) is reported now, before any scoring or reading (a FIFO is never opened),
     and skipped. Missing files stay: reading reports them."""
     kept = []
     for name in names:
         try:
-            if os.path.isfile(name):
-                check_writable(Path(name))
+            check_in_place(Path(name), force)
             kept.append(name)
         except InputError as problem:
             failures.append(name)
@@ -76,15 +71,16 @@ def rewrite_in_place(review: Review, rendered: str, backup: str | None) -> None:
     if review.path is None or rendered == review.text:
         return
     if backup is not None:
-        keep_backup(review.path, backup)
-    write_atomically(review.path, rendered)
+        keep_backup(review.path, backup, output.warning)
+    write_atomically(review.path, rendered, output.warning)
 
 
 def run_per_review(names: list[str] | None, recursive: bool, model: Path | None, precision: Precision,
                    threshold: float | None, quiet: bool, out: Path | None, in_place: bool,
                    render: Callable[[Review, Annotation], str], input_format: Format = Format.auto,
                    one_document: bool = False, known_spoilers: Path | None = None, backup: str | None = None,
-                   verb: str = "redacting", adapter: Path | None = None) -> None:
+                   verb: str = "redacting", adapter: Path | None = None, force: bool = False,
+                   max_input_size: int | None = None) -> None:
     """Shared driver of redact and highlight: read, score, render, write; exit 2 if any failed.
 
     Several reviews to stdout are each preceded by a ``==> name <==`` line (and parted by a blank
@@ -100,6 +96,8 @@ def run_per_review(names: list[str] | None, recursive: bool, model: Path | None,
         raise typer.BadParameter("--in-place needs files, not stdin", param_hint="'--in-place'")
     if backup is not None and not in_place:
         raise typer.BadParameter("--backup goes with --in-place", param_hint="'--backup'")
+    if force and not in_place:
+        raise typer.BadParameter("--force goes with --in-place", param_hint="'--force'")
     if backup is not None and (not backup or "/" in backup or os.sep in backup):
         raise typer.BadParameter(f"expected a file name suffix such as .bak, got {backup!r}",
                                  param_hint="'--backup'")
@@ -114,12 +112,13 @@ def run_per_review(names: list[str] | None, recursive: bool, model: Path | None,
         if out is not None:
             check_writable(out)
         if in_place:
-            expanded = writable_inputs(expanded, failures)
+            expanded = writable_inputs(expanded, failures, force)
+        limit = scoring.max_input_size(max_input_size)
         detector = scoring.load_detector(model, precision, adapter)
         progress = ReviewProgress(output.stderr, quiet, len(expanded), verb)
-        reviews = scoring.iter_reviews(expanded, failures, progress)
+        reviews = scoring.iter_reviews(expanded, failures, progress, limit)
         for review, annotation in scoring.annotated(detector, reviews, threshold, quiet, progress, input_format,
-                                                    known_spoilers):
+                                                    known_spoilers, limit):
             spoilers += len(annotation.spoilers)
             if headers:
                 output.emit(output.header(review.name, previous), None)
@@ -151,6 +150,7 @@ def redact(
         "(atomically); files without any are left untouched.")] = False,
     backup: Annotated[str | None, typer.Option("--backup", metavar="SUFFIX", help="With --in-place: keep each "
         "rewritten file's original as FILE+SUFFIX (e.g. --backup .orig).", show_default=False)] = None,
+    force: ForceOpt = False,
     recursive: RecursiveOpt = False,
     input_format: InputFormatOpt = Format.auto,
     threshold: ThresholdOpt = None,
@@ -158,6 +158,7 @@ def redact(
     model: ModelOpt = None,
     adapter: AdapterOpt = None,
     precision: PrecisionOpt = Precision.auto,
+    max_input_size: MaxInputSizeOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Hide spoiler sentences; everything else comes back byte for byte.
@@ -173,7 +174,8 @@ def redact(
 
     run_per_review(paths, recursive, model, precision, threshold, quiet, out, in_place,
                    lambda review, annotation: redact_text(review.text, annotation, style), input_format,
-                   known_spoilers=known_spoilers, backup=backup, adapter=adapter)
+                   known_spoilers=known_spoilers, backup=backup, adapter=adapter, force=force,
+                   max_input_size=max_input_size)
 
 
 def highlight(
@@ -189,6 +191,7 @@ def highlight(
     model: ModelOpt = None,
     adapter: AdapterOpt = None,
     precision: PrecisionOpt = Precision.auto,
+    max_input_size: MaxInputSizeOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Show the review with its spoiler sentences marked, and their scores.
@@ -213,4 +216,4 @@ def highlight(
 
     run_per_review(paths, recursive, model, precision, threshold, quiet, out, False, draw, input_format,
                    one_document=format is HighlightFormat.html, known_spoilers=known_spoilers, verb="highlighting",
-                   adapter=adapter)
+                   adapter=adapter, max_input_size=max_input_size)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from spoilerscan.cli import output
 from spoilerscan.cli.options import Precision
 from spoilerscan.cli.progress import ReviewProgress
-from spoilerscan.reading.inputs import REVIEW_SUFFIXES, STDIN, STDIN_NAME, Review
+from spoilerscan.reading.inputs import DEFAULT_MAX_INPUT_SIZE, REVIEW_SUFFIXES, STDIN, STDIN_NAME, Review
 from spoilerscan.reading.inputs import iter_reviews as read_reviews
 from spoilerscan.reading.text import Format
 
@@ -31,11 +31,19 @@ def load_detector(model: Path | None, precision: Precision = Precision.auto, ada
     return Detector.load(model, precision=precision.value, adapter=adapter)
 
 
+def max_input_size(option: int | None) -> int:
+    """``--max-input-size``, else the nearest ``[tool.spoilerscan]``'s, else the default."""
+    from spoilerscan.check.config import find_config, load_config, resolve_max_input_size
+
+    return resolve_max_input_size(option, load_config(find_config()))
+
+
 def no_reviews_in(names: Sequence[str]) -> str:
     return f"no review files in {', '.join(names)} (files ending in {', '.join(REVIEW_SUFFIXES)} are read)"
 
 
-def iter_reviews(names: list[str], failures: list[str], progress: ReviewProgress | None = None) -> Iterator[Review]:
+def iter_reviews(names: list[str], failures: list[str], progress: ReviewProgress | None = None,
+                 max_size: int = DEFAULT_MAX_INPUT_SIZE) -> Iterator[Review]:
     """Readable reviews in order; unreadable ones are reported, counted (as done, on the progress bar),
     and skipped."""
 
@@ -45,12 +53,12 @@ def iter_reviews(names: list[str], failures: list[str], progress: ReviewProgress
         if progress is not None:
             progress.skip()
 
-    return read_reviews(names, failed)
+    return read_reviews(names, failed, max_size)
 
 
 def annotated(detector: Detector, reviews: Iterator[Review], threshold: float | None, quiet: bool,
-              progress: ReviewProgress, input_format: Format = Format.auto, known_spoilers: Path | None = None
-              ) -> Iterator[tuple[Review, Annotation]]:
+              progress: ReviewProgress, input_format: Format = Format.auto, known_spoilers: Path | None = None,
+              max_size: int = DEFAULT_MAX_INPUT_SIZE) -> Iterator[tuple[Review, Annotation]]:
     """Read each review in its format and score them in shared batches, with a progress bar.
 
     Marked spoilers and pragmas are exempt, and so are the project's allowed phrases; the
@@ -66,7 +74,7 @@ def annotated(detector: Detector, reviews: Iterator[Review], threshold: float | 
     from spoilerscan.reading.segment import read
 
     settings = load_config(find_config())
-    reveals = [*settings.known_spoilers, *read_known_spoilers(known_spoilers)]
+    reveals = [*settings.known_spoilers, *read_known_spoilers(known_spoilers, max_size)]
     if reveals:
         detector.set_known_spoilers(reveals)
     cut = detector.threshold if threshold is None else threshold

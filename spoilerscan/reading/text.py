@@ -141,7 +141,7 @@ class _Walker(HTMLParser):
     """
 
     # Raw text in HTML5: their content is never markup (textarea and title are RCDATA, close enough).
-    CDATA_CONTENT_ELEMENTS = ("script", "style", "xmp", "iframe", "noembed", "noframes", "textarea")
+    CDATA_CONTENT_ELEMENTS = ("script", "style", "xmp", "iframe", "noembed", "noframes", "textarea")  # type: ignore[misc]
 
     def __init__(self, text: str) -> None:
         super().__init__(convert_charrefs=True)
