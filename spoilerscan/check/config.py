@@ -60,8 +60,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(read_file_bytes(path, DEFAULT_MAX_INPUT_SIZE).decode("utf-8"))
     except OSError as error:
         raise ConfigError(f"{path}: cannot read ({error.strerror})") from None
-    except InputError as error:
-        raise ConfigError(str(error)) from None
+    except InputError:
+        raise ConfigError(f"{path}: larger than {DEFAULT_MAX_INPUT_SIZE:,} bytes, not a config file") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:

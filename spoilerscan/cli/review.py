@@ -113,6 +113,8 @@ def run_per_review(names: list[str] | None, recursive: bool, model: Path | None,
             check_writable(out)
         if in_place:
             expanded = writable_inputs(expanded, failures, force)
+            if not expanded and failures:  # each refusal was its one line: nothing left to load the model for
+                raise typer.Exit(EXIT_USAGE)
         limit = scoring.max_input_size(max_input_size)
         detector = scoring.load_detector(model, precision, adapter)
         progress = ReviewProgress(output.stderr, quiet, len(expanded), verb)

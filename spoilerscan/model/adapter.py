@@ -96,8 +96,8 @@ class Adapter:
             raise ModelError(f"adapter {path} is a directory, not an adapter file") from None
         except OSError as error:
             raise ModelError(f"adapter {path}: cannot read ({error.strerror})") from None
-        except InputError as error:
-            raise ModelError(f"adapter {error}") from None
+        except InputError:
+            raise ModelError(f"adapter {path}: larger than {max_size:,} bytes, not an adapter file") from None
         except (UnicodeDecodeError, ValueError, RecursionError):
             raise ModelError(f"adapter {path}: not an adapter file (spoilerscan adapt writes JSON)") from None
         if not isinstance(raw, dict) or raw.get("kind") != ADAPTER_KIND:
