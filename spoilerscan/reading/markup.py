@@ -290,7 +290,7 @@ def warning_regions(document: Document) -> list[Region]:
     return regions
 
 
-_HEADING_MARKUP = re.compile(r"^\s*#{1,6}(?=\s|$)|<[^>]*>")
+_HEADING_MARKUP = re.compile(r"^\s*#{1,6}(?=\s|$)|<[^<>]*>")  # "<[^>]*>" read to the end from each "<"
 
 
 def _heading_text(document: Document, start: int, end: int) -> str:

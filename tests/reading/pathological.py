@@ -20,10 +20,11 @@ class Family:
     unit: str
     format: str  # how it is read: text, markdown or html (the benchmark's file suffix)
     sentinel_scored: bool = True  # False where the family legitimately hides what follows it
+    prefix: str = ""  # written once before the repetition
 
     def build(self, size: int) -> str:
-        """The unit repeated to ``size`` characters (whole units), then the sentinel."""
-        return self.unit * max(1, size // len(self.unit)) + SENTINEL
+        """The prefix, the unit repeated to ``size`` characters (whole units), then the sentinel."""
+        return self.prefix + self.unit * max(1, size // len(self.unit)) + SENTINEL
 
 
 FAMILIES: tuple[Family, ...] = (
@@ -67,6 +68,8 @@ FAMILIES: tuple[Family, ...] = (
     # the last pragma skips the next sentence: the sentinel
     Family("ignore pragmas with marked text", "<!-- spoilerscan: ignore --> >!a!< ", "text", sentinel_scored=False),
     Family("plain-text headings", "# a\n", "text"),
+    Family("a heading of unclosed tags", "<", "text", prefix="# "),
+    Family("a heading of unclosed tags (Markdown)", "<", "markdown", prefix="# "),
     Family("boundaries without spaces", "!>", "text"),
     Family("lines of one sentence", "He dies.\n", "text"),
 )
