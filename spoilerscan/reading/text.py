@@ -362,7 +362,9 @@ def _parse_markdown(text: str) -> Document:
     heading_level = 0
     cell_row = -1
     cell_cursor = 0
-    for token in MarkdownIt("commonmark").enable("table").parse(body):
+    # markdown-it drops what is nested deeper than maxNesting (20 in its CommonMark preset: a list 10 deep):
+    # 100, its default preset's, reads 50 lists deep; the parser recurses per level, so not without bound.
+    for token in MarkdownIt("commonmark", {"maxNesting": 100}).enable("table").parse(body):
         if token.type in _MD_CONTAINERS:
             containers.append(_MD_CONTAINERS[token.type])
         elif token.type in ("blockquote_close", "list_item_close"):
