@@ -4,6 +4,7 @@ bytes, their ratio, and 1 MB of each, beside the time of reading alone.
     python benchmarks/adversarial.py --out adversarial.json            # the issue's families
     python benchmarks/adversarial.py --all --sizes 50000 --mb 0        # every family, no 1 MB runs
     python benchmarks/adversarial.py --checkout /path/to/older/checkout  # its code, for a before/after
+    python benchmarks/adversarial.py --all --reading-only               # the readers alone, every family
 
 The families (tests/reading/pathological.py) are a unit repeated to a size, as cmark's pathological
 tests build them: unclosed ``[spoiler]``, ``>!``, ``||``, ``<details>``, ``<div>``, nested lists and
@@ -83,6 +84,7 @@ def main() -> None:
     parser.add_argument("--family", action="append", default=[], help="only this family (repeatable)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds a scan may run before it is killed")
     parser.add_argument("--checkout", type=Path, default=REPO, help="the code to run (default: this checkout)")
+    parser.add_argument("--reading-only", action="store_true", help="time reading alone, no scan processes")
     parser.add_argument("--out", type=Path, help="write the results here as JSON")
     args = parser.parse_args()
     families = [f for f in (FAMILIES if args.all or args.family else FAMILIES[:ISSUE_FAMILIES])
@@ -92,18 +94,20 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="spoilerscan-adversarial-"))
     try:
         print(f"{'family':42} {'N':>8} {'scan N':>8} {'scan 4N':>8} {'ratio':>6} {'read N':>7} {'read 4N':>7} "
-              f"{'scan 1MB':>9} {'sentences 1MB':>13} load")
+              f"{'ratio':>6} {'scan 1MB':>9} {'sentences 1MB':>13} load")
         for family in families:
             for size in args.sizes:
                 row: dict[str, Any] = {"family": family.name, "format": family.format, "n": size}
                 for label, n in (("n", size), ("4n", 4 * size), *((("mb", args.mb),) if args.mb else ())):
                     path = folder / f"review{SUFFIXES[family.format]}"
                     path.write_text(family.build(n), encoding="utf-8")
-                    row[f"scan_{label}"] = scan_time(path, args.checkout, args.timeout)
+                    row[f"scan_{label}"] = {"seconds": None, "load": [os.getloadavg()[0]]} if args.reading_only \
+                        else scan_time(path, args.checkout, args.timeout)
                     if label != "mb":
                         row[f"read_{label}"] = reading_time(family, n, args.checkout)
                 small, large = row["scan_n"]["seconds"], row["scan_4n"]["seconds"]
                 row["ratio"] = round(large / small, 2) if small and large else None
+                row["read_ratio"] = round(row["read_4n"] / row["read_n"], 2) if row["read_n"] else None
                 results["families"].append(row)
                 big = row.get("scan_mb", {})
 
@@ -111,7 +115,7 @@ def main() -> None:
                     return "-" if value is None else f"{value:.2f}"
 
                 print(f"{family.name:42} {size:>8} {shown(small):>8} {shown(large):>8} {shown(row['ratio']):>6} "
-                      f"{row['read_n']:>7.3f} {row['read_4n']:>7.3f} "
+                      f"{row['read_n']:>7.3f} {row['read_4n']:>7.3f} {shown(row['read_ratio']):>6} "
                       f"{shown(big.get('seconds')) if not big.get('timed_out') else '>' + str(int(args.timeout)):>9} "
                       f"{big.get('sentences', '-')!s:>13} {row['scan_4n']['load'][0]:.1f}", flush=True)
     finally:
