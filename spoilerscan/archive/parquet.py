@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from spoilerscan.errors import InputError, SpoilerscanError
 from spoilerscan.output.files import replacement_mode
-from spoilerscan.reading.text import Format
+from spoilerscan.reading.document import Format
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
+from spoilerscan.reading.document import Format
 from spoilerscan.reading.inputs import DEFAULT_MAX_INPUT_SIZE, parse_size
-from spoilerscan.reading.text import Format
 
 
 class Precision(StrEnum):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -29,11 +30,12 @@ from spoilerscan.cli.options import (
     ThresholdOpt,
 )
 from spoilerscan.cli.progress import ReviewProgress
+from spoilerscan.cli.scoring import scoring_options
 from spoilerscan.errors import EXIT_USAGE, InputError
 from spoilerscan.output.files import check_in_place, check_writable, keep_backup, write_atomically
+from spoilerscan.reading.document import Format
 from spoilerscan.reading.inputs import STDIN, STDIN_NAME, Review, expand_inputs
 from spoilerscan.reading.markup import RedactStyle
-from spoilerscan.reading.text import Format
 
 if TYPE_CHECKING:
     from spoilerscan.model.detect import Annotation
@@ -75,18 +77,33 @@ def rewrite_in_place(review: Review, rendered: str, backup: str | None) -> None:
     write_atomically(review.path, rendered, output.warning)
 
 
-def run_per_review(names: list[str] | None, recursive: bool, model: Path | None, precision: Precision,
-                   threshold: float | None, quiet: bool, out: Path | None, in_place: bool,
-                   render: Callable[[Review, Annotation], str], input_format: Format = Format.auto,
-                   one_document: bool = False, known_spoilers: Path | None = None, backup: str | None = None,
-                   verb: str = "redacting", adapter: Path | None = None, force: bool = False,
-                   max_input_size: int | None = None) -> None:
+@dataclass(frozen=True)
+class PerReview:
+    """What redact and highlight read and where they write, as the command line states it."""
+
+    names: list[str] | None
+    recursive: bool = False
+    input_format: Format = Format.auto
+    quiet: bool = False
+    out: Path | None = None
+    in_place: bool = False
+    backup: str | None = None
+    force: bool = False  # with in_place: also a file that has other hard links
+
+
+def run_per_review(run: PerReview, options: dict[str, Any], render: Callable[[Review, Annotation], str],
+                   one_document: bool = False, verb: str = "redacting") -> None:
     """Shared driver of redact and highlight: read, score, render, write; exit 2 if any failed.
 
-    Several reviews to stdout are each preceded by a ``==> name <==`` line (and parted by a blank
-    line); ``one_document`` outputs (a whole HTML page) refuse to share a stream. Where the output
-    cannot be written, that is said before the model loads.
+    ``options`` are the command's scoring options, laid over ``[tool.spoilerscan]``
+    (:func:`spoilerscan.settings.resolve`). Several reviews to stdout are each preceded by a
+    ``==> name <==`` line (and parted by a blank line); ``one_document`` outputs (a whole HTML page)
+    refuse to share a stream. Where the output cannot be written, that is said before the model loads.
     """
+    from spoilerscan.settings import resolve
+
+    names, recursive, quiet, out, in_place, backup = run.names, run.recursive, run.quiet, run.out, run.in_place, \
+        run.backup
     expanded = expand_inputs(names or [], recursive)
     if names and not expanded and not quiet:
         output.note(scoring.no_reviews_in(names))
@@ -96,7 +113,7 @@ def run_per_review(names: list[str] | None, recursive: bool, model: Path | None,
         raise typer.BadParameter("--in-place needs files, not stdin", param_hint="'--in-place'")
     if backup is not None and not in_place:
         raise typer.BadParameter("--backup goes with --in-place", param_hint="'--backup'")
-    if force and not in_place:
+    if run.force and not in_place:
         raise typer.BadParameter("--force goes with --in-place", param_hint="'--force'")
     if backup is not None and (not backup or "/" in backup or os.sep in backup):
         raise typer.BadParameter(f"expected a file name suffix such as .bak, got {backup!r}",
@@ -112,15 +129,14 @@ def run_per_review(names: list[str] | None, recursive: bool, model: Path | None,
         if out is not None:
             check_writable(out)
         if in_place:
-            expanded = writable_inputs(expanded, failures, force)
+            expanded = writable_inputs(expanded, failures, run.force)
             if not expanded and failures:  # each refusal was its one line: nothing left to load the model for
                 raise typer.Exit(EXIT_USAGE)
-        limit = scoring.max_input_size(max_input_size)
-        detector = scoring.load_detector(model, precision, adapter)
+        settings = resolve(**options)
+        runtime = scoring.open_runtime(settings)
         progress = ReviewProgress(output.stderr, quiet, len(expanded), verb)
-        reviews = scoring.iter_reviews(expanded, failures, progress, limit)
-        for review, annotation in scoring.annotated(detector, reviews, threshold, quiet, progress, input_format,
-                                                    known_spoilers, limit):
+        reviews = scoring.iter_reviews(expanded, failures, progress, settings.max_input_size)
+        for review, annotation in scoring.annotated(runtime, reviews, quiet, progress, run.input_format):
             spoilers += len(annotation.spoilers)
             if headers:
                 output.emit(output.header(review.name, previous), None)
@@ -174,10 +190,9 @@ def redact(
     """
     from spoilerscan.render import redact as redact_text
 
-    run_per_review(paths, recursive, model, precision, threshold, quiet, out, in_place,
-                   lambda review, annotation: redact_text(review.text, annotation, style), input_format,
-                   known_spoilers=known_spoilers, backup=backup, adapter=adapter, force=force,
-                   max_input_size=max_input_size)
+    run_per_review(PerReview(paths, recursive, input_format, quiet, out, in_place, backup, force),
+                   scoring_options(model, adapter, precision, threshold, known_spoilers, max_input_size),
+                   lambda review, annotation: redact_text(review.text, annotation, style))
 
 
 def highlight(
@@ -216,6 +231,6 @@ def highlight(
         console.print(render.highlight_terminal(review.text, annotation, for_terminal=True), end="")
         return ""
 
-    run_per_review(paths, recursive, model, precision, threshold, quiet, out, False, draw, input_format,
-                   one_document=format is HighlightFormat.html, known_spoilers=known_spoilers, verb="highlighting",
-                   adapter=adapter, max_input_size=max_input_size)
+    run_per_review(PerReview(paths, recursive, input_format, quiet, out),
+                   scoring_options(model, adapter, precision, threshold, known_spoilers, max_input_size), draw,
+                   one_document=format is HighlightFormat.html, verb="highlighting")

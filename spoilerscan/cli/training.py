@@ -165,6 +165,7 @@ def evaluate(
     Example: spoilerscan evaluate --data ../shared/data/tvtropes/test.csv
     --holdout ../shared/data/goodreads/sentences.csv --data tests/data/challenge.csv
     """
+    from spoilerscan.settings import resolve
     from spoilerscan.training.evaluate import evaluate_files
 
     if not data and not holdout:
@@ -173,8 +174,11 @@ def evaluate(
         raise typer.BadParameter("evaluate needs fp32 or int8", param_hint="'--precision'")
     with output.user_errors():
         require_train_extra("evaluate", ("sklearn", "matplotlib") if write_card else ("sklearn",))
-        detector = scoring.load_detector(model, precision, adapter, from_config=False)
-        compared = None if baseline is None else scoring.load_detector(baseline, precision, from_config=False)
+        # The model as trained, with no project's settings: a score, not a site's judgement.
+        detector = scoring.open_runtime(resolve(find=False, model=model, adapter=adapter,
+                                                precision=precision.value)).detector
+        compared = None if baseline is None else scoring.open_runtime(
+            resolve(find=False, model=baseline, precision=precision.value)).detector
         sets: list[tuple[Path, Split | None]] = [(p, None) for p in data or []]
         sets += [(p, "test") for p in holdout or []]
         scores: dict[str, tuple[list[int], list[float]]] = {}

@@ -97,14 +97,21 @@ class PendingFile:
     Text is written as UTF-8 bytes, line endings untouched. A symlink is followed (its target is
     replaced, the link stays); a new file gets the usual permissions, an existing one keeps its own,
     and its owner and group where the process may set them (``notice`` hears where it may not).
+    A target that is not a regular file (``-o /dev/null``, a FIFO, ``/dev/stdout``) is written
+    straight to: renaming over it would replace the device with a file (as root, /dev/null for all).
     """
 
     def __init__(self, path: Path, notice: Notice | None = None) -> None:
         self.name = path
         self.path = Path(os.path.realpath(path))
         self.committed = False
+        self.direct = False
         try:
             self.original = self.path.stat() if self.path.exists() else None
+            if self.original is not None and not stat.S_ISREG(self.original.st_mode):
+                self.direct, self.temporary = True, str(self.path)
+                self.file = open(self.path, "wb")  # noqa: SIM115 (closed by commit or discard)
+                return
             self.mode = self.original.st_mode & 0o7777 if self.original is not None else _new_file_mode()
             handle, self.temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
                                                       suffix=".tmp")
@@ -135,6 +142,13 @@ class PendingFile:
         """Nothing to do before :meth:`commit` (a text sink for ``json.dump`` and ``print``)."""
 
     def commit(self) -> None:
+        if self.direct:
+            try:
+                self.file.close()
+            except OSError as error:
+                raise cannot_write(self.name, error) from None
+            self.committed = True
+            return
         try:
             self.file.flush()
             os.fsync(self.file.fileno())
@@ -148,7 +162,8 @@ class PendingFile:
     def discard(self) -> None:
         with suppress(OSError):  # the disk that failed a write may fail the close too
             self.file.close()
-        Path(self.temporary).unlink(missing_ok=True)
+        if not self.direct:
+            Path(self.temporary).unlink(missing_ok=True)
 
 
 def write_atomically(path: Path, text: str, notice: Notice | None = None) -> None:

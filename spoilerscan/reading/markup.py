@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
-from spoilerscan.reading.text import BOM, BlockKind, Document, lines, parse
+from spoilerscan.reading.document import BOM, BlockKind, Document, lines
+from spoilerscan.reading.text import parse
 
 
 class Style(StrEnum):
@@ -74,6 +75,7 @@ _BBCODE_STOP = re.compile(r"[\]\r\n]")  # where a BBCode tag's attribute ends
 _HTML_OPEN = re.compile(r"<([a-z][a-z0-9-]*)(\s[^<>]*)?>", re.IGNORECASE)
 _HTML_CLASS = re.compile(r"""\bclass\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 _PRAGMA = re.compile(r"<!--\s*spoilerscan:\s*(ignore|off|on)\s*-->", re.IGNORECASE)
+IGNORE_PRAGMA = "<!-- spoilerscan: ignore -->"  # what a writer (or an editor's quick fix) puts before a sentence
 
 
 # A tag found: (start, end, closing, name); an HTML ``<x/>`` is never one.

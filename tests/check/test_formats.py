@@ -9,7 +9,7 @@ import jsonschema
 
 from spoilerscan import check
 from spoilerscan.check import check_texts
-from tests.checkstub import keyword_scorer, known_scorer
+from tests.helpers.checkstub import keyword_scorer, known_scorer
 
 SARIF_SCHEMA = Path(__file__).parents[1] / "fixtures" / "sarif-schema-2.1.0.json"
 

@@ -190,3 +190,20 @@ def test_where_the_owner_cannot_be_kept_it_is_said(tmp_path: Path, monkeypatch: 
     write_atomically(path, "new", heard.append)
     assert path.read_text() == "new"
     assert heard == [f"{path}: could not keep its owner and group (4321:4322); the new file is owned by 0:0"]
+
+
+def test_a_target_that_is_not_a_regular_file_is_written_to_never_replaced(tmp_path: Path) -> None:
+    """`-o /dev/null` as root renamed a temporary file over the device: /dev/null became a file for
+    every process on the machine. A FIFO stands in for the device here."""
+    import threading
+
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    write_atomically(fifo, "findings\n")
+    reader.join(timeout=30)
+    assert received == [b"findings\n"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert leftovers(tmp_path) == []
