@@ -126,6 +126,10 @@ _HTML_CODE = frozenset({"script", "style", "template", "pre", "textarea", "xmp",
 _HTML_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
 
 
+# Raw text in HTML5: their content is never markup (textarea is RCDATA, close enough).
+_RAW_TEXT_ELEMENTS = frozenset({"script", "style", "xmp", "iframe", "noembed", "noframes", "textarea"})
+
+
 class _Walker(HTMLParser):
     """Collects the source offsets of text nodes and tags; ``getpos`` gives each token's start.
 
@@ -135,9 +139,6 @@ class _Walker(HTMLParser):
     Here the searches that must fail are answered at once (nothing closes after the last ``>``; no
     ``-->`` after a comment found without one), so that each construct costs what it reads.
     """
-
-    # Raw text in HTML5: their content is never markup (textarea and title are RCDATA, close enough).
-    CDATA_CONTENT_ELEMENTS = ("script", "style", "xmp", "iframe", "noembed", "noframes", "textarea")  # type: ignore[misc]
 
     def __init__(self, text: str) -> None:
         super().__init__(convert_charrefs=True)
@@ -186,6 +187,8 @@ class _Walker(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.events.append((self._at(), "void" if tag in _HTML_VOID else "open", tag))
+        if tag in _RAW_TEXT_ELEMENTS:  # the parser knows script and style only
+            self.set_cdata_mode(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.events.append((self._at(), "void", tag))
