@@ -339,7 +339,8 @@ def measure_memory(args: argparse.Namespace, sentences: list[str], command: list
                                                              "-o", str(Path(scratch) / "out.parquet")])):
                 if shape not in args.memory_inputs:
                     continue
-                rss, wall = peak_rss_mb([*command, "scan", str(path), *extra, "--quiet", *model_args])
+                rss, wall = peak_rss_mb([*command, "scan", str(path), *extra, "--quiet", "--max-input-size",
+                                         str(2 * target), *model_args])
                 memory.append({"input": shape, "input_mb": size, "peak_rss_mb": rss, "wall_s": wall})
                 print(f"memory: {size} MB {shape} -> peak RSS {rss:.0f} MB in {wall:.0f} s", flush=True)
     return memory

@@ -1,6 +1,6 @@
 """Peak RSS of a whole `spoilerscan` run with the encoder's run replaced by a stub, in seconds not hours.
 
-    python benchmarks/stub_scan.py scan big.txt --format jsonl -o /dev/null --quiet --precision int8
+    python benchmarks/stub_scan.py scan big.txt --format jsonl -o /dev/null --quiet --max-input-size 20M
 
 The stub returns random unit vectors, so nothing that grows with the review is skipped (reading,
 tokenizing, the embeddings, the review head, rendering), and the model's sessions are opened as in a
