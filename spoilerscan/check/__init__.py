@@ -1,7 +1,8 @@
 """``spoilerscan check``: a pre-publish gate that fails when a review has an unmarked spoiler.
 
 ``config`` reads and merges ``[tool.spoilerscan]``, ``gate`` reads, scores and judges the reviews
-(``run_check`` is the whole command as one call), ``formats`` writes the report. The names below
+(``run_check`` is the whole command as one call), ``formats`` writes the report, ``ci`` the files a
+CI job reads beside it. The names below
 are the package's public API; they load lazily, so ``spoilerscan --help`` stays fast.
 """
 
@@ -11,11 +12,12 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
+    "spoilerscan.check.ci": ("markdown_summary", "step_outputs", "write_ci_files"),
     "spoilerscan.check.config": ("CONFIG_KEYS", "CheckConfig", "ConfigError", "find_config", "load_config",
                                  "git_root", "parse_styles", "resolve_model", "resolve_styles", "resolve_thresholds",
                                  "source_root"),
     "spoilerscan.check.formats": ("FORMATTERS", "IGNORE_PRAGMA", "RULE_ID", "CheckFormat", "as_dict", "as_sarif",
-                                  "format_github", "format_json", "format_sarif", "format_text", "how_to_mark",
+                                  "counts", "format_github", "format_json", "format_sarif", "format_text", "how_to_mark",
                                   "summary"),
     "spoilerscan.check.gate": ("CheckOptions", "FileReport", "Finding", "Report", "check_readings", "check_texts",
                                "file_report", "prepare", "run_check", "shown"),

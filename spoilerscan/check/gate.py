@@ -80,6 +80,7 @@ class Report:
     unreadable: list[str] = field(default_factory=list)
     root: Path | None = None  # what report paths are relative to for SARIF and GitHub (None: the current directory)
     gate: ReviewGate | None = None  # the length-aware fail cut, where it replaced fail_threshold
+    reasons: dict[str, str] = field(default_factory=dict)  # why each unreadable input could not be read
 
     @property
     def findings(self) -> list[Finding]:
@@ -202,9 +203,12 @@ def run_check(options: CheckOptions, load: Callable[[Path | None, Path | None], 
                                             detector.threshold, detector.fail_threshold)
     gate = resolve_gate(options.fail_threshold, settings, getattr(detector, "review_gate", None))
     unreadable: list[str] = []
+    reasons: dict[str, str] = {}
 
     def failed(name: str, message: str) -> None:
-        unreadable.append(options.stdin_filename if name == STDIN else name)
+        shown = options.stdin_filename if name == STDIN else name
+        unreadable.append(shown)
+        reasons[shown] = message.removeprefix(f"{name}: ")
         on_error(message)
 
     reviews = english_notices(iter_reviews(names, failed) if names else iter(()), on_note,
@@ -213,4 +217,4 @@ def run_check(options: CheckOptions, load: Callable[[Path | None, Path | None], 
               read(r.text, r.format(options.input_format, options.stdin_filename), styles, settings.allowed_phrases))
              for r in reviews)
     files = list(check_readings(texts, scoring(detector, len(names)), report_at, fail_at, gate))
-    return Report(files, report_at, fail_at, styles, unreadable, source_root(settings), gate)
+    return Report(files, report_at, fail_at, styles, unreadable, source_root(settings), gate, reasons)

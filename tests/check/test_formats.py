@@ -10,8 +10,8 @@ import jsonschema
 from spoilerscan import check
 from spoilerscan.check import check_texts
 from tests.checkstub import keyword_scorer, known_scorer
+from tests.tools import sarif_schema
 
-SARIF_SCHEMA = Path(__file__).parents[1] / "fixtures" / "sarif-schema-2.1.0.json"
 
 
 def sample_report() -> check.Report:
@@ -28,7 +28,7 @@ def test_github_commands_escape_properties_and_data() -> None:
 
 
 def test_sarif_is_valid_against_the_official_schema_and_the_check_can_fail() -> None:
-    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    schema = sarif_schema()
     validator_class = jsonschema.validators.validator_for(schema)
     validator_class.check_schema(schema)
     validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
