@@ -127,15 +127,17 @@ class Runner:
         return self.outputs.get(step, {}).get(output, "")
 
     def run(self, step: dict[str, Any]) -> subprocess.CompletedProcess[str]:
-        assert not EXPRESSION.search(step["run"]), "expressions in run: are not filled in for composite actions; use env:"
+        assert not EXPRESSION.search(step["run"]), "run: is not filled in for composite actions; use env:"
         outputs = self.tmp / f"output-{len(self.outputs)}-{step.get('id', 'step')}"
         outputs.touch()
-        filled = {key: EXPRESSION.sub(lambda m: self.value(m[1]), str(value)) for key, value in step.get("env", {}).items()}
-        done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=self.workspace,
-                              env=self.env() | filled | {"GITHUB_OUTPUT": str(outputs)}, capture_output=True, text=True,
-                              timeout=300, check=False)
+        filled = {key: EXPRESSION.sub(lambda m: self.value(m[1]), str(value))
+                  for key, value in step.get("env", {}).items()}
+        done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+                              cwd=self.workspace, env=self.env() | filled | {"GITHUB_OUTPUT": str(outputs)},
+                              capture_output=True, text=True, timeout=300, check=False)
         if "id" in step:
-            self.outputs[step["id"]] = dict(line.split("=", 1) for line in outputs.read_text(encoding="utf-8").splitlines())
+            lines = outputs.read_text(encoding="utf-8").splitlines()
+            self.outputs[step["id"]] = dict(line.split("=", 1) for line in lines)
         return done
 
     def run_all(self) -> subprocess.CompletedProcess[str]:
@@ -157,7 +159,7 @@ class Runner:
 
 @pytest.fixture
 def reviews(tiny_model_dir: Path, tmp_path: Path) -> Path:
-    """A repository of reviews, one clean and one that states a known spoiler (it fails whatever the tiny model scores)."""
+    """A repository of reviews: one clean, one that states a known spoiler (it fails whatever the tiny model scores)."""
     site = tmp_path / "reviews-site"
     (site / "reviews").mkdir(parents=True)
     (site / "pyproject.toml").write_text(
@@ -178,7 +180,8 @@ def test_the_steps_install_the_actions_own_checkout_and_fail_on_a_spoiler(review
     assert (tmp_path / "pip.log").read_text(encoding="utf-8").splitlines() == [
         "-m pip cache dir", f"-m pip install --disable-pip-version-check --quiet {REPO}"]
     digest = hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest()[:16]
-    assert runner.outputs["cache"]["key"] == f"spoilerscan-pip-Linux-py{sys.version_info[0]}.{sys.version_info[1]}-{digest}"
+    python = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert runner.outputs["cache"]["key"] == f"spoilerscan-pip-Linux-py{python}-{digest}"
     # The job log: one annotation on the pull request; the counts and the SARIF file as outputs.
     assert done.stdout.startswith("::error file=reviews/leaky.md,line=5,col=1,") and done.stdout.count("\n") == 1
     outputs = runner.action_outputs()

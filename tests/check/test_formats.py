@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonschema
 
@@ -11,7 +10,6 @@ from spoilerscan import check
 from spoilerscan.check import check_texts
 from tests.checkstub import keyword_scorer, known_scorer
 from tests.tools import sarif_schema
-
 
 
 def sample_report() -> check.Report:
