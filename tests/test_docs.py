@@ -301,3 +301,12 @@ def test_the_library_examples_run_as_written(document: Path, wanted: str, shippe
     [example] = [block for block in code_blocks(document, "python") if "Detector.load()" in block]
     exec(compile(example, f"{document.name} example", "exec"), {})
     assert wanted in capsys.readouterr().out
+
+
+def test_the_usage_table_lists_every_command() -> None:
+    from typer.main import get_command
+
+    commands = set(get_command(app).commands)  # type: ignore[attr-defined]  (a group: typer's own click)
+    table = (DOCS / "usage.md").read_text(encoding="utf-8").split("\n\n")[2]
+    listed = set(re.findall(r"`([a-z]+)`", " ".join(line.split("|")[1] for line in table.splitlines()[2:])))
+    assert listed == commands, (commands - listed, listed - commands)
