@@ -165,6 +165,8 @@ def evaluate(
     Example: spoilerscan evaluate --data ../shared/data/tvtropes/test.csv
     --holdout ../shared/data/goodreads/sentences.csv --data tests/data/challenge.csv
     """
+    with output.user_errors():  # first: without the extra, nothing else can be fixed by an option
+        require_train_extra("evaluate", ("sklearn", "matplotlib") if write_card else ("sklearn",))
     from spoilerscan.training.evaluate import evaluate_files
 
     if not data and not holdout:
@@ -172,7 +174,6 @@ def evaluate(
     if precision is Precision.auto:
         raise typer.BadParameter("evaluate needs fp32 or int8", param_hint="'--precision'")
     with output.user_errors():
-        require_train_extra("evaluate", ("sklearn", "matplotlib") if write_card else ("sklearn",))
         detector = scoring.load_detector(model, precision, adapter, from_config=False)
         compared = None if baseline is None else scoring.load_detector(baseline, precision, from_config=False)
         sets: list[tuple[Path, Split | None]] = [(p, None) for p in data or []]
