@@ -19,9 +19,11 @@ cache() {
     local digest
     digest=$(python -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()[:16])' \
         "$GITHUB_ACTION_PATH/pyproject.toml")
+    local folder
+    folder=$(python -m pip cache dir 2>/dev/null) || folder="$HOME/.cache/pip"  # (pip's cache switched off)
     {
-        echo "dir=$(python -m pip cache dir)"
-        echo "key=spoilerscan-pip-$RUNNER_OS-py$python_version-$digest"
+        echo "dir=$folder"
+        echo "key=spoilerscan-pip-$RUNNER_OS-$RUNNER_ARCH-py$python_version-$digest"
     } >>"$GITHUB_OUTPUT"
 }
 

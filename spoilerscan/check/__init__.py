@@ -2,8 +2,8 @@
 
 ``config`` reads and merges ``[tool.spoilerscan]``, ``gate`` reads, scores and judges the reviews
 (``run_check`` is the whole command as one call), ``formats`` writes the report, ``ci`` the files a
-CI job reads beside it. The names below
-are the package's public API; they load lazily, so ``spoilerscan --help`` stays fast.
+CI job reads beside it. The names below are the package's public API; they load lazily, so
+``spoilerscan --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ _EXPORTS = {
                                  "source_root"),
     "spoilerscan.check.formats": ("FORMATTERS", "IGNORE_PRAGMA", "RULE_ID", "CheckFormat", "as_dict", "as_sarif",
                                   "counts", "format_github", "format_json", "format_sarif", "format_text",
-                                  "how_to_mark",
-                                  "summary"),
+                                  "how_to_mark", "summary"),
     "spoilerscan.check.gate": ("CheckOptions", "FileReport", "Finding", "Report", "check_readings", "check_texts",
                                "file_report", "prepare", "run_check", "shown"),
     "spoilerscan.reading.inputs": ("expand_inputs",),

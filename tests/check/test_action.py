@@ -116,7 +116,8 @@ class Runner:
         (self.tmp / "runner-temp").mkdir(exist_ok=True)
         return {**os.environ, "PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}", "REAL_PYTHON": sys.executable,
                 "SPOILERSCAN_UNDER_TEST": str(COMMAND), "PIP_LOG": str(self.tmp / "pip.log"),
-                "RUNNER_TEMP": str(self.tmp / "runner-temp"), "RUNNER_OS": "Linux", "GITHUB_ACTION_PATH": str(REPO),
+                "RUNNER_TEMP": str(self.tmp / "runner-temp"), "RUNNER_OS": "Linux", "RUNNER_ARCH": "X64",
+                "GITHUB_ACTION_PATH": str(REPO),
                 "GITHUB_STEP_SUMMARY": str(self.tmp / "summary.md")}
 
     def value(self, name: str) -> str:
@@ -181,7 +182,7 @@ def test_the_steps_install_the_actions_own_checkout_and_fail_on_a_spoiler(review
         "-m pip cache dir", f"-m pip install --disable-pip-version-check --quiet {REPO}"]
     digest = hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest()[:16]
     python = f"{sys.version_info[0]}.{sys.version_info[1]}"
-    assert runner.outputs["cache"]["key"] == f"spoilerscan-pip-Linux-py{python}-{digest}"
+    assert runner.outputs["cache"]["key"] == f"spoilerscan-pip-Linux-X64-py{python}-{digest}"
     # The job log: one annotation on the pull request; the counts and the SARIF file as outputs.
     assert done.stdout.startswith("::error file=reviews/leaky.md,line=5,col=1,") and done.stdout.count("\n") == 1
     outputs = runner.action_outputs()
