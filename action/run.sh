@@ -52,6 +52,9 @@ check() {
     # One path per word, spaces or line breaks between them; globs are spoilerscan's to expand.
     local -a paths
     read -r -d '' -a paths <<<"$SPOILERSCAN_PATHS" || true
+    if [ "${#paths[@]}" -eq 0 ]; then
+        paths=(.)  # an empty input: the repository, as the default
+    fi
     "$venv/bin/spoilerscan" check "${args[@]}" -- "${paths[@]}"
 }
 

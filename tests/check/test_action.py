@@ -206,6 +206,10 @@ def test_format_sarif_writes_a_file_and_a_clean_run_passes(reviews: Path, tmp_pa
     assert written == tmp_path / "runner-temp" / "spoilerscan.sarif"
     assert json.loads(written.read_text(encoding="utf-8")) == json.loads(done.stdout)  # the log shows the same
 
+    everything = Runner(tmp_path / "everything", reviews, {"paths": " \n"})  # empty: the whole repository
+    (tmp_path / "everything").mkdir()
+    assert everything.run_all().returncode == 1 and everything.action_outputs()["failing"] == "1"
+
     clean = Runner(tmp_path / "clean", reviews, {"paths": "reviews/clean.md"})
     (tmp_path / "clean").mkdir()
     done = clean.run_all()
