@@ -12,7 +12,7 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
-    "spoilerscan.check.ci": ("markdown_summary", "step_outputs", "write_ci_files"),
+    "spoilerscan.check.ci": ("check_ci_files", "markdown_summary", "step_outputs", "write_ci_files"),
     "spoilerscan.check.config": ("CONFIG_KEYS", "CheckConfig", "ConfigError", "find_config", "load_config",
                                  "git_root", "parse_styles", "resolve_model", "resolve_styles", "resolve_thresholds",
                                  "source_root"),

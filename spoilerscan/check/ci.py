@@ -15,7 +15,7 @@ from pathlib import Path
 from spoilerscan.check.formats import counts, format_sarif, how_to_mark
 from spoilerscan.check.gate import Report
 from spoilerscan.errors import InputError
-from spoilerscan.reading.inputs import write_atomically
+from spoilerscan.reading.inputs import check_writable, write_atomically
 
 MAX_ROWS = 100  # a job summary is for reading; the report and the SARIF log have every finding
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&!#])")
@@ -58,6 +58,13 @@ def _append(path: Path, text: str) -> None:
             file.write(text)
     except OSError as error:
         raise InputError(f"{path}: cannot write ({error.strerror or error})") from None
+
+
+def check_ci_files(*paths: Path | None) -> None:
+    """Fail now, in one line, where one of these files could not be written: before the reviews are scored."""
+    for path in paths:
+        if path is not None:
+            check_writable(path)
 
 
 def write_ci_files(report: Report, sarif_file: Path | None = None, summary_file: Path | None = None,

@@ -82,11 +82,12 @@ def check(
     Exit codes: 0 no unmarked spoiler, 1 unmarked spoiler at or above the fail threshold,
     2 usage, input, config or model error.
     """
-    from spoilerscan.check import CheckOptions, format_text, run_check, summary, write_ci_files
+    from spoilerscan.check import CheckOptions, check_ci_files, format_text, run_check, summary, write_ci_files
 
     options = CheckOptions(paths or [], recursive, config, style, threshold, fail_threshold, model, stdin_filename,
                            input_format, known_spoilers, adapter)
     with output.user_errors():
+        check_ci_files(sarif_file, summary_file, outputs_file)
         progress = ReviewProgress(output.stderr, quiet, verb="checking")
 
         def failed(message: str) -> None:

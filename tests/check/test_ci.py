@@ -86,10 +86,12 @@ def test_an_unreadable_input_is_in_every_file_with_its_reason(detector: KeywordD
     assert (tmp_path / "outputs.txt").read_text(encoding="utf-8") == "failing=0\nwarnings=0\nsarif-file=out.sarif\n"
 
 
-def test_a_file_that_cannot_be_written_is_one_line_and_exit_2(detector: KeywordDetector, tmp_path: Path) -> None:
+def test_a_file_that_cannot_be_written_is_one_line_and_exit_2_before_scoring(detector: KeywordDetector,
+                                                                            tmp_path: Path) -> None:
     write(tmp_path, "a.md", "Fine.\n")
     for option in ("--sarif-file", "--summary-file", "--outputs-file"):
         result = runner.invoke(cli.app, ["check", "a.md", option, "no/such/folder/file"])
         assert result.exit_code == 2, (option, result.output)
+        assert detector.calls == [], option  # nothing was scored
         line = one_error_line(result.stderr)
         assert line.startswith("spoilerscan: error: no/such/folder/file: cannot write ("), option
