@@ -329,9 +329,11 @@ def measure_ray(args: argparse.Namespace, texts: list[str]) -> dict[str, object]
     from spoilerscan.archive.distributed import ScoringSettings, scan_with_ray
     from spoilerscan.archive.parquet import Columns, scan_parquet
     from spoilerscan.model.detect import Detector
+    from spoilerscan.settings import Settings
 
     columns = Columns("text", "id")
-    settings = ScoringSettings(str(args.model) if args.model else None, args.ray_precision, columns=columns)
+    settings = ScoringSettings(Settings(model_option=Path(args.model).resolve() if args.model else None,
+                                        precision=args.ray_precision), columns)
     texts = texts * args.ray_copies
     batch = args.ray_batch_rows  # small enough that every worker gets blocks of this small archive
     results: dict[str, object] = {"precision": args.ray_precision, "reviews": len(texts), "batch_rows": batch}

@@ -20,6 +20,8 @@ from __future__ import annotations
 import importlib
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -291,16 +293,31 @@ def test_the_python_examples_import_what_they_name(document: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("document", "wanted"), [(README, ">!In the end Malcolm Crowe was dead all along.!<"),
-                                                  (DOCS / "usage.md", ">!In the final scene we learn")],
-                         ids=["README.md", "usage.md"])
-def test_the_library_examples_run_as_written(document: Path, wanted: str, shipped_model_dir: Path,
+@pytest.mark.parametrize(("document", "marker", "wanted"), [
+    (README, "api.open_runtime()", ">!In the end Malcolm Crowe was dead all along.!<"),
+    (DOCS / "usage.md", "Detector.load()", ">!In the final scene we learn")], ids=["README.md", "usage.md"])
+def test_the_library_examples_run_as_written(document: Path, marker: str, wanted: str, shipped_model_dir: Path,
                                              monkeypatch: pytest.MonkeyPatch,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(REPO)
-    [example] = [block for block in code_blocks(document, "python") if "Detector.load()" in block]
+    [example] = [block for block in code_blocks(document, "python") if marker in block]
     exec(compile(example, f"{document.name} example", "exec"), {})
     assert wanted in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_the_python_api_example_runs_as_written(shipped_model_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/usage.md's "From Python": the redacted review, then check's verdict, as the commands give them."""
+    monkeypatch.chdir(REPO)
+    [example] = [block for block in code_blocks(DOCS / "usage.md", "python") if "api.open_runtime()" in block]
+    exec(compile(example, "usage.md API example", "exec"), {})
+    out = capsys.readouterr().out
+    redacted = subprocess.run([sys.executable, "-c", "from spoilerscan.cli import main; main()", "redact",
+                               "examples/sixth-sense-review.md", "--style", "reddit", "-q"], capture_output=True,
+                              text=True, check=True).stdout
+    assert out.startswith(redacted + "\n")
+    assert re.fullmatch(r"\d+ finding\(s\), \d+ failing\n", out[len(redacted) + 1:])
 
 
 def test_the_usage_table_lists_every_command() -> None:

@@ -10,7 +10,9 @@ with the layers above it.
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -92,3 +94,36 @@ def test_every_run_time_module_imports_without_the_train_extra() -> None:
     assert report["helps"] == {command: [0, True] for command in COMMANDS}
     assert report["training"] == []
     assert report["heavy"] == []
+
+
+def constructions(tree: ast.AST) -> list[int]:
+    """Lines of ``Detector(...)``, ``Detector.load(...)`` and ``OnnxModel.load(...)`` calls in a module."""
+    lines = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        named = isinstance(func, ast.Name) and func.id == "Detector"
+        loaded = isinstance(func, ast.Attribute) and func.attr == "load" and isinstance(func.value, ast.Name) \
+            and func.value.id in ("Detector", "OnnxModel")
+        if named or loaded:
+            lines.append(node.lineno)
+    return lines
+
+
+def test_no_front_end_builds_a_detector_but_through_the_runtime() -> None:
+    """The model package builds detectors and spoilerscan.runtime opens them from settings; every command,
+    the service, the editor server, archives and the API get theirs from a Runtime."""
+    found = {str(path.relative_to(REPO)): lines for path in sorted(PACKAGE.rglob("*.py"))
+             if path.parent.name != "model" and path != PACKAGE / "runtime" / "runtime.py"
+             and (lines := constructions(ast.parse(path.read_text(encoding="utf-8"))))}
+    assert found == {}
+    assert constructions(ast.parse((PACKAGE / "runtime" / "runtime.py").read_text(encoding="utf-8")))  # it can fail
+
+
+def test_settings_are_read_in_the_settings_package_only() -> None:
+    """``find_config`` and ``load_config`` (reading ``[tool.spoilerscan]``) are called by spoilerscan.settings alone."""
+    readers = re.compile(r"\b(find_config|load_config)\(")
+    found = [str(path.relative_to(REPO)) for path in sorted(PACKAGE.rglob("*.py"))
+             if path.parent.name != "settings" and readers.search(path.read_text(encoding="utf-8"))]
+    assert found == []

@@ -1,6 +1,6 @@
 """What a publishing repository runs from here, checked with the tools of those ecosystems.
 
-* actionlint (tests/tools.py says which build) on every workflow the README and docs/ show, in a
+* actionlint (tests/helpers/tools.py says which build) on every workflow the README and docs/ show, in a
   temporary repository that holds this action, with the action's reference replaced by ``./``
   so that actionlint also checks each ``with:`` input and each ``steps.ID.outputs`` against
   action.yml; and on the action's own steps, laid out as a reusable workflow with the same inputs
@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.tools import sarif_schema, tool
+from tests.helpers.tools import sarif_schema, tool
 
 REPO = Path(__file__).parent.parent
 ACTION = REPO / "action.yml"

@@ -27,11 +27,12 @@ from typing import Any
 
 from spoilerscan.errors import InputError
 from spoilerscan.model.features import SentenceInput
+from spoilerscan.reading.document import Format, format_for
 from spoilerscan.reading.inputs import DEFAULT_INCLUDE, STDIN, Selection, expand_inputs, read_review
 from spoilerscan.reading.labels import parse_label
 from spoilerscan.reading.markup import Region, Style, marked_regions
 from spoilerscan.reading.segment import read
-from spoilerscan.reading.text import Format, format_for, parse
+from spoilerscan.reading.text import parse
 
 EXPORT_SUFFIXES = (".csv", ".jsonl")
 TEXT_COLUMNS = ("text", "sentence", "review_text")

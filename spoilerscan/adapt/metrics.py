@@ -1,12 +1,15 @@
 """Ranking metrics and cuts in numpy, for ``adapt`` (the run time has no scikit-learn).
 
 They match scikit-learn's ``roc_auc_score`` and ``average_precision_score`` (tests compare them)
-and the training code's threshold rules, so an adapter is judged as the model was.
+and the cuts come from :mod:`spoilerscan.model.thresholds`, as the model's, so an adapter is judged as
+the model was.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from spoilerscan.model.thresholds import by_cut
 
 
 def sigmoid(logits: np.ndarray) -> np.ndarray:
@@ -36,44 +39,14 @@ def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def _by_cut(labels: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(cut, true positives, flagged) at each distinct score, highest first."""
-    order = np.argsort(-np.asarray(scores, dtype=float), kind="mergesort")
-    ordered = np.asarray(scores, dtype=float)[order]
-    true_positives = np.cumsum(np.asarray(labels, dtype=float)[order])
-    last = np.append(ordered[1:] != ordered[:-1], True)  # the last index of each tie group
-    return ordered[last], true_positives[last], np.arange(1, len(ordered) + 1)[last]
-
-
 def average_precision(labels: np.ndarray, scores: np.ndarray) -> float:
     """PR-AUC as scikit-learn's average precision: the sum over cuts of (R_k - R_k-1) P_k."""
     positives = float(np.asarray(labels, dtype=float).sum())
     if positives == 0:
         return float("nan")
-    _, true_positives, flagged = _by_cut(labels, scores)
+    _, true_positives, flagged = by_cut(labels, scores)
     recall = true_positives / positives
     return float(np.sum(np.diff(np.concatenate([[0.0], recall])) * true_positives / flagged))
-
-
-def best_f_threshold(labels: np.ndarray, scores: np.ndarray, beta: float = 2.0) -> float:
-    """The score cut with the highest F-beta (flagged: score >= cut); beta 2 weighs recall double."""
-    cuts, true_positives, flagged = _by_cut(labels, scores)
-    precision = true_positives / flagged
-    recall = true_positives / max(float(np.asarray(labels).sum()), 1.0)
-    weight = beta * beta
-    f = (1 + weight) * precision * recall / np.maximum(weight * precision + recall, 1e-12)
-    return float(cuts[int(np.argmax(f))])
-
-
-def fail_cut(clean_scores: np.ndarray, max_share: float = 0.05) -> float:
-    """The lowest cut at which at most ``max_share`` of the clean reviews reach it."""
-    ordered = np.sort(np.asarray(clean_scores, dtype=float))[::-1]
-    if not len(ordered):
-        return 0.5
-    allowed = int(max_share * len(ordered))
-    if allowed >= len(ordered):
-        return 0.0
-    return float(np.nextafter(ordered[allowed], 1.0))
 
 
 def bootstrap_difference(labels: np.ndarray, new: np.ndarray, old: np.ndarray, metric: str = "roc_auc",

@@ -8,11 +8,13 @@ model's own logit is taken with the review around it, as at run time.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-from spoilerscan.adapt.fit import Units
+from spoilerscan.adapt.fit import AdaptReport, Units, adapt, fit, median_penalty, too_little
 from spoilerscan.adapt.labels import SiteReview
+from spoilerscan.model.adapter import Adapter, model_fingerprint
 from spoilerscan.model.detect import Detector
 
 
@@ -36,3 +38,18 @@ def site_units(reviews: Sequence[SiteReview], detector: Detector,
                 labels.append(label)
                 keys.append(review.key)
     return Units(embeddings, base, np.asarray(unit, dtype=np.int64), np.asarray(labels, dtype=np.int64), tuple(keys))
+
+
+def site_adapter(units: Units, detector: Detector, folds: int = 5, force: bool = False,
+                 summary: dict[str, Any] | None = None) -> tuple[AdaptReport, Adapter | None]:
+    """Fit an adapter on ``units`` and judge it out of fold: the adapter where the report says to write it
+    (``force``: wherever there is enough material, refitted at the folds' median penalty), else None."""
+    report, fitted = adapt(units, folds)
+    if fitted is None and force and too_little(report) is None:
+        fitted = fit(units, median_penalty(report.penalties))
+    if fitted is None:
+        return report, None
+    assert detector.path is not None
+    recorded = {**report.as_dict(), **(summary or {}), "precision": detector.precision, "forced": not report.write}
+    return report, Adapter(1.0, fitted.weights, fitted.bias, report.thresholds["threshold"],
+                           report.thresholds["fail_threshold"], model_fingerprint(detector.path), recorded)

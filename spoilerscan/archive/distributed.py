@@ -11,6 +11,7 @@ at the same path (the shipped model travels inside the wheel).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,8 @@ from spoilerscan.archive.parquet import (
     write_streamed,
 )
 from spoilerscan.errors import InputError, SpoilerscanError
-from spoilerscan.reading.text import Format
+from spoilerscan.reading.document import Format
+from spoilerscan.settings.resolve import Settings
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -47,34 +49,26 @@ def require_ray() -> None:
 class ScoringSettings:
     """Everything an actor needs to score like the single-process path (it must pickle)."""
 
-    model: str | None = None  # model directory, the same path on every node; None: the shipped model
-    precision: str = "auto"
-    threshold: float | None = None  # None: the model's own
+    settings: Settings = field(default_factory=Settings)  # paths absolute, the same on every node
     columns: Columns = field(default_factory=Columns)
     input_format: Format = Format.text
-    allowed_phrases: tuple[str, ...] = ()
-    known_spoilers: tuple[str, ...] = ()
-    adapter: str | None = None  # a site adapter file, the same path on every node
 
 
 class ScoreBatches:
-    """The Ray Data actor: loads one Detector at start, then scores each batch of reviews given to it."""
+    """The Ray Data actor: opens one runtime at start, then scores each batch of reviews given to it."""
 
     def __init__(self, settings: ScoringSettings, threads: int = 1) -> None:
         # The tokenizer's thread pool would otherwise size itself to the whole machine.
         os.environ.setdefault("RAYON_NUM_THREADS", str(threads))
-        from spoilerscan.model.detect import Detector
+        from spoilerscan.runtime import Runtime
 
         self.settings = settings
-        self.detector = Detector.load(settings.model, precision=settings.precision, threads=threads,
-                                      adapter=settings.adapter)
-        if settings.known_spoilers:
-            self.detector.set_known_spoilers(settings.known_spoilers)
-        self.threshold = self.detector.threshold if settings.threshold is None else settings.threshold
-        self.reader = reader_for(settings.input_format, settings.allowed_phrases)
+        self.runtime = Runtime.open(dataclasses.replace(settings.settings, threads=threads))
+        self.threshold = self.runtime.threshold
+        self.reader = reader_for(settings.input_format, self.runtime.settings.allowed_phrases)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
-        return score_table(batch, self.detector, self.threshold, self.settings.columns, self.reader)
+        return score_table(batch, self.runtime.scorer, self.threshold, self.settings.columns, self.reader)
 
 
 def score_dataset(ds: Any, settings: ScoringSettings | None = None, *, workers: int = 1, cpus_per_worker: int = 1,

@@ -17,13 +17,12 @@ from rich.text import Text
 
 from spoilerscan import __version__
 from spoilerscan.reading import markup
-from spoilerscan.reading.markup import Style
+from spoilerscan.reading.markup import IGNORE_PRAGMA, Style
 
 if TYPE_CHECKING:
     from spoilerscan.check.gate import Report
 
 RULE_ID = "unmarked-spoiler"
-IGNORE_PRAGMA = "<!-- spoilerscan: ignore -->"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
 

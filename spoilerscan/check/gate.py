@@ -12,26 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from spoilerscan.check.config import (
-    CheckConfig,
-    find_config,
-    load_config,
-    resolve_adapter,
-    resolve_gate,
-    resolve_model,
-    resolve_styles,
-    resolve_thresholds,
-    source_root,
-)
 from spoilerscan.model.detect import BatchScorer, Scorer, annotate_stream
 from spoilerscan.model.review_gate import ReviewGate
-from spoilerscan.reading.inputs import STDIN, STDIN_FILENAME, expand_inputs, iter_reviews, read_known_spoilers
+from spoilerscan.reading.document import Format, format_for
+from spoilerscan.reading.inputs import STDIN, STDIN_FILENAME, expand_inputs, iter_reviews
 from spoilerscan.reading.language import english_notices
 from spoilerscan.reading.markup import ALL_STYLES, Style
 from spoilerscan.reading.segment import Reading, read
-from spoilerscan.reading.text import Format, format_for
+from spoilerscan.runtime import Runtime
+from spoilerscan.settings.config import source_root
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,59 +140,33 @@ def file_report(path: str, reading: Reading, sentences: Sequence[Any], threshold
     return FileReport(path, findings, len(sentences), cut)
 
 
-class Scoring(BatchScorer, Protocol):
-    """What a check needs of a detector: a Scorer with its two thresholds and known spoilers, which
-    tells how many sentences each batch scored (for a progress bar). :class:`Detector` is one."""
-
-    threshold: float
-    fail_threshold: float
-
-    def set_known_spoilers(self, reveals: Sequence[str]) -> None: ...
-
-
 @dataclass(frozen=True, slots=True)
 class CheckOptions:
-    """A check run as the command line states it; None means: from the config, else the default."""
+    """What a check run reads, as the command line states it; how it judges is the runtime's settings."""
 
     paths: Sequence[str] = ()
     recursive: bool = False
-    config: Path | None = None  # default: the nearest pyproject.toml with [tool.spoilerscan]
-    styles: Sequence[str] | None = None
-    threshold: float | None = None
-    fail_threshold: float | None = None
-    model: Path | None = None
     stdin_filename: str = STDIN_FILENAME
     input_format: Format = Format.auto
-    known_spoilers: Path | None = None  # a file of reveals, one a line, added to the configured ones
-    adapter: Path | None = None  # a site adapter; default: the config's, else none
 
 
-def _plain(detector: Scoring, inputs: int) -> Scorer:
-    return detector
+def _plain(scorer: BatchScorer, inputs: int) -> Scorer:
+    return scorer
 
 
-def run_check(options: CheckOptions, load: Callable[[Path | None, Path | None], Scoring],
+def run_check(runtime: Runtime, options: CheckOptions,
               on_error: Callable[[str], None] = lambda message: None,
-              scoring: Callable[[Scoring, int], Scorer] = _plain,
+              scoring: Callable[[BatchScorer, int], Scorer] = _plain,
               on_note: Callable[[str], None] = lambda message: None) -> Report:
-    """Load the settings, expand the inputs, load the model, and check every readable review.
+    """Expand the inputs (the runtime's file selection) and check every readable review with ``runtime``.
 
-    ``load`` gets the model directory (None: the shipped one) and the adapter (None: none);
     ``on_error`` hears each input that cannot be read (it is listed in ``Report.unreadable``);
-    ``scoring(detector, inputs)`` may wrap
-    the detector that checks the ``inputs`` (a progress bar); ``on_note`` hears notices such as a
-    review that is not in English. Configuration and model problems raise SpoilerscanError.
+    ``scoring(scorer, inputs)`` may wrap the scorer that checks the ``inputs`` (a progress bar);
+    ``on_note`` hears notices such as a review that is not in English. Input problems of the whole
+    run raise SpoilerscanError.
     """
-    settings: CheckConfig = load_config(options.config if options.config is not None else find_config())
-    styles = resolve_styles(options.styles, settings)
-    names = expand_inputs(list(options.paths), options.recursive, settings.selection)
-    reveals = [*settings.known_spoilers, *read_known_spoilers(options.known_spoilers)]
-    detector = load(resolve_model(options.model, settings), resolve_adapter(options.adapter, settings))
-    if reveals:
-        detector.set_known_spoilers(reveals)
-    report_at, fail_at = resolve_thresholds(options.threshold, options.fail_threshold, settings,
-                                            detector.threshold, detector.fail_threshold)
-    gate = resolve_gate(options.fail_threshold, settings, getattr(detector, "review_gate", None))
+    project = runtime.project
+    names = expand_inputs(list(options.paths), options.recursive, runtime.selection)
     unreadable: list[str] = []
     reasons: dict[str, str] = {}
 
@@ -214,7 +179,24 @@ def run_check(options: CheckOptions, load: Callable[[Path | None, Path | None], 
     reviews = english_notices(iter_reviews(names, failed) if names else iter(()), on_note,
                               lambda r: options.stdin_filename if r.name == STDIN else r.name)
     texts = ((options.stdin_filename if r.name == STDIN else r.name,
-              read(r.text, r.format(options.input_format, options.stdin_filename), styles, settings.allowed_phrases))
+              runtime.read_for_check(r.text, r.format(options.input_format, options.stdin_filename)))
              for r in reviews)
-    files = list(check_readings(texts, scoring(detector, len(names)), report_at, fail_at, gate))
-    return Report(files, report_at, fail_at, styles, unreadable, source_root(settings), gate, reasons)
+    files = list(check_readings(texts, scoring(runtime.scorer, len(names)), project.check_threshold,
+                                project.fail_threshold, project.gate))
+    return _report(runtime, files, unreadable, reasons)
+
+
+def check_text(runtime: Runtime, text: str, options: CheckOptions = CheckOptions()) -> Report:
+    """``check`` of one text, named ``options.stdin_filename`` (its suffix picks the format under auto)."""
+    project = runtime.project
+    reading = runtime.read_for_check(text, format_for(options.stdin_filename, options.input_format))
+    files = list(check_readings([(options.stdin_filename, reading)], runtime.scorer, project.check_threshold,
+                                project.fail_threshold, project.gate))
+    return _report(runtime, files, [])
+
+
+def _report(runtime: Runtime, files: list[FileReport], unreadable: list[str],
+            reasons: dict[str, str] | None = None) -> Report:
+    project = runtime.project
+    return Report(files, project.check_threshold, project.fail_threshold, project.styles, unreadable,
+                  source_root(runtime.settings.config), project.gate, reasons or {})

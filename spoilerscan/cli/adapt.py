@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from spoilerscan.cli import output, scoring
+from spoilerscan.cli import output
 from spoilerscan.cli.options import ModelOpt, Precision, PrecisionOpt, QuietOpt
-from spoilerscan.errors import EXIT_FINDINGS, InputError
-from spoilerscan.reading.inputs import check_writable
+from spoilerscan.errors import EXIT_FINDINGS
 
 EXIT_REFUSED = EXIT_FINDINGS  # 1: the data does not support an adapter; nothing was written
 
@@ -49,39 +48,29 @@ def adapt(
 
     Exit codes: 0 written, 1 refused (too little material, or no gain), 2 usage, input or model error.
     """
-    from spoilerscan.adapt.fit import adapt as fit_adapter
-    from spoilerscan.adapt.fit import fit, median_penalty, too_little
-    from spoilerscan.adapt.labels import site_reviews
-    from spoilerscan.adapt.site import site_units
+    from spoilerscan.api import adapt as fit_adapter
     from spoilerscan.cli.progress import ReviewProgress
-    from spoilerscan.model.adapter import Adapter, model_fingerprint
+    from spoilerscan.settings import resolve
 
     skipped: list[str] = []
-    with output.user_errors():
-        check_writable(out)
-        reviews = site_reviews(data, unmarked_are_clean, skipped.append)
+
+    def read(reviews: int) -> None:
         if skipped and not quiet:
             output.note(f"{len(skipped)} review(s) without spoiler markup left out (--unmarked-are-clean counts "
                         "them as clean)")
-        if not reviews:
-            raise InputError(f"no labelled reviews in {', '.join(data)}")
-        detector = scoring.load_detector(model, precision, from_config=False)
-        progress = ReviewProgress(output.stderr, quiet, len(reviews), "embedding")
-        with progress.working([review.sentences for review in reviews]) as on_batch:
-            units = site_units(reviews, detector, on_batch)
+
+    def fitting(units: Any, reviews: int) -> None:
         if not quiet:
             output.stderr.print(f"fitting on {len(units.labels)} units ({int(units.labels.sum())} spoilers) from "
-                                f"{len(reviews)} reviews, {folds}-fold…", style="dim", highlight=False, markup=False)
-        report, fitted = fit_adapter(units, folds)
-        if fitted is None and force and too_little(report) is None:
-            fitted = fit(units, median_penalty(report.penalties))
-        written = fitted is not None
-        if fitted is not None:
-            assert detector.path is not None
-            summary = {**report.as_dict(), "reviews": len(reviews), "data": list(data), "precision": detector.precision,
-                       "forced": not report.write}
-            Adapter(1.0, fitted.weights, fitted.bias, report.thresholds["threshold"],
-                    report.thresholds["fail_threshold"], model_fingerprint(detector.path), summary).save(out)
+                                f"{reviews} reviews, {folds}-fold…", style="dim", highlight=False, markup=False)
+
+    with output.user_errors():
+        settings = resolve(find=False, model=model, precision=precision.value)
+        result = fit_adapter(data, out, settings, unmarked_are_clean=unmarked_are_clean, force=force, folds=folds,
+                             on_skipped=skipped.append, progress=lambda sentences: ReviewProgress(
+                                 output.stderr, quiet, len(sentences), "embedding").working(sentences),
+                             on_read=read, on_units=fitting)
+    report, written = result.report, result.written is not None
     if as_json:
         typer.echo(json.dumps({**report.as_dict(), "written": str(out) if written else None}, indent=2))
     elif not quiet or not written:

@@ -25,8 +25,8 @@ from spoilerscan.cli.options import (
 )
 from spoilerscan.cli.progress import ReviewProgress
 from spoilerscan.errors import EXIT_FINDINGS, EXIT_USAGE
+from spoilerscan.reading.document import Format
 from spoilerscan.reading.inputs import STDIN_FILENAME
-from spoilerscan.reading.text import Format
 
 
 def check(
@@ -82,21 +82,23 @@ def check(
     Exit codes: 0 no unmarked spoiler, 1 unmarked spoiler at or above the fail threshold,
     2 usage, input, config or model error.
     """
-    from spoilerscan.check import CheckOptions, check_ci_files, format_text, run_check, summary, write_ci_files
+    from spoilerscan.api import check as check_reviews
+    from spoilerscan.check import check_ci_files, format_text, summary, write_ci_files
+    from spoilerscan.settings import resolve, styles_option
 
-    options = CheckOptions(paths or [], recursive, config, style, threshold, fail_threshold, model, stdin_filename,
-                           input_format, known_spoilers, adapter)
     with output.user_errors():
         check_ci_files(sarif_file, summary_file, outputs_file)
+        settings = resolve(config, styles=styles_option(style), fail_threshold=fail_threshold,
+                           **scoring.scoring_options(model, adapter, precision, threshold, known_spoilers))
         progress = ReviewProgress(output.stderr, quiet, verb="checking")
 
         def failed(message: str) -> None:
             output.error(message)
             progress.skip()
 
-        report = run_check(options, lambda path, fitted: scoring.load_detector(path, precision, fitted, False),
-                           failed, progress.scorer,
-                           lambda message: None if quiet else output.note(message))
+        report = check_reviews(paths or [], scoring.open_runtime(settings), recursive=recursive,
+                               stdin_filename=stdin_filename, input_format=input_format, on_error=failed,
+                               scoring=progress.scorer, on_note=lambda message: None if quiet else output.note(message))
     if format is CheckFormat.text:
         Console(file=sys.stdout, highlight=False, soft_wrap=True).print(format_text(report), end="")
     else:

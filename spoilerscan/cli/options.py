@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from spoilerscan.reading.text import Format
+from spoilerscan.reading.document import Format
 
 
 class Precision(StrEnum):

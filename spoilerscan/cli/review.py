@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -27,7 +28,9 @@ from spoilerscan.cli.options import (
     ThresholdOpt,
 )
 from spoilerscan.cli.progress import ReviewProgress
+from spoilerscan.cli.scoring import scoring_options
 from spoilerscan.errors import EXIT_USAGE, InputError
+from spoilerscan.reading.document import Format
 from spoilerscan.reading.inputs import (
     STDIN,
     STDIN_NAME,
@@ -38,7 +41,6 @@ from spoilerscan.reading.inputs import (
     write_atomically,
 )
 from spoilerscan.reading.markup import RedactStyle
-from spoilerscan.reading.text import Format
 
 if TYPE_CHECKING:
     from spoilerscan.model.detect import Annotation
@@ -80,17 +82,32 @@ def rewrite_in_place(review: Review, rendered: str, backup: str | None) -> None:
     write_atomically(review.path, rendered)
 
 
-def run_per_review(names: list[str] | None, recursive: bool, model: Path | None, precision: Precision,
-                   threshold: float | None, quiet: bool, out: Path | None, in_place: bool,
-                   render: Callable[[Review, Annotation], str], input_format: Format = Format.auto,
-                   one_document: bool = False, known_spoilers: Path | None = None, backup: str | None = None,
-                   verb: str = "redacting", adapter: Path | None = None) -> None:
+@dataclass(frozen=True)
+class PerReview:
+    """What redact and highlight read and where they write, as the command line states it."""
+
+    names: list[str] | None
+    recursive: bool = False
+    input_format: Format = Format.auto
+    quiet: bool = False
+    out: Path | None = None
+    in_place: bool = False
+    backup: str | None = None
+
+
+def run_per_review(run: PerReview, options: dict[str, Any], render: Callable[[Review, Annotation], str],
+                   one_document: bool = False, verb: str = "redacting") -> None:
     """Shared driver of redact and highlight: read, score, render, write; exit 2 if any failed.
 
-    Several reviews to stdout are each preceded by a ``==> name <==`` line (and parted by a blank
-    line); ``one_document`` outputs (a whole HTML page) refuse to share a stream. Where the output
-    cannot be written, that is said before the model loads.
+    ``options`` are the command's scoring options, laid over ``[tool.spoilerscan]``
+    (:func:`spoilerscan.settings.resolve`). Several reviews to stdout are each preceded by a
+    ``==> name <==`` line (and parted by a blank line); ``one_document`` outputs (a whole HTML page)
+    refuse to share a stream. Where the output cannot be written, that is said before the model loads.
     """
+    from spoilerscan.settings import resolve
+
+    names, recursive, quiet, out, in_place, backup = run.names, run.recursive, run.quiet, run.out, run.in_place, \
+        run.backup
     expanded = expand_inputs(names or [], recursive)
     if names and not expanded and not quiet:
         output.note(scoring.no_reviews_in(names))
@@ -115,11 +132,10 @@ def run_per_review(names: list[str] | None, recursive: bool, model: Path | None,
             check_writable(out)
         if in_place:
             expanded = writable_inputs(expanded, failures)
-        detector = scoring.load_detector(model, precision, adapter)
+        runtime = scoring.open_runtime(resolve(**options))
         progress = ReviewProgress(output.stderr, quiet, len(expanded), verb)
         reviews = scoring.iter_reviews(expanded, failures, progress)
-        for review, annotation in scoring.annotated(detector, reviews, threshold, quiet, progress, input_format,
-                                                    known_spoilers):
+        for review, annotation in scoring.annotated(runtime, reviews, quiet, progress, run.input_format):
             spoilers += len(annotation.spoilers)
             if headers:
                 output.emit(output.header(review.name, previous), None)
@@ -171,9 +187,9 @@ def redact(
     """
     from spoilerscan.render import redact as redact_text
 
-    run_per_review(paths, recursive, model, precision, threshold, quiet, out, in_place,
-                   lambda review, annotation: redact_text(review.text, annotation, style), input_format,
-                   known_spoilers=known_spoilers, backup=backup, adapter=adapter)
+    run_per_review(PerReview(paths, recursive, input_format, quiet, out, in_place, backup),
+                   scoring_options(model, adapter, precision, threshold, known_spoilers),
+                   lambda review, annotation: redact_text(review.text, annotation, style))
 
 
 def highlight(
@@ -211,6 +227,6 @@ def highlight(
         console.print(render.highlight_terminal(review.text, annotation, for_terminal=True), end="")
         return ""
 
-    run_per_review(paths, recursive, model, precision, threshold, quiet, out, False, draw, input_format,
-                   one_document=format is HighlightFormat.html, known_spoilers=known_spoilers, verb="highlighting",
-                   adapter=adapter)
+    run_per_review(PerReview(paths, recursive, input_format, quiet, out),
+                   scoring_options(model, adapter, precision, threshold, known_spoilers), draw,
+                   one_document=format is HighlightFormat.html, verb="highlighting")

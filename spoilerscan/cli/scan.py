@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Iterator
@@ -9,7 +10,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 
 import typer
 
@@ -29,8 +30,8 @@ from spoilerscan.cli.options import (
 )
 from spoilerscan.cli.progress import ReviewProgress
 from spoilerscan.errors import EXIT_USAGE, InputError
+from spoilerscan.reading.document import Format
 from spoilerscan.reading.inputs import STDIN, PendingFile, Review, check_writable, expand_inputs, iter_jsonl_reviews
-from spoilerscan.reading.text import Format
 
 
 class TextSink(Protocol):
@@ -113,6 +114,7 @@ def scan(
     """
     from spoilerscan import render
     from spoilerscan.archive.parquet import is_parquet_name
+    from spoilerscan.settings import resolve
 
     names = paths or []
     if (engine is Engine.ray or text_column is not None or id_column is not None
@@ -121,7 +123,7 @@ def scan(
             raise typer.BadParameter("Parquet input and --jsonl-input exclude each other", param_hint="'--jsonl-input'")
         scan_parquet_archive(names, out, ArchiveOptions(
             text_column or "text", id_column, engine, workers, cpus_per_worker, address, batch_rows),
-            input_format, threshold, known_spoilers, model, precision, quiet, adapter)
+            scoring.scoring_options(model, adapter, precision, threshold, known_spoilers), input_format, quiet)
         return
     failures: list[str] = []
     expanded = expand_inputs(names, recursive)
@@ -133,8 +135,9 @@ def scan(
     with output.user_errors():
         if out is not None:
             check_writable(out)
-        detector = scoring.load_detector(model, precision, adapter)
-        annotated = scoring.annotated(detector, reviews, threshold, quiet, progress, input_format, known_spoilers)
+        runtime = scoring.open_runtime(resolve(**scoring.scoring_options(model, adapter, precision, threshold,
+                                                                         known_spoilers)))
+        annotated = scoring.annotated(runtime, reviews, quiet, progress, input_format)
         results = ({"id": r.record_id, **render.findings(r.name, a)} if jsonl_input else render.findings(r.name, a)
                    for r, a in annotated)
         with PendingFile(out) if out is not None else nullcontext(None) as pending:
@@ -167,53 +170,47 @@ class ArchiveOptions:
     batch_rows: int
 
 
-def scan_parquet_archive(names: list[str], out: Path | None, options: ArchiveOptions, input_format: Format,
-                         threshold: float | None, known_spoilers: Path | None, model: Path | None,
-                         precision: Precision, quiet: bool, adapter: Path | None = None) -> None:
-    """``scan`` of a Parquet archive into a Parquet file of sentences, in this process or on Ray."""
+def scan_parquet_archive(names: list[str], out: Path | None, archive: ArchiveOptions, options: dict[str, Any],
+                         input_format: Format, quiet: bool) -> None:
+    """``scan`` of a Parquet archive into a Parquet file of sentences, in this process or on Ray; ``options``
+    are the scoring options, laid over ``[tool.spoilerscan]``."""
     from spoilerscan.archive.parquet import Columns, reader_for, require_pyarrow, scan_parquet
-    from spoilerscan.check.config import find_config, load_config
-    from spoilerscan.reading.inputs import read_known_spoilers
+    from spoilerscan.settings import resolve
 
     if out is None:
         raise typer.BadParameter("Parquet input is scored into Parquet: give -o FILE.parquet", param_hint="'-o'")
     if not names or STDIN in names:
         raise typer.BadParameter("Parquet input must be a file, not stdin", param_hint="PATHS")
-    if options.engine is Engine.local and len(names) != 1:
+    if archive.engine is Engine.local and len(names) != 1:
         raise typer.BadParameter("the local engine scores one Parquet file at a time (--engine ray takes several)",
                                  param_hint="PATHS")
-    columns = Columns(options.text_column, options.id_column)
+    columns = Columns(archive.text_column, archive.id_column)
     with output.user_errors():
         require_pyarrow()
-        if options.engine is Engine.local or str(out).lower().endswith(".parquet"):
+        if archive.engine is Engine.local or str(out).lower().endswith(".parquet"):
             check_writable(out)  # one file, written by this process: fail now, not after the scoring
-        settings = load_config(find_config())
-        reveals = [*settings.known_spoilers, *read_known_spoilers(known_spoilers)]
-        if options.engine is Engine.ray:
+        settings = resolve(**options)
+        if archive.engine is Engine.ray:
             from spoilerscan.archive.distributed import ScoringSettings, require_ray, scan_with_ray
 
             require_ray()
             if columns.id is None:
                 raise typer.BadParameter("the Ray engine needs --id-column (batches on a cluster have no row "
                                          "numbers)", param_hint="'--id-column'")
-            adapter = adapter if adapter is not None else settings.adapter
-            scoring_settings = ScoringSettings(None if model is None else str(model.resolve()), precision.value,
-                                               threshold, columns, input_format, tuple(settings.allowed_phrases),
-                                               tuple(reveals), None if adapter is None else str(adapter.resolve()))
-            stats = scan_with_ray(names, str(out), scoring_settings, options.workers, options.cpus_per_worker,
-                                  options.address, options.batch_rows, quiet)
+            everywhere = dataclasses.replace(  # the same paths on every node
+                settings, model_option=None if settings.model is None else settings.model.resolve(),
+                adapter_option=None if settings.adapter is None else settings.adapter.resolve())
+            stats = scan_with_ray(names, str(out), ScoringSettings(everywhere, columns, input_format), archive.workers,
+                                  archive.cpus_per_worker, archive.address, archive.batch_rows, quiet)
         else:
             from spoilerscan.archive.parquet import open_parquet
 
             source = open_parquet(Path(names[0]))  # a bad file or column fails before the model loads
             columns.check(source.schema_arrow, names[0])
-            detector = scoring.load_detector(model, precision, adapter)
-            if reveals:
-                detector.set_known_spoilers(reveals)
+            runtime = scoring.open_runtime(settings)
             progress = ReviewProgress(output.stderr, quiet, source.metadata.num_rows, "scanning")
-            stats = scan_parquet(Path(names[0]), out, progress.scorer(detector),
-                                 detector.threshold if threshold is None else threshold, columns,
-                                 reader_for(input_format, settings.allowed_phrases), options.batch_rows)
+            stats = scan_parquet(Path(names[0]), out, progress.scorer(runtime.scorer), runtime.threshold, columns,
+                                 reader_for(input_format, settings.allowed_phrases), archive.batch_rows)
     if not quiet:
         counts = "" if stats is None else (f"{stats.reviews} reviews, {stats.sentences} sentences, "
                                            f"{stats.spoilers} spoiler sentence(s) ")

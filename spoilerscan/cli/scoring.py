@@ -1,34 +1,37 @@
-"""The path every scoring command shares: load the detector, read the reviews, score them in
-shared batches with a progress bar, honouring the project's ``[tool.spoilerscan]``."""
+"""The path every scoring command shares: open the runtime, read the reviews, score them in shared
+batches with a progress bar (:mod:`spoilerscan.api` does the scoring)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from spoilerscan.cli import output
 from spoilerscan.cli.options import Precision
 from spoilerscan.cli.progress import ReviewProgress
+from spoilerscan.reading.document import Format
 from spoilerscan.reading.inputs import REVIEW_SUFFIXES, STDIN, STDIN_NAME, Review
 from spoilerscan.reading.inputs import iter_reviews as read_reviews
-from spoilerscan.reading.text import Format
 
 if TYPE_CHECKING:
-    from spoilerscan.model.detect import Annotation, Detector
-    from spoilerscan.reading.segment import Reading
+    from spoilerscan.model.detect import Annotation
+    from spoilerscan.runtime import Runtime
+    from spoilerscan.settings import Settings
 
 
-def load_detector(model: Path | None, precision: Precision = Precision.auto, adapter: Path | None = None,
-                  from_config: bool = True) -> Detector:
-    """The detector for a command (ONNX Runtime; torch is not needed), with the ``--adapter`` given, else
-    (``from_config``) the adapter of the nearest ``[tool.spoilerscan]``."""
-    from spoilerscan.check.config import find_config, load_config
-    from spoilerscan.model.detect import Detector
+def open_runtime(settings: Settings) -> Runtime:
+    """The runtime a command scores with (ONNX Runtime; torch is not needed)."""
+    from spoilerscan.runtime import Runtime
 
-    if adapter is None and from_config:
-        adapter = load_config(find_config()).adapter
-    return Detector.load(model, precision=precision.value, adapter=adapter)
+    return Runtime.open(settings)
+
+
+def scoring_options(model: Path | None, adapter: Path | None, precision: Precision, threshold: float | None,
+                    known_spoilers: Path | None) -> dict[str, Any]:
+    """The scoring options every scoring command takes, as :func:`spoilerscan.settings.resolve` takes them."""
+    return {"model": model, "adapter": adapter, "precision": precision.value, "threshold": threshold,
+            "known_spoilers_file": known_spoilers}
 
 
 def no_reviews_in(names: Sequence[str]) -> str:
@@ -48,32 +51,12 @@ def iter_reviews(names: list[str], failures: list[str], progress: ReviewProgress
     return read_reviews(names, failed)
 
 
-def annotated(detector: Detector, reviews: Iterator[Review], threshold: float | None, quiet: bool,
-              progress: ReviewProgress, input_format: Format = Format.auto, known_spoilers: Path | None = None
-              ) -> Iterator[tuple[Review, Annotation]]:
-    """Read each review in its format and score them in shared batches, with a progress bar.
+def annotated(runtime: Runtime, reviews: Iterator[Review], quiet: bool, progress: ReviewProgress,
+              input_format: Format = Format.auto) -> Iterator[tuple[Review, Annotation]]:
+    """:func:`spoilerscan.api.annotate_reviews` with a progress bar, and a notice for each review that does
+    not look like English."""
+    from spoilerscan.api import annotate_reviews
 
-    Marked spoilers and pragmas are exempt, and so are the project's allowed phrases; the
-    project's known spoilers (``allowed-phrases`` and ``known-spoilers`` of the nearest
-    ``[tool.spoilerscan]``) and those of ``--spoilers`` are flagged, as in ``check``. A review
-    that does not look like English gets a notice.
-    """
-    from spoilerscan.check.config import find_config, load_config
-    from spoilerscan.model.detect import annotate_stream
-    from spoilerscan.reading.inputs import read_known_spoilers
-    from spoilerscan.reading.language import english_notices
-    from spoilerscan.reading.markup import HIDING_STYLES
-    from spoilerscan.reading.segment import read
-
-    settings = load_config(find_config())
-    reveals = [*settings.known_spoilers, *read_known_spoilers(known_spoilers)]
-    if reveals:
-        detector.set_known_spoilers(reveals)
-    cut = detector.threshold if threshold is None else threshold
-    checked = english_notices(reviews, lambda message: None if quiet else output.note(message),
-                              lambda r: STDIN_NAME if r.name == STDIN else r.name)
-    readings: Iterator[tuple[object, str | Reading]] = (
-        (r, read(r.text, r.format(input_format), HIDING_STYLES, settings.allowed_phrases)) for r in checked)
-    for review, _, annotation in annotate_stream(readings, progress.scorer(detector), cut):
-        assert isinstance(review, Review)
-        yield review, annotation
+    return annotate_reviews(runtime, reviews, input_format, lambda scorer, total: progress.scorer(scorer),
+                            lambda message: None if quiet else output.note(message),
+                            lambda r: STDIN_NAME if r.name == STDIN else r.name)

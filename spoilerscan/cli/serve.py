@@ -72,11 +72,12 @@ def serve(
                      "pip install 'spoilerscan[serve]'")
         raise typer.Exit(EXIT_USAGE)
 
-    from spoilerscan.check.config import find_config, load_config, resolve_adapter, resolve_model
+    from spoilerscan.runtime import Runtime
     from spoilerscan.serve.server import cores
     from spoilerscan.serve.server import serve as run_server
     from spoilerscan.serve.settings import ServeSettings, SettingsError, check_origins, parse_size
-    from spoilerscan.serve.state import ServiceDetector, load_detector
+    from spoilerscan.serve.state import ServiceDetector, runtime_settings
+    from spoilerscan.settings import resolve
 
     with output.user_errors():
         if not host.strip():
@@ -85,18 +86,16 @@ def serve(
             raise SettingsError("--token (or SPOILERSCAN_TOKEN) is empty")
         size = parse_size(max_bytes)
         origins = check_origins(tuple(allow_origin or ()))
-        config_path = config if config is not None else find_config()
-        project_config = load_config(config_path)
-        model_path = resolve_model(model, project_config)
-        adapter_path = resolve_adapter(adapter, project_config)
+        found = resolve(config, model=model, adapter=adapter, threshold=threshold, fail_threshold=fail_threshold)
         settings = ServeSettings(
-            model=None if model_path is None else model_path.absolute(),
-            adapter=None if adapter_path is None else adapter_path.absolute(), precision=precision.value,
+            model=None if found.model is None else found.model.absolute(),
+            adapter=None if found.adapter is None else found.adapter.absolute(), precision=precision.value,
             threshold=threshold, fail_threshold=fail_threshold,
-            config=None if config_path is None else config_path.absolute(), max_bytes=size,
+            config=None if found.source is None else found.source.absolute(), max_bytes=size,
             token=None if token is None else token.strip(), allow_origins=origins, shutdown_seconds=shutdown_timeout,
             threads=threads if threads is not None else max(1, cores() // workers), log_requests=not quiet)
-        detector: ServiceDetector | None = load_detector(settings)  # a bad model: one line, before binding
+        # a bad model: one line, before binding
+        detector: ServiceDetector | None = Runtime.open(runtime_settings(settings)).detector
     if host not in LOOPBACK and settings.token is None:
         output.stderr.print(f"spoilerscan: warning: listening on {host} without --token: anyone who can reach "
                             "this port can use the service", markup=False, highlight=False, soft_wrap=True)

@@ -167,6 +167,7 @@ def evaluate(
     """
     with output.user_errors():  # first: without the extra, nothing else can be fixed by an option
         require_train_extra("evaluate", ("sklearn", "matplotlib") if write_card else ("sklearn",))
+    from spoilerscan.settings import resolve
     from spoilerscan.training.evaluate import evaluate_files
 
     if not data and not holdout:
@@ -174,8 +175,11 @@ def evaluate(
     if precision is Precision.auto:
         raise typer.BadParameter("evaluate needs fp32 or int8", param_hint="'--precision'")
     with output.user_errors():
-        detector = scoring.load_detector(model, precision, adapter, from_config=False)
-        compared = None if baseline is None else scoring.load_detector(baseline, precision, from_config=False)
+        # The model as trained, with no project's settings: a score, not a site's judgement.
+        detector = scoring.open_runtime(resolve(find=False, model=model, adapter=adapter,
+                                                precision=precision.value)).detector
+        compared = None if baseline is None else scoring.open_runtime(
+            resolve(find=False, model=baseline, precision=precision.value)).detector
         sets: list[tuple[Path, Split | None]] = [(p, None) for p in data or []]
         sets += [(p, "test") for p in holdout or []]
         scores: dict[str, tuple[list[int], list[float]]] = {}

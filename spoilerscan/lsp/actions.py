@@ -19,13 +19,12 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from spoilerscan.check.formats import IGNORE_PRAGMA
 from spoilerscan.lsp.checking import CheckResult
 from spoilerscan.lsp.diagnostics import SOURCE, DiagnosticsFeature, to_diagnostic
 from spoilerscan.lsp.documents import Documents
 from spoilerscan.lsp.edits import allowed_phrase_insertion, ignore_insertion, mark_change
 from spoilerscan.lsp.positions import LineTable
-from spoilerscan.reading.markup import MARKUP, RedactStyle, Style
+from spoilerscan.reading.markup import IGNORE_PRAGMA, MARKUP, RedactStyle, Style
 
 log = logging.getLogger(__name__)
 QUICK_FIX = types.CodeActionKind.QuickFix

@@ -23,10 +23,11 @@ from spoilerscan.lsp.documents import Snapshot
 from spoilerscan.lsp.models import ModelPool
 from spoilerscan.lsp.projects import Projects
 from spoilerscan.lsp.settings import Settings
+from spoilerscan.reading.document import Document
 from spoilerscan.reading.markup import RedactStyle, Style
 from spoilerscan.reading.segment import Reading
-from spoilerscan.reading.text import Document
-from spoilerscan.service import Project, check_reading
+from spoilerscan.runtime import Project
+from spoilerscan.service import check_reading
 
 Span = tuple[int, int]
 
@@ -115,7 +116,7 @@ class Checker:
         readable(snapshot)
         settings = self.settings()
         resolved = await asyncio.to_thread(self.projects.config_for, snapshot, self.roots())
-        model = await self.models.get(resolved.model(settings))
+        model = await self.models.get(resolved.settings(settings))
         project = await self.projects.project(resolved, settings, model)
 
         def read() -> Reading:

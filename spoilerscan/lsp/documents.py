@@ -17,8 +17,8 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from spoilerscan.lsp.positions import Encoding, LineTable
+from spoilerscan.reading.document import Format, format_for
 from spoilerscan.reading.inputs import REVIEW_SUFFIXES
-from spoilerscan.reading.text import Format, format_for
 
 # Language ids whose documents are reviews, and how each is read ("text": Neovim's, Helix's and
 # Emacs's name for plain text, which they send as the language id).

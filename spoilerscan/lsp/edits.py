@@ -18,11 +18,10 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
 
-from spoilerscan.check.formats import IGNORE_PRAGMA
 from spoilerscan.model.detect import SentenceScore, annotation_of
-from spoilerscan.reading.markup import RedactStyle
+from spoilerscan.reading.document import LINE_BREAK, BlockKind, Document, Format
+from spoilerscan.reading.markup import IGNORE_PRAGMA, RedactStyle
 from spoilerscan.reading.segment import Reading
-from spoilerscan.reading.text import LINE_BREAK, BlockKind, Document, Format
 from spoilerscan.render import redact
 
 Change = tuple[int, int, str]  # replace text[start:end] with this

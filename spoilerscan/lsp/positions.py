@@ -19,7 +19,7 @@ from enum import StrEnum
 
 from lsprotocol import types
 
-from spoilerscan.reading.text import LINE_BREAK
+from spoilerscan.reading.document import LINE_BREAK
 
 
 class Encoding(StrEnum):

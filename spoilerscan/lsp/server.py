@@ -20,17 +20,17 @@ from pygls.capabilities import get_capability
 from pygls.lsp.server import LanguageServer
 
 from spoilerscan import __version__
-from spoilerscan.check.config import find_config, load_config, resolve_model
 from spoilerscan.errors import SpoilerscanError
 from spoilerscan.lsp.actions import QUICK_FIX, CodeActionsFeature
 from spoilerscan.lsp.checking import Checker
 from spoilerscan.lsp.diagnostics import DiagnosticsFeature
 from spoilerscan.lsp.documents import Documents, path_of
 from spoilerscan.lsp.hover import HoverFeature
-from spoilerscan.lsp.models import DEFAULT_CACHE_SENTENCES, Loader, ModelPool, load_detector
+from spoilerscan.lsp.models import DEFAULT_CACHE_SENTENCES, Loader, ModelPool
 from spoilerscan.lsp.positions import encoding_of
-from spoilerscan.lsp.projects import Projects
+from spoilerscan.lsp.projects import Projects, editor_settings
 from spoilerscan.lsp.settings import SECTION, Settings, apply
+from spoilerscan.settings import Settings as CoreSettings
 
 log = logging.getLogger(__name__)
 PROGRESS_TIMEOUT_SECONDS = 5.0
@@ -43,7 +43,7 @@ class ServerOptions:
 
     model: Path | None = None  # --model: the default for the editor's `model` setting
     cache_sentences: int = DEFAULT_CACHE_SENTENCES
-    load: Loader = field(default=load_detector, compare=False)
+    load: Loader | None = field(default=None, compare=False)  # builds detectors (None: the runtime's loader)
 
 
 class EditorClient:
@@ -123,13 +123,14 @@ class SpoilerscanServer(LanguageServer):
             self.models.forget_failures()
             self.diagnostics.refresh()
 
-    def initial_model(self) -> Path | None:
-        """The model the first documents will need: the editor's, else the workspace config's (blocking)."""
+    def initial_model(self) -> CoreSettings:
+        """The settings that name the model the first documents will need: the editor's, else the workspace
+        config's (blocking)."""
         try:
-            config = load_config(find_config(self.roots[0] if self.roots else None))
+            config = self.projects.config_at(self.roots[0] if self.roots else None).config
         except SpoilerscanError:  # reported when a document is checked
-            return self.settings.model
-        return resolve_model(self.settings.model, config)
+            return CoreSettings(model_option=self.settings.model)
+        return editor_settings(config, self.settings)
 
 
 def _roots(params: types.InitializeParams) -> list[Path]:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spoilerscan.check.config import ConfigError, parse_styles
 from spoilerscan.reading.markup import Style
+from spoilerscan.settings.config import ConfigError, fraction, parse_styles
 
 DEFAULT_DEBOUNCE_SECONDS = 0.25
 SECTION = "spoilerscan"  # settings may come under this key (VS Code, Neovim's `settings`) or bare
@@ -36,12 +36,6 @@ class Settings:
     def scoring(self) -> tuple[object, ...]:
         """What a project's results depend on (not the debounce)."""
         return self.threshold, self.fail_threshold, self.styles, self.model
-
-
-def _fraction(value: Any, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
-        raise ConfigError(f"'{key}' must be a number from 0 to 1")
-    return float(value)
 
 
 def _milliseconds(value: Any, key: str) -> float:
@@ -88,8 +82,8 @@ def apply(settings: Settings, raw: Any, where: str, root: Path | None = None,
         return settings, problems
     defaults = defaults if defaults is not None else Settings()
     readers = {
-        "threshold": ("threshold", _fraction),
-        "failThreshold": ("fail_threshold", _fraction),
+        "threshold": ("threshold", fraction),
+        "failThreshold": ("fail_threshold", fraction),
         "style": ("styles", _styles),
         "debounceMs": ("debounce", _milliseconds),
         "model": ("model", lambda value, key: _model(value, key, root)),

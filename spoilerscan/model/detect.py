@@ -24,8 +24,8 @@ from spoilerscan.model.adapter import Adapter
 from spoilerscan.model.engines import ENCODER_FILES, HEAD_FILE, TOKENIZER_FILE, OnnxModel
 from spoilerscan.model.features import SentenceInput, structure_features
 from spoilerscan.model.review_gate import ReviewGate
+from spoilerscan.reading.document import BlockKind, Format
 from spoilerscan.reading.segment import Reading, Span, read
-from spoilerscan.reading.text import BlockKind, Format
 
 METADATA_FILE = "spoilerscan.json"
 REQUIRED_FILES = (HEAD_FILE, TOKENIZER_FILE, METADATA_FILE)
@@ -258,7 +258,8 @@ class Detector:
 
     def __init__(self, model: OnnxModel, threshold: float, fail_threshold: float | None = None,
                  path: Path | None = None, known_similarity: float = DEFAULT_KNOWN_SIMILARITY,
-                 adapter: Adapter | None = None, review_gate: ReviewGate | None = None) -> None:
+                 adapter: Adapter | None = None, review_gate: ReviewGate | None = None,
+                 cache: EmbeddingCache | None = None, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
         self.model = model
         self.adapter = adapter  # a site's head over this model; its thresholds replace the model's
         self.threshold = threshold if adapter is None else adapter.threshold
@@ -268,9 +269,9 @@ class Detector:
         # check's length-aware review decision; an adapter's scores are on its own scale, so not with one
         self.review_gate = review_gate if adapter is None else None
         self.known_similarity = known_similarity
-        self.known = KnownSpoilers((), np.zeros((0, 0), np.float32), known_similarity)
-        self.cache: EmbeddingCache | None = None  # set by long-lived callers; see EmbeddingCache
-        self.batch_size = DEFAULT_BATCH_SIZE  # sentences an encoder run takes, unless embed is told
+        self.no_known = KnownSpoilers((), np.zeros((0, 0), np.float32), known_similarity)
+        self.cache = cache  # long-lived callers keep embeddings between calls; see EmbeddingCache
+        self.batch_size = batch_size  # sentences an encoder run takes, unless embed is told
 
     @property
     def precision(self) -> str:
@@ -278,7 +279,8 @@ class Detector:
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, precision: str = "auto", threads: int | None = None,
-             adapter: str | Path | None = None, spinning: bool = True) -> Detector:
+             adapter: str | Path | None = None, spinning: bool = True, cache: EmbeddingCache | None = None,
+             batch_size: int = DEFAULT_BATCH_SIZE) -> Detector:
         """Load a model directory written by ``spoilerscan train`` (default: the shipped one).
 
         ``precision`` picks the encoder: ``fp32``, ``int8`` (faster; shipped only where its
@@ -286,6 +288,8 @@ class Detector:
         ``threads``: ONNX Runtime's threads (default: the cores this process may use); ``spinning``:
         whether its idle threads spin (see :meth:`OnnxModel.load`).
         ``adapter``: a file ``spoilerscan adapt`` wrote for this model (refused on any other).
+        ``cache``: embeddings kept between calls; ``batch_size``: sentences an encoder run takes.
+        Front ends open one through :class:`spoilerscan.runtime.Runtime`, never directly.
         """
         directory = Path(path) if path is not None else default_model_path()
         if precision not in PRECISIONS:
@@ -308,7 +312,7 @@ class Detector:
         model = OnnxModel.load(directory, precision, max_length, threads, spinning)
         if fitted is not None:
             fitted.check_fits(directory, model.embedding_size, adapter or "adapter")
-        return cls(model, threshold, fail_threshold, directory, similarity, fitted, gate)
+        return cls(model, threshold, fail_threshold, directory, similarity, fitted, gate, cache, batch_size)
 
     def embed(self, sentences: Sequence[str], batch_size: int | None = None,
               on_batch: Callable[[int], None] | None = None) -> np.ndarray:
@@ -351,21 +355,19 @@ class Detector:
         texts = tuple(dict.fromkeys(r.strip() for r in reveals if r.strip()))
         return KnownSpoilers(texts, self.embed(texts), self.known_similarity)
 
-    def set_known_spoilers(self, reveals: Sequence[str]) -> None:
-        """Flag sentences that restate one of these reveals (cosine of their embeddings)."""
-        self.known = self.known_spoilers(reveals)
-
     def score_reviews(self, reviews: Sequence[Sequence[SentenceInput]],
-                      on_batch: Callable[[int], None] | None = None) -> list[list[SentenceScore]]:
-        """Each review's sentence scores, in order. Sentences of all reviews are embedded together."""
+                      on_batch: Callable[[int], None] | None = None,
+                      known: KnownSpoilers | None = None) -> list[list[SentenceScore]]:
+        """Each review's sentence scores, in order, sentences that restate one of ``known`` flagged.
+        Sentences of all reviews are embedded together."""
         embeddings = self.embed_cached([s.text for review in reviews for s in review], on_batch=on_batch)
-        return self.score_embedded(reviews, embeddings)
+        return self.score_embedded(reviews, embeddings, known)
 
     def score_embedded(self, reviews: Sequence[Sequence[SentenceInput]], embeddings: np.ndarray,
                        known: KnownSpoilers | None = None) -> list[list[SentenceScore]]:
         """Scores of reviews whose sentences are already embedded (``embeddings``: one row per sentence,
-        reviews in order), matched against ``known`` (default: the detector's own known spoilers)."""
-        matched = (self.known if known is None else known).match(embeddings)
+        reviews in order), matched against ``known`` (default: none)."""
+        matched = (self.no_known if known is None else known).match(embeddings)
         results: list[list[SentenceScore]] = []
         begin = 0
         for review, logits in zip(reviews, self.head_logits(reviews, embeddings), strict=True):

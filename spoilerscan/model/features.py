@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spoilerscan.reading.text import BlockKind
+from spoilerscan.reading.document import BlockKind
 
 FEATURES = (
     "position",  # 0 at the first sentence of the review, 1 at the last

@@ -25,7 +25,7 @@ from typing import BinaryIO
 from pathspec import GitIgnoreSpec
 
 from spoilerscan.errors import InputError
-from spoilerscan.reading.text import Format, format_for
+from spoilerscan.reading.document import Format, format_for
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"  # stdin in messages

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
-from spoilerscan.reading.text import BOM, BlockKind, Document, lines, parse
+from spoilerscan.reading.document import BOM, BlockKind, Document, lines
+from spoilerscan.reading.text import parse
 
 
 class Style(StrEnum):
@@ -72,6 +73,7 @@ _BBCODE_OPEN = re.compile(r"\[(spoiler|details)(?:[= ][^\]\r\n]*)?\]", re.IGNORE
 _HTML_OPEN = re.compile(r"<([a-z][a-z0-9-]*)(\s[^<>]*)?>", re.IGNORECASE)
 _HTML_CLASS = re.compile(r"""\bclass\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 _PRAGMA = re.compile(r"<!--\s*spoilerscan:\s*(ignore|off|on)\s*-->", re.IGNORECASE)
+IGNORE_PRAGMA = "<!-- spoilerscan: ignore -->"  # what a writer (or an editor's quick fix) puts before a sentence
 
 
 def _balanced_end(text: str, pos: int, tag: re.Pattern[str]) -> int | None:

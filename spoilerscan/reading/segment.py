@@ -21,8 +21,9 @@ from functools import cached_property
 
 import sentencex
 
+from spoilerscan.reading.document import BOM, Block, BlockKind, Document, Format
 from spoilerscan.reading.markup import HIDING_STYLES, Region, Style, blank, exemptions
-from spoilerscan.reading.text import BOM, Block, BlockKind, Document, Format, parse
+from spoilerscan.reading.text import parse
 
 # An ordered-list marker opening a plain-text block: sentencex would split "1." off as a sentence.
 _LIST_NUMBER = re.compile(r"[ \t]*\d{1,9}[.)](?=[ \t])")
@@ -152,16 +153,6 @@ def iter_sentences(text: str, fmt: Format | str = Format.text, *, document: Docu
 def split_sentences(text: str, fmt: Format | str = Format.text) -> list[Span]:
     """All sentence spans of ``text``; see :func:`iter_sentences`."""
     return list(iter_sentences(text, fmt))
-
-
-def neighbour_context(sentences: list[str], groups: Sequence[object]) -> list[str]:
-    """For each sentence, its previous and next sentence when they share its group, else ''."""
-    contexts = []
-    for i, group in enumerate(groups):
-        before = sentences[i - 1] if i > 0 and groups[i - 1] == group else ""
-        after = sentences[i + 1] if i + 1 < len(groups) and groups[i + 1] == group else ""
-        contexts.append(f"{before} {after}".strip())
-    return contexts
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,7 @@
 
 Markdown structure comes from markdown-it-py (CommonMark plus tables), HTML from the standard
 library's ``html.parser``; plain text keeps simple line rules. The document model itself lives in
-:mod:`spoilerscan.reading.document`; its names are importable from here too, as they were when
-both were one module.
+:mod:`spoilerscan.reading.document`: import its names from there.
 """
 
 from __future__ import annotations
@@ -19,19 +18,15 @@ from spoilerscan.reading.document import (
     IMAGE_TAG,
     LINE_BREAK,
     LINK_TAG,
-    PLAIN_TEXT_ELEMENTS,
     Block,
     BlockKind,
     Document,
     Format,
-    LineIndex,
     Tag,
-    format_for,
     lines,
 )
 
-__all__ = ["BOM", "IMAGE_TAG", "LINE_BREAK", "LINK_TAG", "PLAIN_TEXT_ELEMENTS", "Block", "BlockKind", "Document",
-           "Format", "LineIndex", "Tag", "format_for", "lines", "parse"]
+__all__ = ["parse"]
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from rich.text import Text
 
 from spoilerscan.model.detect import Annotation
-from spoilerscan.reading.text import Format
-from spoilerscan.render.page import spoiler_count, standalone_page
+from spoilerscan.reading.document import Format
 from spoilerscan.render.pieces import inside_plain_text, reading_of, rewrite, spoiler_pieces
+from spoilerscan.render.review_page import spoiler_count, standalone_page
 
 
 def highlight_markdown(text: str, annotation: Annotation, fmt: Format | str | None = None) -> str:
@@ -25,7 +25,7 @@ def highlight_markdown(text: str, annotation: Annotation, fmt: Format | str | No
 
 
 def highlight_html(text: str, annotation: Annotation, title: str = "spoilerscan") -> str:
-    """A standalone HTML page of the review (:mod:`spoilerscan.render.page`): its spoiler sentences
+    """A standalone HTML page of the review (:mod:`spoilerscan.render.review_page`): its spoiler sentences
     highlighted with their scores, or covered until clicked, and a legend. Text the writer already
     marked as a spoiler is shown as it is. ``title``: the review's name (a file name, not a path)."""
     parts: list[str] = []

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from spoilerscan.model.detect import Annotation, ScoredSentence
+from spoilerscan.reading.document import PLAIN_TEXT_ELEMENTS, Format, Tag
 from spoilerscan.reading.markup import blocked
 from spoilerscan.reading.segment import Reading, read
-from spoilerscan.reading.text import PLAIN_TEXT_ELEMENTS, Format, Tag
 
 
 def reading_of(text: str, annotation: Annotation, fmt: Format | str | None) -> Reading:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from spoilerscan.model.detect import Annotation
+from spoilerscan.reading.document import BlockKind, Format
 from spoilerscan.reading.markup import MARKUP, RedactStyle, Style
-from spoilerscan.reading.text import BlockKind, Format
 from spoilerscan.render.pieces import (
     Piece,
     blocked_prose,

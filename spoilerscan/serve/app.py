@@ -16,12 +16,13 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from spoilerscan import __version__
+from spoilerscan.runtime.runtime import DetectorLoader
 from spoilerscan.serve import errors
 from spoilerscan.serve.guard import RequestGuard, Traffic
 from spoilerscan.serve.routes import api, health, page
 from spoilerscan.serve.schemas import OFFSETS
 from spoilerscan.serve.settings import ServeSettings, from_environment
-from spoilerscan.serve.state import DetectorLoader, close_service, load_detector, open_service
+from spoilerscan.serve.state import close_service, open_service
 
 DESCRIPTION = f"""Find the sentences of a review that give the story away, and hide or mark them.
 
@@ -30,8 +31,9 @@ call needs `Authorization: Bearer <token>`. The review page is at `/`. See docs/
 """
 
 
-def create_app(settings: ServeSettings, load: DetectorLoader = load_detector) -> FastAPI:
-    """The service's app; ``load`` makes its detector (default: ``--model`` in ``--precision``)."""
+def create_app(settings: ServeSettings, load: DetectorLoader | None = None) -> FastAPI:
+    """The service's app; ``load`` makes its detector from the runtime's settings (default: the runtime's
+    loader, ``--model`` in ``--precision``)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

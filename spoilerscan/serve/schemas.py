@@ -14,8 +14,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from spoilerscan.reading.document import BlockKind
 from spoilerscan.reading.markup import RedactStyle
-from spoilerscan.reading.text import BlockKind
 
 MAX_BATCH_REVIEWS = 1000
 OFFSETS = "Offsets count characters (Unicode code points) of the submitted text, not bytes or UTF-16 units."

@@ -51,7 +51,7 @@ class ServeSettings:
     shutdown_seconds: float = DEFAULT_SHUTDOWN_SECONDS
     threads: int | None = None  # ONNX Runtime threads (None: the cores this process may use)
     batch_sentences: int = DEFAULT_BATCH_SENTENCES
-    encoder_batch: int = DEFAULT_ENCODER_BATCH  # sentences per encoder run (see state.load_detector)
+    encoder_batch: int = DEFAULT_ENCODER_BATCH  # sentences per encoder run (see state.runtime_settings)
     max_queued_sentences: int = DEFAULT_MAX_QUEUED_SENTENCES
     gather_seconds: float = DEFAULT_GATHER_SECONDS
     log_requests: bool = True

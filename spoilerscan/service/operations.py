@@ -12,12 +12,12 @@ import asyncio
 
 from spoilerscan.check.gate import FileReport, file_report
 from spoilerscan.model.detect import Annotation, annotation_of, model_inputs
+from spoilerscan.reading.document import Format
 from spoilerscan.reading.markup import RedactStyle
 from spoilerscan.reading.segment import Reading
-from spoilerscan.reading.text import Format
 from spoilerscan.render import redact as redact_text
+from spoilerscan.runtime.project import Project
 from spoilerscan.service.engine import ScoringEngine
-from spoilerscan.service.project import Project
 
 
 async def annotate_reading(engine: ScoringEngine, project: Project, reading: Reading,

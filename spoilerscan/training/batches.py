@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from spoilerscan.model.features import SentenceInput
-from spoilerscan.reading.text import BlockKind
+from spoilerscan.reading.document import BlockKind
 from spoilerscan.training.data import LabelledReview
 
 

@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from spoilerscan.model.thresholds import best_f_threshold, fail_cut
 from spoilerscan.training.data import LabelledReview
-from spoilerscan.training.evaluate import best_f_threshold, compute_metrics, fail_cut
+from spoilerscan.training.evaluate import compute_metrics
 
 # check's default fail cut lets at most this share of clean dev reviews fail.
 MAX_FALSE_FAIL = 0.05

@@ -22,10 +22,10 @@ from typing import Literal
 
 from spoilerscan.errors import DataFormatError
 from spoilerscan.model.features import SentenceInput
+from spoilerscan.reading.document import BlockKind, Format
 from spoilerscan.reading.labels import parse_label
 from spoilerscan.reading.markup import MARKUP, Style, marked_regions
 from spoilerscan.reading.segment import read
-from spoilerscan.reading.text import BlockKind, Format
 
 Split = Literal["train", "dev", "test"]
 TEXT_COLUMNS = ("sentence", "text")

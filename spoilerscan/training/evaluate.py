@@ -57,33 +57,6 @@ def compute_metrics(dataset: str, labels: Sequence[int], scores: Sequence[float]
     )
 
 
-def best_f_threshold(labels: Sequence[int], scores: Sequence[float], beta: float = 1.0) -> float:
-    """The score threshold with the highest F-beta on these labels (for dev data only).
-
-    ``beta`` > 1 weighs recall above precision (2: a missed spoiler counts twice a hidden opinion).
-    """
-    import numpy as np
-    from sklearn.metrics import precision_recall_curve
-
-    precision, recall, thresholds = precision_recall_curve(labels, scores)
-    weight = beta * beta
-    f = (1 + weight) * precision * recall / np.maximum(weight * precision + recall, 1e-12)
-    return float(thresholds[int(np.argmax(f[:-1]))])
-
-
-def fail_cut(clean_scores: Sequence[float], max_share: float) -> float:
-    """The lowest cut at which at most ``max_share`` of these clean reviews' scores reach it."""
-    import numpy as np
-
-    if not clean_scores:
-        return 0.5
-    ordered = sorted(clean_scores, reverse=True)
-    allowed = int(max_share * len(ordered))
-    if allowed >= len(ordered):
-        return 0.0
-    return float(np.nextafter(ordered[allowed], 1.0))
-
-
 # Review lengths (scored sentences) that the gate's consistency is reported by: [low, high).
 LENGTH_BINS = ((1, 8, "<8"), (8, 15, "8-15"), (15, 25, "15-25"), (25, 10**9, "25+"))
 

@@ -15,7 +15,7 @@ import random
 from collections.abc import Sequence
 
 from spoilerscan.model.features import SentenceInput
-from spoilerscan.reading.text import BlockKind
+from spoilerscan.reading.document import BlockKind
 from spoilerscan.training.data import LabelledReview
 
 SOURCE = "synthetic/reveals"

@@ -10,7 +10,7 @@ import pytest
 
 from spoilerscan.adapt.labels import export_reviews, marked_review, site_reviews
 from spoilerscan.errors import InputError, SpoilerscanError
-from spoilerscan.reading.text import Format
+from spoilerscan.reading.document import Format
 
 MARKED = (
     "# The Sixth Sense\n\n"

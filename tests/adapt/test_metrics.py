@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spoilerscan.adapt.metrics import average_precision, best_f_threshold, bootstrap_difference, fail_cut, roc_auc
+from spoilerscan.adapt.metrics import average_precision, bootstrap_difference, roc_auc
+from spoilerscan.model.thresholds import best_f_threshold, fail_cut
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -22,7 +23,7 @@ def test_roc_and_pr_auc_match_scikit_learn(seed: int) -> None:
 def test_cuts() -> None:
     labels = np.array([0, 0, 0, 0, 1, 1])
     scores = np.array([0.1, 0.2, 0.3, 0.8, 0.7, 0.9])
-    assert best_f_threshold(labels, scores) == 0.7  # both spoilers, one clean: F2 0.909
+    assert best_f_threshold(labels, scores, beta=2.0) == 0.7  # both spoilers, one clean: F2 0.909
     assert fail_cut(scores[labels == 0], 0.25) == np.nextafter(0.3, 1.0)  # one of four clean may fail
     assert np.isnan(roc_auc(np.zeros(3), np.arange(3.0)))
 

@@ -18,7 +18,7 @@ from spoilerscan.archive.parquet import Columns, reader_for, scan_parquet, score
 from spoilerscan.cli import app
 from spoilerscan.model.detect import SentenceScore, sentence_scorer
 from spoilerscan.model.features import SentenceInput
-from spoilerscan.reading.text import Format
+from spoilerscan.reading.document import Format
 
 runner = CliRunner()
 REVIEWS = ["The acting is great. He dies at the end.", "", "I loved it. >!The butler did it.!< Go see it.",

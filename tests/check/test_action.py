@@ -31,7 +31,7 @@ from typer.main import get_command
 
 from spoilerscan.check.formats import CheckFormat
 from spoilerscan.cli import app
-from tests.tools import assert_valid_sarif
+from tests.helpers.tools import assert_valid_sarif
 
 REPO = Path(__file__).parents[2]
 ACTION = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))

@@ -8,8 +8,8 @@ import jsonschema
 
 from spoilerscan import check
 from spoilerscan.check import check_texts
-from tests.checkstub import keyword_scorer, known_scorer
-from tests.tools import sarif_schema
+from tests.helpers.checkstub import keyword_scorer, known_scorer
+from tests.helpers.tools import sarif_schema
 
 
 def sample_report() -> check.Report:

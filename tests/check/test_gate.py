@@ -9,8 +9,8 @@ import pytest
 from spoilerscan.check import Finding, check_texts
 from spoilerscan.model.detect import SentenceScore
 from spoilerscan.model.features import SentenceInput
-from spoilerscan.reading.text import BlockKind
-from tests.checkstub import findings_of, keyword_scorer, known_scorer
+from spoilerscan.reading.document import BlockKind
+from tests.helpers.checkstub import findings_of, keyword_scorer, known_scorer
 
 # --------------------------------------------------------------------------- positions
 
@@ -96,10 +96,10 @@ def test_a_review_gate_asks_more_of_a_long_reviews_sentences() -> None:
 
 
 def test_a_fail_threshold_someone_set_replaces_the_gate() -> None:
-    from spoilerscan.check.config import CheckConfig, resolve_gate
     from spoilerscan.model.review_gate import ReviewGate
+    from spoilerscan.settings import CheckConfig, Settings
 
     gate = ReviewGate(1.0, 0.0)
-    assert resolve_gate(None, CheckConfig(), gate) is gate
-    assert resolve_gate(0.8, CheckConfig(), gate) is None
-    assert resolve_gate(None, CheckConfig(fail_threshold=0.8), gate) is None
+    assert Settings(CheckConfig()).gate(gate) is gate
+    assert Settings(CheckConfig(), fail_threshold=0.8).gate(gate) is None
+    assert Settings(CheckConfig(fail_threshold=0.8)).gate(gate) is None

@@ -220,6 +220,7 @@ def test_backup_needs_in_place_and_a_suffix(review: Path, model: str, args: list
 @pytest.fixture()
 def no_model_load(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Errors reported before the model was asked for; loading it fails the test."""
+    import spoilerscan.runtime.runtime as runtime
     from spoilerscan import cli
 
     reported: list[str] = []
@@ -233,7 +234,7 @@ def no_model_load(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         raise AssertionError("the model was loaded although the output cannot be written")
 
     monkeypatch.setattr(cli.output, "error", record)
-    monkeypatch.setattr(cli.scoring, "load_detector", refuse)
+    monkeypatch.setattr(runtime, "load_detector", refuse)
     return reported
 
 
@@ -257,11 +258,13 @@ def test_an_unwritable_in_place_file_is_reported_before_scoring(tmp_path: Path, 
     locked, fine = tmp_path / "locked.md", tmp_path / "fine.md"
     locked.write_text("He dies.\n")
     fine.write_text("She lives.\n")
-    real_access, real_load = os.access, cli.scoring.load_detector
+    import spoilerscan.runtime.runtime as runtime
+
+    real_access, real_load = os.access, runtime.load_detector
     monkeypatch.setattr(os, "access", lambda path, mode, **kw: Path(path) != locked and real_access(path, mode))
     events: list[str] = []
     monkeypatch.setattr(cli.output, "error", lambda message: events.append(f"error: {message}"))
-    monkeypatch.setattr(cli.scoring, "load_detector", lambda *a, **k: events.append("load") or real_load(*a, **k))
+    monkeypatch.setattr(runtime, "load_detector", lambda *a, **k: events.append("load") or real_load(*a, **k))
     result = run("redact", locked, fine, "--in-place", "-m", model, "-t", "0", "-q")
     assert result.exit_code == 2
     assert events == [f"error: {locked}: cannot write (Permission denied)", "load"]

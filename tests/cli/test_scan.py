@@ -115,12 +115,13 @@ def test_scan_several_files_one_bad(tmp_path: Path, review: Path, model: str) ->
 
 def test_ctrl_c_ends_in_one_line_and_exit_130(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
                                               review: Path, model: str) -> None:
+    import spoilerscan.runtime.runtime as runtime
     from spoilerscan import cli
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli.scoring, "load_detector", interrupted)
+    monkeypatch.setattr(runtime, "load_detector", interrupted)
     monkeypatch.setattr(sys, "argv", ["spoilerscan", "scan", str(review), "-m", model])
     with pytest.raises(SystemExit) as exit:
         cli.main()

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tests.cli.conftest import COMMAND, EXAMPLE, one_error_line, run, spoilerscan
-from tests.serverprocess import Server, serving
+from tests.helpers.serverprocess import Server, serving
 
 
 @pytest.fixture()

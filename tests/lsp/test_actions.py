@@ -16,7 +16,7 @@ from spoilerscan.lsp.documents import Documents
 from spoilerscan.lsp.models import ModelPool
 from spoilerscan.lsp.projects import Projects
 from spoilerscan.lsp.settings import Settings
-from spoilerscan.model.detect import Detector
+from tests.lsp.test_models import one_thread
 
 REVIEW = "A quiet film. He was dead all along. His wife never knew.\n\nGo and see it.\n"
 FLAGGED = ["He was dead all along.", "His wife never knew."]
@@ -39,7 +39,7 @@ def checked(folder: Path, model: Path, config: str, versioned: bool = True
     path = folder / "review.md"
     snapshot = documents.open(types.TextDocumentItem(path.as_uri(), "markdown", 7, REVIEW))
     assert snapshot is not None
-    pool = ModelPool(lambda directory: Detector.load(directory, threads=1))
+    pool = ModelPool(one_thread)
     checker = Checker(pool, Projects(), lambda: Settings(threshold=1.0, fail_threshold=1.0, model=model), lambda: [])
     diagnostics = DiagnosticsFeature(documents, checker, Quiet(), lambda: 0.0)
 

@@ -24,6 +24,8 @@ from spoilerscan.lsp.settings import Settings
 from spoilerscan.model.detect import Detector, sentence_scorer
 from spoilerscan.reading.markup import RedactStyle, Style
 from spoilerscan.reading.segment import read
+from spoilerscan.settings import Settings as CoreSettings
+from tests.lsp.test_models import one_thread
 
 REPO = Path(__file__).parents[2]
 EXAMPLES = sorted((REPO / "examples").glob("*.md"))
@@ -36,7 +38,7 @@ def snapshot_of(path: Path, text: str | None = None, encoding: Encoding = Encodi
 
 def checker(model: Path, settings: Settings | None = None, loader: ModelPool | None = None) -> Checker:
     chosen = dataclasses.replace(settings or Settings(), model=model)
-    return Checker(loader or ModelPool(lambda path: Detector.load(path, threads=1)), Projects(), lambda: chosen,
+    return Checker(loader or ModelPool(one_thread), Projects(), lambda: chosen,
                    lambda: [])
 
 
@@ -76,9 +78,9 @@ def test_a_document_opened_while_the_model_loads_is_checked_when_it_is_ready(tin
                                                                              tmp_path: Path) -> None:
     gate = threading.Event()
 
-    def slow_load(path: Path | None) -> Detector:
+    def slow_load(settings: CoreSettings) -> Detector:
         gate.wait(60)
-        return Detector.load(path, threads=1)
+        return one_thread(settings)
 
     review = tmp_path / "review.md"
     review.write_text("A quiet film. He was dead all along.", encoding="utf-8")

@@ -9,11 +9,11 @@ from collections.abc import Awaitable, Callable
 
 from lsprotocol import types
 
-from spoilerscan.check.config import ConfigError
 from spoilerscan.lsp.checking import CheckResult
 from spoilerscan.lsp.diagnostics import DiagnosticsFeature
 from spoilerscan.lsp.documents import Documents, Snapshot
-from spoilerscan.service import Project
+from spoilerscan.runtime import Project
+from spoilerscan.settings import ConfigError
 
 
 class Recorder:

@@ -7,7 +7,7 @@ from lsprotocol import types
 
 from spoilerscan.lsp.documents import Documents, Snapshot, is_review
 from spoilerscan.lsp.positions import Encoding
-from spoilerscan.reading.text import Format
+from spoilerscan.reading.document import Format
 
 
 def change(start: tuple[int, int], end: tuple[int, int], text: str) -> types.TextDocumentContentChangePartial:

@@ -9,13 +9,12 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from spoilerscan.check.config import load_config
-from spoilerscan.check.formats import IGNORE_PRAGMA
 from spoilerscan.lsp.edits import allowed_phrase_insertion, difference, ignore_insertion, mark_change
 from spoilerscan.model.detect import annotate_with, sentence_scorer
-from spoilerscan.reading.markup import HIDING_STYLES, RedactStyle
+from spoilerscan.reading.markup import HIDING_STYLES, IGNORE_PRAGMA, RedactStyle
 from spoilerscan.reading.segment import read
 from spoilerscan.render import redact
+from spoilerscan.settings import load_config
 
 REPO = Path(__file__).parents[2]
 REVIEW = (REPO / "examples" / "sixth-sense-review.md").read_text(encoding="utf-8")

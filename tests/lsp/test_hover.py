@@ -11,7 +11,7 @@ from spoilerscan.lsp.documents import Documents, Snapshot
 from spoilerscan.lsp.hover import HoverFeature, explain
 from spoilerscan.reading.markup import Style
 from spoilerscan.reading.text import parse
-from spoilerscan.service import Project
+from spoilerscan.runtime import Project
 
 TEXT = "Fine. He dies. She lives."
 PROJECT = Project(0.5, 0.4, 0.8, (Style.discord,))

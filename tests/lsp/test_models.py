@@ -4,6 +4,7 @@ at every keystroke; a waiter that gives up does not stop the load others wait fo
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -13,15 +14,22 @@ import pytest
 from spoilerscan.errors import ModelError
 from spoilerscan.lsp.models import ModelPool
 from spoilerscan.model.detect import Detector, EmbeddingCache
+from spoilerscan.runtime import load_detector
+from spoilerscan.settings import Settings
+
+
+def one_thread(settings: Settings) -> Detector:
+    """The detector the settings name, on one ONNX Runtime thread (the tests share two cores)."""
+    return load_detector(dataclasses.replace(settings, threads=1))
 
 
 def test_a_model_loads_once_with_an_embedding_cache_and_progress(tiny_model_dir: Path) -> None:
     loads: list[Path | None] = []
     reports: list[str] = []
 
-    def load(path: Path | None) -> Detector:
-        loads.append(path)
-        return Detector.load(path, threads=1)
+    def load(settings: Settings) -> Detector:
+        loads.append(settings.model)
+        return one_thread(settings)
 
     async def progress(title: str) -> Callable[[str], None]:
         reports.append(title)
@@ -45,9 +53,9 @@ def test_a_model_loads_once_with_an_embedding_cache_and_progress(tiny_model_dir:
 def test_a_waiter_that_gives_up_does_not_cancel_the_loading(tiny_model_dir: Path) -> None:
     gate = threading.Event()
 
-    def slow(path: Path | None) -> Detector:
+    def slow(settings: Settings) -> Detector:
         gate.wait(60)
-        return Detector.load(path, threads=1)
+        return one_thread(settings)
 
     pool = ModelPool(slow)
 
@@ -67,9 +75,9 @@ def test_a_waiter_that_gives_up_does_not_cancel_the_loading(tiny_model_dir: Path
 def test_a_model_that_cannot_load_is_an_error_until_failures_are_forgotten(tmp_path: Path) -> None:
     loads: list[Path | None] = []
 
-    def load(path: Path | None) -> Detector:
-        loads.append(path)
-        return Detector.load(path, threads=1)
+    def load(settings: Settings) -> Detector:
+        loads.append(settings.model)
+        return one_thread(settings)
 
     pool = ModelPool(load)
 

@@ -5,7 +5,7 @@ project whose ``[tool.spoilerscan]`` names the tiny model and a known spoiler th
 (so a diagnostic follows whatever the tiny model scores), waits for the diagnostic (at most 60 s,
 counted inside Neovim), asks the server for the quick fixes on it, writes what it saw to a file
 and quits. Neovim runs in a session of its own, killed with everything it started (the server)
-when it is done or past its time. Which Neovim runs which block: tests/tools.py and the document.
+when it is done or past its time. Which Neovim runs which block: tests/helpers/tools.py and the document.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tools import missing, neovims
+from tests.helpers.tools import missing, neovims
 
 REPO = Path(__file__).parents[2]
 EDITORS = REPO / "docs" / "editors.md"

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from spoilerscan.check.config import ConfigError
 from spoilerscan.lsp.documents import Snapshot
 from spoilerscan.lsp.models import LoadedModel
 from spoilerscan.lsp.projects import Projects
-from spoilerscan.lsp.settings import Settings
-from spoilerscan.model.detect import Detector
+from spoilerscan.lsp.settings import Settings as EditorSettings
 from spoilerscan.reading.markup import Style
+from spoilerscan.runtime import Runtime
 from spoilerscan.service import ScoringEngine
+from spoilerscan.settings import ConfigError, Settings
+from tests.lsp.test_models import one_thread
 
 
 def snapshot_in(folder: Path, name: str = "review.md") -> Snapshot:
@@ -65,16 +66,18 @@ def test_a_bad_config_raises_its_error_until_it_is_fixed(tmp_path: Path) -> None
 def test_projects_follow_the_config_and_the_editors_settings(tmp_path: Path, tiny_model_dir: Path) -> None:
     write(tmp_path / "pyproject.toml", "[tool.spoilerscan]\nthreshold = 0.3\nfail-threshold = 0.8\nstyle = 'reddit'\n"
                                        "known-spoilers = ['He was dead all along.']\n")
-    detector = Detector.load(tiny_model_dir, threads=1)
-    model = LoadedModel(tiny_model_dir, detector, ScoringEngine(detector))  # not started: no scoring here
+    runtime = Runtime.open(Settings(model_option=tiny_model_dir), one_thread)
+    model = LoadedModel(tiny_model_dir, runtime, ScoringEngine(runtime.detector))  # not started: no scoring here
     projects = Projects()
     resolved = projects.config_for(snapshot_in(tmp_path))
 
-    async def resolve(settings: Settings) -> tuple[float, float, tuple[Style, ...], tuple[str, ...]]:
+    async def resolve(settings: EditorSettings) -> tuple[float, float, tuple[Style, ...], tuple[str, ...]]:
         project = await projects.project(resolved, settings, model)
         assert project.known is not None
         return project.check_threshold, project.fail_threshold, project.styles, project.known.texts
 
-    assert asyncio.run(resolve(Settings())) == (0.3, 0.8, (Style.reddit,), ("He was dead all along.",))
-    overridden = Settings(threshold=0.1, fail_threshold=0.5, styles=(Style.discord, Style.warning))
+    plain = EditorSettings(model=tiny_model_dir)
+    assert asyncio.run(resolve(plain)) == (0.3, 0.8, (Style.reddit,), ("He was dead all along.",))
+    overridden = EditorSettings(threshold=0.1, fail_threshold=0.5, styles=(Style.discord, Style.warning),
+                                model=tiny_model_dir)
     assert asyncio.run(resolve(overridden)) == (0.1, 0.5, (Style.discord, Style.warning), ("He was dead all along.",))

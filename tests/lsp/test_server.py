@@ -20,7 +20,7 @@ from lsprotocol import types
 from typer.testing import CliRunner
 
 from spoilerscan.cli import app
-from tests.lsp.client import RecordingClient, running_server, server_env, shut_down, spoilerscan_script
+from tests.helpers.lspclient import RecordingClient, running_server, server_env, shut_down, spoilerscan_script
 
 pytestmark = pytest.mark.slow
 

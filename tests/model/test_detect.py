@@ -22,8 +22,10 @@ from spoilerscan.model.detect import (
     sentence_scorer,
 )
 from spoilerscan.model.features import SentenceInput
+from spoilerscan.reading.document import BlockKind
 from spoilerscan.reading.segment import read, split_sentences
-from spoilerscan.reading.text import BlockKind
+from spoilerscan.runtime import Project, Runtime
+from spoilerscan.settings import Settings
 from tests.conftest import TINY_KNOWN_SIMILARITY, model_metadata, update_metadata
 
 REVIEW = "\ufeff# Title\r\n\r\nThe acting is great. He dies at the end.\r\nI cried.\r\n\r\n- The butler did it.\r\n"
@@ -169,23 +171,24 @@ def test_annotate_reads_the_format_it_is_given(detector: Detector) -> None:
 def test_a_sentence_that_restates_a_known_spoiler_is_flagged_whatever_its_score(tiny_model_dir: Path) -> None:
     detector = Detector.load(tiny_model_dir)
     reveal = "The butler did it."
-    detector.set_known_spoilers([f"  {reveal} ", "", reveal, "Malcolm was dead the whole time."])
-    assert detector.known.texts == (reveal, "Malcolm was dead the whole time.")  # stripped, blank and repeats gone
-    annotation = detector.annotate(REVIEW, threshold=1.0, fmt="markdown")
+    known = detector.known_spoilers([f"  {reveal} ", "", reveal, "Malcolm was dead the whole time."])
+    assert known.texts == (reveal, "Malcolm was dead the whole time.")  # stripped, blank and repeats gone
+    scorer = Runtime(Settings(), detector, Project(detector.threshold, 1.0, 1.0, known=known)).scorer
+    annotation = annotate_with(REVIEW, scorer, 1.0, fmt="markdown")
     assert [(s.text, s.known, s.is_spoiler) for s in annotation.sentences if s.known or s.is_spoiler] == [
         ("The butler did it.", reveal, True)]
     assert annotation.spoilers[0].score < 1.0  # flagged for what it says, not for its score
-    [scores] = detector.score_reviews(reviews_of("The butler did it.|Fine."))
+    [scores] = detector.score_reviews(reviews_of("The butler did it.|Fine."), known=known)
     assert [s.known for s in scores] == [reveal, None]
-    detector.set_known_spoilers([])
-    assert detector.annotate(REVIEW, threshold=1.0, fmt="markdown").spoilers == []
+    assert detector.annotate(REVIEW, threshold=1.0, fmt="markdown").spoilers == []  # none known: none flagged
 
 
 def test_known_similarity_is_the_cosine_cut(tiny_model_copy: Path) -> None:
     update_metadata(tiny_model_copy, known_similarity=-1.0)
     detector = Detector.load(tiny_model_copy)  # every sentence is at least this close to any reveal
-    detector.set_known_spoilers(["The butler did it."])
-    assert all(s.known == "The butler did it." for s in detector.annotate("Fine. I loved it.").sentences)
+    known = detector.known_spoilers(["The butler did it."])
+    [scores] = detector.score_reviews(reviews_of("Fine.|I loved it."), known=known)
+    assert all(s.known == "The butler did it." for s in scores)
 
 
 # --- annotate_with and annotate_stream with stub scorers --------------------------------------

@@ -188,11 +188,10 @@ def test_batches_are_cut_to_their_longest_sentence_and_run_in_token_order(tiny_m
 
 def test_the_detectors_batch_size_is_what_embed_runs_unless_told(tiny_model_dir: Path) -> None:
     """A service sets a smaller encoder batch than the commands' 64 (on a CPU, less padding per run)."""
-    detector = Detector.load(tiny_model_dir)
-    alone = np.stack([detector.embed([s])[0] for s in SENTENCES])
+    detector = Detector.load(tiny_model_dir, batch_size=2)
+    alone = np.stack([detector.embed([s], batch_size=1)[0] for s in SENTENCES])
     recorder = RecordingSession(detector.model.encoder)
     detector.model.encoder = recorder
-    detector.batch_size = 2
     assert detector.embed_cached(SENTENCES) == pytest.approx(alone, abs=1e-5)
     assert [rows for rows, _ in recorder.shapes] == [2] * (len(SENTENCES) // 2) + [1] * (len(SENTENCES) % 2)
     recorder.shapes.clear()

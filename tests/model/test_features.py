@@ -9,8 +9,8 @@ import pytest
 
 from spoilerscan.model.detect import model_inputs
 from spoilerscan.model.features import FEATURES, SentenceInput, structure_features
+from spoilerscan.reading.document import BlockKind
 from spoilerscan.reading.segment import read
-from spoilerscan.reading.text import BlockKind
 
 
 def column(rows: np.ndarray, name: str) -> list[float]:

@@ -18,7 +18,9 @@ from spoilerscan.check import CheckOptions, run_check
 from spoilerscan.errors import InputError
 from spoilerscan.reading.inputs import read_known_spoilers
 from spoilerscan.reading.language import NOTICE
-from tests.checkstub import KeywordDetector, one_error_line, write, write_pyproject
+from spoilerscan.runtime import Runtime
+from spoilerscan.settings import resolve
+from tests.helpers.checkstub import KeywordDetector, one_error_line, use_stub, write, write_pyproject
 
 runner = CliRunner()
 REVEAL = "Malcolm was dead the whole time."
@@ -53,7 +55,7 @@ def test_read_known_spoilers(folder: Path) -> None:
 @pytest.fixture()
 def stub(monkeypatch: pytest.MonkeyPatch, folder: Path) -> KeywordDetector:
     detector = KeywordDetector()
-    monkeypatch.setattr(cli.scoring, "load_detector", lambda *args, **kwargs: detector)
+    use_stub(monkeypatch, detector)
     return detector
 
 
@@ -94,12 +96,12 @@ def test_a_marked_known_spoiler_passes(stub: KeywordDetector, folder: Path) -> N
 
 
 def test_run_check_library_call(folder: Path) -> None:
-    """``run_check`` as a library: reveals from CheckOptions.known_spoilers, notices to on_note."""
+    """``run_check`` as a library: reveals from the settings' known-spoilers file, notices to on_note."""
     write(folder, "critique.md", "Le film est magnifique et les acteurs sont formidables. Je le recommande vivement "
                                  "à tous mes amis.\n")
     stub, heard = KeywordDetector(), []
-    options = CheckOptions(["review.md", "critique.md"], known_spoilers=folder / "reveals.txt", threshold=1.0)
-    report = run_check(options, lambda model, adapter: stub, on_note=heard.append)
+    runtime = Runtime.open(resolve(known_spoilers_file=folder / "reveals.txt", threshold=1.0), lambda settings: stub)
+    report = run_check(runtime, CheckOptions(["review.md", "critique.md"]), on_note=heard.append)
     assert [(f.path, f.text, f.known, f.failing) for f in report.findings] == [("review.md", REVEAL, REVEAL, True)]
     assert [r.path for r in report.files] == ["review.md", "critique.md"]
     assert heard == [f"critique.md: {NOTICE}"]

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from spoilerscan import cli
 from spoilerscan.reading.language import NOTICE, english_notices, looks_english
-from tests.checkstub import KeywordDetector
+from tests.helpers.checkstub import KeywordDetector, use_stub
 
 runner = CliRunner()
 ENGLISH = ("I went in knowing nothing about this film, and it held me from the first scene to the last. "
@@ -81,7 +81,7 @@ def test_stdin_is_named_in_the_note(tiny_model_dir: Path) -> None:
 
 def test_check_notes_a_french_review_and_still_checks_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     stub = KeywordDetector()
-    monkeypatch.setattr(cli.scoring, "load_detector", lambda *args, **kwargs: stub)
+    use_stub(monkeypatch, stub)
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(cli.app, ["check", "--stdin-filename", "critique.md"], input=FRENCH + " Il dies.\n")
     assert result.exit_code == 1  # scored all the same: the stub's keyword is found

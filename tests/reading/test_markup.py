@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from spoilerscan import check
-from spoilerscan.check import ConfigError, check_texts, prepare
+from spoilerscan.check import check_texts, prepare
 from spoilerscan.model.detect import sentence_scorer
 from spoilerscan.reading.markup import (
     MARKUP,
@@ -22,7 +22,8 @@ from spoilerscan.reading.markup import (
     is_warning_line,
     marked_regions,
 )
-from tests.checkstub import findings_of
+from spoilerscan.settings import ConfigError, parse_styles
+from tests.helpers.checkstub import findings_of
 
 # --------------------------------------------------------------------------- marked text
 
@@ -71,10 +72,10 @@ def test_style_setting_limits_which_markup_counts() -> None:
     text = "Fine. ||He dies.|| Fine."
     assert findings_of(text, styles=(MarkupStyle.reddit,))  # Discord markup shows on a Reddit-style site
     assert not findings_of(text, styles=(MarkupStyle.discord,))
-    assert check.parse_styles(["reddit,html"]) == (MarkupStyle.reddit, MarkupStyle.html)
-    assert set(check.parse_styles(["reddit", "all"])) == set(check.ALL_STYLES)
+    assert parse_styles(["reddit,html"]) == (MarkupStyle.reddit, MarkupStyle.html)
+    assert set(parse_styles(["reddit", "all"])) == set(check.ALL_STYLES)
     with pytest.raises(ConfigError, match="unknown style 'spoilers'"):
-        check.parse_styles(["spoilers"])
+        parse_styles(["spoilers"])
 
 
 def test_marked_spoiler_is_not_reported_while_the_same_sentence_unmarked_is() -> None:

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from spoilerscan.reading import segment
+from spoilerscan.reading.document import BlockKind
 from spoilerscan.reading.markup import ALL_STYLES
-from spoilerscan.reading.segment import BOM, Span, neighbour_context, read, split_sentences
-from spoilerscan.reading.text import BlockKind
+from spoilerscan.reading.segment import BOM, Span, read, split_sentences
 
 
 def sentences(text: str) -> list[str]:
@@ -165,10 +165,6 @@ def test_nothing_to_split(text: str) -> None:
 def test_blocks_are_numbered() -> None:
     spans = split_sentences("One. Two.\n\nThree.\n# Four")
     assert [s.block for s in spans] == [0, 0, 1, 2]
-
-
-def test_neighbour_context_stays_within_a_group() -> None:
-    assert neighbour_context(["a", "b", "c", "d"], [0, 0, 0, 1]) == ["b", "a c", "b", ""]
 
 
 def test_long_single_line_is_cut_into_bounded_sentences() -> None:

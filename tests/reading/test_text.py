@@ -8,8 +8,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from spoilerscan.reading.document import BlockKind, Format, LineIndex, format_for, lines
 from spoilerscan.reading.segment import split_sentences
-from spoilerscan.reading.text import BlockKind, Format, LineIndex, format_for, lines, parse
+from spoilerscan.reading.text import parse
 
 
 def test_line_index_counts_characters_and_every_line_break_once() -> None:

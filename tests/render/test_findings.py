@@ -8,7 +8,7 @@ import json
 from spoilerscan.render import (
     findings,
 )
-from tests.render.common import annotate
+from tests.helpers.rendering import annotate
 
 # --- findings -------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from spoilerscan.render import (
     highlight_markdown,
     highlight_terminal,
 )
-from tests.render.common import annotate
+from tests.helpers.rendering import annotate
 
 # --- highlight ------------------------------------------------------------------------------
 

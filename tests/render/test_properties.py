@@ -29,7 +29,7 @@ from spoilerscan.model.detect import Annotation, annotate_with, sentence_scorer
 from spoilerscan.reading.markup import MARKUP, RedactStyle, Style
 from spoilerscan.reading.segment import BOM, read
 from spoilerscan.render import redact
-from tests.render.common import dies_scorer
+from tests.helpers.rendering import dies_scorer
 
 BLOCK = "\u2588"
 EXAMPLES = int(__import__("os").environ.get("PROPERTY_EXAMPLES", "60"))

@@ -16,7 +16,7 @@ from spoilerscan.render import (
     redact,
     terminal_safe,
 )
-from tests.render.common import REVIEW, SPOILER, annotate, dies_scorer
+from tests.helpers.rendering import REVIEW, SPOILER, annotate, dies_scorer
 
 
 def test_annotation_marks_the_injected_spoilers() -> None:

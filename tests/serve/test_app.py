@@ -9,16 +9,18 @@ from asgi_lifespan import LifespanManager
 
 from spoilerscan.serve.app import app_from_environment
 from spoilerscan.serve.settings import ServeSettings, to_environment
+from spoilerscan.serve.state import runtime_settings
+from spoilerscan.settings import Settings
 from tests.serve.conftest import StubDetector, app_of, serving
 
 pytestmark = pytest.mark.anyio
 
 
 async def test_the_lifespan_loads_once_warms_up_and_stops_the_engine(stub: StubDetector) -> None:
-    loads: list[ServeSettings] = []
+    loads: list[Settings] = []
     settings = ServeSettings(log_requests=False)
 
-    def load(given: ServeSettings) -> StubDetector:
+    def load(given: Settings) -> StubDetector:
         loads.append(given)
         return stub
 
@@ -28,7 +30,8 @@ async def test_the_lifespan_loads_once_warms_up_and_stops_the_engine(stub: StubD
     assert app.state.service is None
     async with LifespanManager(app):
         service = app.state.service
-        assert loads == [settings] and service.engine.ready
+        assert loads == [runtime_settings(settings)] and service.engine.ready
+        assert not loads[0].spinning and loads[0].encoder_batch == settings.encoder_batch
         assert stub.batches == [["The service is warming up."]]  # warm before the first request
     assert app.state.service is None and not service.engine.ready
     assert len(loads) == 1

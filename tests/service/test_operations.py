@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from spoilerscan.check.config import load_config
 from spoilerscan.cli import app
 from spoilerscan.model.detect import Detector, EmbeddingCache
 from spoilerscan.reading.markup import RedactStyle
-from spoilerscan.service import Project, ScoringEngine, annotate, check, check_reading, redact
+from spoilerscan.runtime import Project
+from spoilerscan.service import ScoringEngine, annotate, check, check_reading, redact
+from spoilerscan.settings import Settings, load_config
 
 REPO = Path(__file__).parents[2]
 EXAMPLES = sorted((REPO / "examples").glob("*.md"))
@@ -54,7 +55,7 @@ def test_redact_is_the_commands_output(example: Path, style: RedactStyle, engine
                                        detector: Detector, tiny_model_dir: Path) -> None:
     text = example.read_text(encoding="utf-8")
     threshold = cut(engine, detector, text, 0.5)
-    project = Project.resolve(detector, threshold=threshold)
+    project = Project.resolve(detector, Settings(threshold=threshold))
     redacted, annotation = asyncio.run(redact(engine, project, text, "markdown", style))
     assert 0 < len(annotation.spoilers) < len(annotation.sentences)
     assert redacted == cli("redact", example, "-m", tiny_model_dir, "-t", threshold, "-s", style.value, "-q")
@@ -78,7 +79,7 @@ def test_check_is_the_commands_findings(example: Path, engine: ScoringEngine, de
     report_at, fail_at = cut(engine, detector, text, 0.6), cut(engine, detector, text, 0.3)
     config.write_text(f'[tool.spoilerscan]\nthreshold = {report_at!r}\nstyle = ["reddit", "warning"]\n'
                       'allowed-phrases = ["Bruce Willis"]\n', encoding="utf-8")
-    project = Project.resolve(detector, load_config(config), fail_threshold=fail_at)
+    project = Project.resolve(detector, Settings(load_config(config), fail_threshold=fail_at))
     report = asyncio.run(check(engine, project, text, "markdown", str(example)))
     found = json.loads(cli("check", example, "-m", tiny_model_dir, "--config", config, "--fail-threshold", fail_at,
                            "-f", "json", "-q"))
@@ -89,26 +90,28 @@ def test_check_is_the_commands_findings(example: Path, engine: ScoringEngine, de
 
 def test_known_spoilers_of_the_project_are_flagged(engine: ScoringEngine, detector: Detector) -> None:
     text = "A quiet film. The killer was the father all along."
-    project = Project.resolve(detector, threshold=1.0, known_spoilers=("The killer was the father all along.",))
+    settings = Settings(threshold=1.0, known_spoilers=("The killer was the father all along.",))
+    project = Project.resolve(detector, settings)
     annotation = asyncio.run(annotate(engine, project, text))
     assert [s.known for s in annotation.sentences] == [None, "The killer was the father all along."]
     assert [s.is_spoiler for s in annotation.sentences] == [False, True]
 
 
-def test_the_embedding_cache_changes_no_score(detector: Detector) -> None:
+def test_the_embedding_cache_changes_no_score(detector: Detector, tiny_model_dir: Path) -> None:
     texts = [example.read_text(encoding="utf-8") for example in EXAMPLES]
     plain = [detector.score([t]) for t in texts]
-    detector.cache = EmbeddingCache(1000)
-    cached = [detector.score([t]) for t in texts] + [detector.score([t]) for t in texts]
+    caching = Detector.load(tiny_model_dir, threads=1, cache=EmbeddingCache(1000))
+    cached = [caching.score([t]) for t in texts] + [caching.score([t]) for t in texts]
     assert cached == plain + plain
-    assert detector.cache.hits == len(texts) and len(detector.cache) == len(set(texts))
+    assert caching.cache is not None
+    assert caching.cache.hits == len(texts) and len(caching.cache) == len(set(texts))
 
 
 def test_reading_and_rendering_run_off_the_event_loop(engine: ScoringEngine, detector: Detector,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """A megabyte of Markdown takes about a second to read: that must not hold the caller's loop."""
+    import spoilerscan.runtime.project as project_module
     import spoilerscan.service.operations as operations
-    import spoilerscan.service.project as project_module
 
     threads: list[tuple[str, int]] = []
 
@@ -136,7 +139,7 @@ def test_reading_and_rendering_run_off_the_event_loop(engine: ScoringEngine, det
 def test_check_of_a_reading_is_check_of_its_text(engine: ScoringEngine, detector: Detector) -> None:
     text = EXAMPLES[0].read_text(encoding="utf-8")
     threshold = cut(engine, detector, text, 0.5)
-    project = Project.resolve(detector, threshold=threshold)
+    project = Project.resolve(detector, Settings(threshold=threshold))
     whole = asyncio.run(check(engine, project, text, "markdown", "x.md"))
     read_first = asyncio.run(check_reading(engine, project, project.read_for_check(text, "markdown"), "x.md"))
     assert read_first == whole and whole.findings

@@ -10,7 +10,7 @@ import pytest
 
 from spoilerscan.errors import EXIT_USAGE, DataFormatError
 from spoilerscan.model.features import SentenceInput
-from spoilerscan.reading.text import BlockKind
+from spoilerscan.reading.document import BlockKind
 from spoilerscan.training.data import (
     TROPES_REVIEW_SENTENCES,
     LabelledReview,

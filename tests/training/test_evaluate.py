@@ -10,11 +10,10 @@ import pytest
 
 from spoilerscan.model.detect import SentenceScore, sentence_scorer
 from spoilerscan.model.features import SentenceInput
+from spoilerscan.model.thresholds import best_f_threshold, fail_cut
 from spoilerscan.training.evaluate import (
-    best_f_threshold,
     compute_metrics,
     evaluate_files,
-    fail_cut,
     paired_auc_difference,
     review_metrics,
 )

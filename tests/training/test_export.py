@@ -19,7 +19,7 @@ import pytest
 from spoilerscan.model.detect import Detector
 from spoilerscan.model.engines import ENCODER_FILES, HEAD_FILE
 from spoilerscan.model.features import SentenceInput
-from spoilerscan.reading.text import BlockKind
+from spoilerscan.reading.document import BlockKind
 from spoilerscan.training.data import LabelledReview
 from tests.conftest import TINY_LABELLED
 

@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from spoilerscan.reading.text import BlockKind
+from spoilerscan.reading.document import BlockKind
 from spoilerscan.training.synthetic import SOURCE, synthetic_reviews
 from spoilerscan.training.train import gather_data
 

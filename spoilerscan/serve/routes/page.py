@@ -1,4 +1,4 @@
-"""``GET /``: the review page (spoilerscan.render.page), for a writer without a terminal.
+"""``GET /``: the review page (spoilerscan.render.review_page), for a writer without a terminal.
 
 One HTML document with its style sheet and script inline: no other request, works offline. Its
 Content Security Policy is sent as a header as well as in the page.
@@ -11,7 +11,7 @@ from functools import cache
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from spoilerscan.render import page
+from spoilerscan.render import review_page as page
 
 router = APIRouter(tags=["page"])
 

@@ -17,11 +17,11 @@ import pytest
 from typer.testing import CliRunner
 
 from spoilerscan.cli import app as cli_app
-from spoilerscan.render import page as review_page
-from tests.browser import COVERED, browser_context, chromium, problems_of, text_colour
+from spoilerscan.render import review_page
+from tests.helpers.browser import COVERED, browser_context, chromium, problems_of, text_colour
+from tests.helpers.serverprocess import Server
+from tests.helpers.serverprocess import serving as serve_process
 from tests.serve.conftest import StubDetector, app_of, serving
-from tests.serverprocess import Server
-from tests.serverprocess import serving as serve_process
 
 REPO = Path(__file__).parents[3]
 EXAMPLE = REPO / "examples" / "sixth-sense-review.md"

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from spoilerscan.reading.markup import RedactStyle
-from spoilerscan.render import highlight_html, page
-from tests.browser import COVERED, browser_context, problems_of, text_colour
-from tests.render.common import annotate
+from spoilerscan.render import highlight_html
+from spoilerscan.render import review_page as page
+from tests.helpers.browser import COVERED, browser_context, problems_of, text_colour
+from tests.helpers.rendering import annotate
 
 
 def test_the_template_files_are_package_resources() -> None:

@@ -1,9 +1,7 @@
-"""A long-lived front end's settings, resolved once: ``[tool.spoilerscan]`` merged with its options.
+"""What a run judges reviews with, resolved once from its settings and its detector.
 
-A one-shot command reads the nearest ``pyproject.toml`` each run; a service or language server
-reads it when it starts (or when the file changes) and then judges every request with the same
-:class:`Project`: thresholds, the markup that counts as marked, allowed phrases and the known
-spoilers, embedded once.
+Thresholds, the markup that counts as marked, allowed phrases and the known spoilers (embedded
+once): the same :class:`Project` for the commands, the service's requests and the editor's checks.
 """
 
 from __future__ import annotations
@@ -12,12 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from spoilerscan.check.config import CheckConfig, load_config, resolve_gate, resolve_thresholds
 from spoilerscan.model.detect import KnownSpoilers
 from spoilerscan.model.review_gate import ReviewGate
+from spoilerscan.reading.document import Format
 from spoilerscan.reading.markup import ALL_STYLES, HIDING_STYLES, Style
 from spoilerscan.reading.segment import Reading, read
-from spoilerscan.reading.text import Format
+from spoilerscan.settings.resolve import Settings
 
 
 class ProjectDetector(Protocol):
@@ -49,22 +47,15 @@ class Project:
     gate: ReviewGate | None = None  # check's length-aware fail cut, unless a fail threshold was set
 
     @classmethod
-    def resolve(cls, detector: ProjectDetector, config: CheckConfig | None = None, threshold: float | None = None,
-                fail_threshold: float | None = None, known_spoilers: tuple[str, ...] = ()) -> Project:
-        """Options over ``config`` over the model's own, as the commands resolve them."""
-        settings = config if config is not None else CheckConfig()
-        reveals = [*settings.known_spoilers, *known_spoilers]
-        report_at, fail_at = resolve_thresholds(threshold, fail_threshold, settings, detector.threshold,
-                                                detector.fail_threshold)
-        return cls(detector.threshold if threshold is None else threshold, report_at, fail_at, settings.styles,
-                   settings.allowed_phrases, detector.known_spoilers(reveals) if reveals else None, settings.source,
-                   resolve_gate(fail_threshold, settings, getattr(detector, "review_gate", None)))
-
-    @classmethod
-    def from_file(cls, detector: ProjectDetector, path: Path | None, threshold: float | None = None,
-                  fail_threshold: float | None = None) -> Project:
-        """The project of a ``pyproject.toml`` with ``[tool.spoilerscan]`` (None: defaults only)."""
-        return cls.resolve(detector, load_config(path), threshold, fail_threshold)
+    def resolve(cls, detector: ProjectDetector, settings: Settings | None = None) -> Project:
+        """Options over config over the model's own, as the commands resolve them."""
+        settings = settings if settings is not None else Settings()
+        reveals = list(settings.reveals)
+        report_at, fail_at = settings.thresholds(detector.threshold, detector.fail_threshold)
+        return cls(detector.threshold if settings.threshold is None else settings.threshold, report_at, fail_at,
+                   settings.check_styles, settings.allowed_phrases,
+                   detector.known_spoilers(reveals) if reveals else None, settings.source,
+                   settings.gate(getattr(detector, "review_gate", None)))
 
     def read_for_redaction(self, text: str, fmt: Format | str) -> Reading:
         """``text`` as ``redact``, ``highlight`` and ``scan`` read it: every hiding markup is exempt."""

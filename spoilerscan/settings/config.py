@@ -1,8 +1,12 @@
-"""``[tool.spoilerscan]`` settings: found in the nearest pyproject.toml, checked strictly, and merged
-with command-line options (an option overrides the file, the file overrides the model's own)."""
+"""``[tool.spoilerscan]``: found in the nearest pyproject.toml, read within bounds and checked strictly.
+
+Every front end's settings start here (:mod:`spoilerscan.settings.resolve` lays the options over
+them); each mistake is one line naming the file, the key and what it accepts.
+"""
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Iterable
@@ -11,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from spoilerscan.errors import SpoilerscanError
-from spoilerscan.model.review_gate import ReviewGate
 from spoilerscan.reading.inputs import DEFAULT_INCLUDE, Selection, path_spec, read_known_spoilers
 from spoilerscan.reading.markup import ALL_STYLES, Style
 
+MAX_CONFIG_BYTES = 1_000_000  # a pyproject.toml is a few kB; a larger one is refused before parsing
 CONFIG_KEYS = ("threshold", "fail-threshold", "style", "include", "exclude", "allowed-phrases", "known-spoilers",
                "model", "adapter")
 
@@ -46,8 +50,13 @@ class CheckConfig:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's tables; too large, too deeply nested or not TOML is one ConfigError line."""
     try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: too large for a config file (more than {MAX_CONFIG_BYTES:,} bytes)")
         return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (RecursionError, MemoryError):  # tomllib parses nested arrays and tables by recursion
+        raise ConfigError(f"{path}: nested too deeply to read as a config file") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read ({error.strerror})") from None
     except UnicodeDecodeError:
@@ -127,10 +136,19 @@ def _patterns(value: Any, key: str, where: str) -> tuple[str, ...]:
     return patterns
 
 
-def _fraction(value: Any, key: str, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
-        raise ConfigError(f"{where}: '{key}' must be a number from 0 to 1")
+def fraction(value: Any, key: str) -> float:
+    """A threshold: a finite number in [0, 1] (not a boolean, not a string); else a ConfigError."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
+            or not 0.0 <= value <= 1.0:
+        raise ConfigError(f"'{key}' must be a number from 0 to 1")
     return float(value)
+
+
+def _fraction(value: Any, key: str, where: str) -> float:
+    try:
+        return fraction(value, key)
+    except ConfigError as problem:
+        raise ConfigError(f"{where}: {problem}") from None
 
 
 def load_config(path: Path | None) -> CheckConfig:
@@ -155,6 +173,9 @@ def load_config(path: Path | None) -> CheckConfig:
         values["threshold"] = _fraction(table["threshold"], "threshold", where)
     if "fail-threshold" in table:
         values["fail_threshold"] = _fraction(table["fail-threshold"], "fail-threshold", where)
+        if values["fail_threshold"] < values.get("threshold", 0.0):
+            raise ConfigError(f"{where}: 'fail-threshold' must be at least 'threshold' ({values['threshold']:g}), "
+                              f"got {values['fail_threshold']:g}")
     if "style" in table:
         style = table["style"]
         values["styles"] = parse_styles(style if isinstance(style, str) else _strings(style, "style", where),
@@ -174,38 +195,3 @@ def load_config(path: Path | None) -> CheckConfig:
                 raise ConfigError(f"{where}: '{key}' must be a path string")
             values[key] = root / table[key]
     return CheckConfig(**values)
-
-
-def resolve_thresholds(threshold: float | None, fail_threshold: float | None, config: CheckConfig,
-                       model_threshold: float, model_fail_threshold: float | None = None) -> tuple[float, float]:
-    """(report, fail) thresholds: option, else config, else the model's own.
-
-    The model's fail threshold is raised to the reporting one when that is higher; a fail
-    threshold below the reporting one lowers the reporting one too, so that nothing can fail the
-    build without being reported.
-    """
-    report = next(t for t in (threshold, config.threshold, model_threshold) if t is not None)
-    default_fail = report if model_fail_threshold is None else max(model_fail_threshold, report)
-    fail = next(t for t in (fail_threshold, config.fail_threshold, default_fail) if t is not None)
-    return min(report, fail), fail
-
-
-def resolve_gate(fail_threshold: float | None, config: CheckConfig, model_gate: ReviewGate | None) -> ReviewGate | None:
-    """The model's length-aware review gate, unless a fail threshold was set (option or config): a cut
-    someone chose is applied as it is, to reviews of every length."""
-    return model_gate if fail_threshold is None and config.fail_threshold is None else None
-
-
-def resolve_styles(styles: Iterable[str] | None, config: CheckConfig) -> tuple[Style, ...]:
-    """The ``--style`` options if any were given, else the configured styles."""
-    return parse_styles(list(styles)) if styles else config.styles
-
-
-def resolve_model(model: Path | None, config: CheckConfig) -> Path | None:
-    """The ``--model`` option, else the configured model, else None (the shipped one)."""
-    return model if model is not None else config.model
-
-
-def resolve_adapter(adapter: Path | None, config: CheckConfig) -> Path | None:
-    """The ``--adapter`` option, else the configured adapter, else None (the model alone)."""
-    return adapter if adapter is not None else config.adapter

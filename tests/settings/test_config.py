@@ -1,4 +1,4 @@
-"""``[tool.spoilerscan]`` (check/config.py): finding, reading and merging settings; input selection."""
+"""``[tool.spoilerscan]`` (settings/config.py): finding, reading and merging settings; input selection."""
 
 from __future__ import annotations
 
@@ -7,10 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from spoilerscan.check import CheckConfig, ConfigError, MarkupStyle, find_config, load_config, resolve_thresholds
 from spoilerscan.errors import SpoilerscanError
 from spoilerscan.reading.inputs import expand_inputs
-from tests.checkstub import write_pyproject
+from spoilerscan.reading.markup import MarkupStyle
+from spoilerscan.settings import CheckConfig, ConfigError, Settings, find_config, load_config
+from tests.helpers.checkstub import write_pyproject
+
+
+def resolve_thresholds(threshold: float | None, fail_threshold: float | None, config: CheckConfig,
+                       model_threshold: float, model_fail_threshold: float | None = None) -> tuple[float, float]:
+    return Settings(config, threshold=threshold, fail_threshold=fail_threshold).thresholds(model_threshold,
+                                                                                           model_fail_threshold)
 
 
 def test_thresholds_option_over_config_over_model() -> None:
@@ -79,6 +86,13 @@ model = "models/ours"
     ('[tool.spoilerscan]\nexclude = ["[z-a]"]\n', "'exclude': invalid pattern '[z-a]' (bad character range z-a"),
     ('[tool.spoilerscan]\ninclude = ["a/**/**/b\\\\"]\n', "'include': invalid pattern 'a/**/**/b\\\\'"),
     ('[tool.spoilerscan]\nstyle = ""\n', "'style': no style named"),
+    ("[tool.spoilerscan]\nthreshold = inf\n", "'threshold' must be a number from 0 to 1"),
+    ("[tool.spoilerscan]\nthreshold = nan\n", "'threshold' must be a number from 0 to 1"),
+    ('[tool.spoilerscan]\nthreshold = "0.5"\n', "'threshold' must be a number from 0 to 1"),
+    ("[tool.spoilerscan]\nthreshold = false\n", "'threshold' must be a number from 0 to 1"),
+    ("[tool.spoilerscan]\nthreshold = 0.6\nfail-threshold = 0.4\n",
+     "'fail-threshold' must be at least 'threshold' (0.6), got 0.4"),
+    ("[tool.spoilerscan]\nstyle = " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
 ])
 def test_bad_config_is_a_clear_error(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
@@ -117,3 +131,16 @@ def test_include_and_exclude_apply_to_directory_expansion(tmp_path: Path, monkey
     assert expand_inputs(["reviews/*.md", "reviews/a.md"], False, config.selection) == [
         "reviews/a.md", "reviews/x.draft.md"]
     assert expand_inputs([], False, config.selection) == ["-"]
+
+
+def test_every_config_error_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    path = write_pyproject(tmp_path, "[tool.spoilerscan]\nthreshold = 0.6\nfail-threshold = 0.4\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value).startswith(f"{path}: [tool.spoilerscan]: ") and "\n" not in str(caught.value)
+
+
+def test_a_config_file_too_large_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    path = write_pyproject(tmp_path, "[tool.spoilerscan]\n" + "# padding\n" * 200_000)
+    with pytest.raises(ConfigError, match="too large for a config file"):
+        load_config(path)

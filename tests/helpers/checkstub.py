@@ -10,8 +10,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from spoilerscan.check import Finding, check_texts
-from spoilerscan.model.detect import SentenceScore, sentence_scorer
+from spoilerscan.model.detect import KnownSpoilers, SentenceScore, sentence_scorer
 from spoilerscan.model.features import SentenceInput
 from spoilerscan.reading.markup import ALL_STYLES, MarkupStyle
 
@@ -26,7 +28,7 @@ keyword_scorer = sentence_scorer(keyword_scores)
 class KeywordDetector:
     """Stands in for Detector: scores by keyword, records every batch of reviews it was asked to
     score (as their sentences' texts), and takes a sentence equal to a known spoiler (ignoring
-    case) as restating it."""
+    case) as restating it. :func:`use_stub` makes every runtime open it."""
 
     threshold = 0.5
     fail_threshold = 0.5
@@ -34,19 +36,21 @@ class KeywordDetector:
 
     def __init__(self) -> None:
         self.calls: list[list[str]] = []
-        self.known: tuple[str, ...] = ()
+        self.known: tuple[str, ...] = ()  # the reveals it was last asked to embed
 
-    def set_known_spoilers(self, reveals: Sequence[str]) -> None:
+    def known_spoilers(self, reveals: Sequence[str]) -> KnownSpoilers:
         self.known = tuple(reveals)
+        return KnownSpoilers(tuple(reveals), np.zeros((len(reveals), 1), np.float32), 1.0)
 
     def __call__(self, reviews: Sequence[Sequence[SentenceInput]]) -> list[list[SentenceScore]]:
         return self.score_reviews(reviews)
 
-    def score_reviews(self, reviews: Sequence[Sequence[SentenceInput]], on_batch: Any = None
-                      ) -> list[list[SentenceScore]]:
+    def score_reviews(self, reviews: Sequence[Sequence[SentenceInput]], on_batch: Any = None,
+                      known: KnownSpoilers | None = None) -> list[list[SentenceScore]]:
         self.calls.append([s.text for review in reviews for s in review])
-        known = {reveal.lower(): reveal for reveal in self.known}
-        return [[SentenceScore(score, known.get(s.text.lower())) for s, score in
+        reveals = known.texts if known is not None else ()
+        known_texts = {reveal.lower(): reveal for reveal in reveals}
+        return [[SentenceScore(score, known_texts.get(s.text.lower())) for s, score in
                  zip(review, keyword_scores([s.text for s in review]), strict=True)] for review in reviews]
 
 
@@ -84,3 +88,10 @@ def write(folder: Path, name: str, text: str | bytes) -> str:
     else:
         path.write_text(text, encoding="utf-8")
     return name
+
+
+def use_stub(monkeypatch: Any, detector: object) -> None:
+    """Every runtime opened in this test gets ``detector`` (instead of loading a model)."""
+    import spoilerscan.runtime.runtime as runtime
+
+    monkeypatch.setattr(runtime, "load_detector", lambda settings: detector)

@@ -20,8 +20,9 @@ import yaml
 from typer.testing import CliRunner
 
 from spoilerscan import check, cli
-from tests.checkstub import KeywordDetector, one_error_line, write, write_pyproject
-from tests.tools import sarif_schema
+from spoilerscan.settings.config import CONFIG_KEYS
+from tests.helpers.checkstub import KeywordDetector, one_error_line, use_stub, write, write_pyproject
+from tests.helpers.tools import sarif_schema
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 REPO = Path(__file__).parents[2]
@@ -32,7 +33,7 @@ runner = CliRunner()
 def detector(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> KeywordDetector:
     """The keyword stub as the CLI's model, run from an empty directory (no pyproject above it)."""
     stub = KeywordDetector()
-    monkeypatch.setattr(cli.scoring, "load_detector", lambda *args, **kwargs: stub)
+    use_stub(monkeypatch, stub)
     monkeypatch.chdir(tmp_path)
     return stub
 
@@ -342,7 +343,7 @@ def test_pre_commit_hook_definition() -> None:
 
 def test_docs_list_every_config_key_style_and_format() -> None:
     text = (REPO / "docs" / "check.md").read_text(encoding="utf-8")
-    for word in (*check.CONFIG_KEYS, *check.ALL_STYLES, *check.FORMATTERS, "<!-- spoilerscan: ignore -->",
+    for word in (*CONFIG_KEYS, *check.ALL_STYLES, *check.FORMATTERS, "<!-- spoilerscan: ignore -->",
                  "<!-- spoilerscan: off -->", "<!-- spoilerscan: on -->", "--format github", "upload-sarif",
                  "--spoilers"):
         assert word in text, word
