@@ -19,6 +19,9 @@ the shared CPUs little; its CPU time is reported. Reviews are read at run time (
 a JSONL file of {"text": …} or Goodreads {"review_sentences": [[label, sentence], …]} records, or
 review files (default: examples/). Every phase is bounded in requests and seconds; the server
 process is killed by its pid in a `finally`. Results: JSON (--out) and a table on stdout.
+
+`--hostile` runs the hostile runs instead (trickling connections, one 1 MB request among 8 clients,
+SIGTERM under that load): see benchmarks/serve_hostile.py.
 """
 
 from __future__ import annotations
@@ -165,11 +168,12 @@ class Connection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+    async def post(self, path: str, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         assert self.reader is not None
-        self.writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        more = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
+        self.writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{more}"
                           f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
         await self.writer.drain()
         status = int((await self.reader.readline()).split()[1])
@@ -225,7 +229,8 @@ def bodies(texts: list[str]) -> list[bytes]:
     return [json.dumps({"text": text, "format": "text"}).encode() for text in texts]
 
 
-async def client_loop(port: int, work: Iterator[bytes], phase: Phase, deadline: float, budget: list[int]) -> None:
+async def client_loop(port: int, work: Iterator[bytes], phase: Phase, deadline: float, budget: list[int],
+                      headers: dict[str, str] | None = None) -> None:
     connection = Connection(port)
     try:
         while budget[0] > 0 and time.perf_counter() < deadline:
@@ -233,7 +238,7 @@ async def client_loop(port: int, work: Iterator[bytes], phase: Phase, deadline: 
             body = next(work)
             began = time.perf_counter()
             try:
-                status, answer = await connection.post("/v1/annotate", body)
+                status, answer = await connection.post("/v1/annotate", body, headers)
             except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
                 phase.errors += 1
                 await connection.close()
@@ -404,13 +409,24 @@ def main() -> None:
     parser.add_argument("--rss-requests", type=int, default=10_000)
     parser.add_argument("--rss-seconds", type=float, default=480)
     parser.add_argument("--server-option", action="append", default=[], help="passed to spoilerscan serve")
-    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "serve_load.json")
+    parser.add_argument("--out", type=Path, help="results as JSON (default: benchmarks/results/serve_load.json, "
+                        "or serve_hostile.json with --hostile)")
+    parser.add_argument("--hostile", action="store_true", help="the hostile runs instead (serve_hostile.py)")
+    parser.add_argument("--tricklers", type=int, default=256, help="--hostile: trickling connections")
+    parser.add_argument("--big-bytes", type=int, default=1_000_000, help="--hostile: size of the big request")
     args = parser.parse_args()
+    results_folder = REPO / "benchmarks" / "results"
+    args.out = args.out or results_folder / ("serve_hostile.json" if args.hostile else "serve_load.json")
     with tempfile.TemporaryDirectory() as scratch:
-        results = measure(args, Path(scratch))
+        if args.hostile:
+            from serve_hostile import hostile, hostile_table
+
+            results = hostile(args, Path(scratch))
+        else:
+            results = measure(args, Path(scratch))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(table(results))
+    print(hostile_table(results) if args.hostile else table(results))
     print(f"\n(written to {args.out})")
 
 

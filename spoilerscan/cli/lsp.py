@@ -78,7 +78,7 @@ def lsp(
     _configure_logging(log_file, verbose)
     from spoilerscan.lsp.server import ServerOptions, create_server
 
-    server = create_server(ServerOptions(model=model))
+    server = create_server(ServerOptions(model=model, exit_process=True))  # `exit` ends the process at once
     server.start_io(sys.stdin.buffer, _protocol_stdout())
     code = EXIT_OK if server.shutdown_requested else EXIT_NO_SHUTDOWN
     logging.getLogger(__name__).info("exiting with %d", code)

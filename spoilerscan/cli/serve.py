@@ -51,7 +51,13 @@ def serve(
         "threads of each worker's model \\[default: the cores this process may use, divided among the workers].",
         show_default=False)] = None,
     shutdown_timeout: Annotated[float, typer.Option("--shutdown-timeout", min=1.0, metavar="SECONDS",
-        help="On SIGTERM, how long requests in flight may take to finish.")] = 20.0,
+        help="On SIGTERM, how long requests in flight may take to finish; those still running a second before "
+        "are answered 503.")] = 20.0,
+    body_timeout: Annotated[float, typer.Option("--body-timeout", min=0.1, metavar="SECONDS",
+        help="A request's body must arrive within this time (408 after it), so slow clients hold no capacity.")
+        ] = 15.0,
+    request_timeout: Annotated[float, typer.Option("--request-timeout", min=0.1, metavar="SECONDS",
+        help="A request not answered within this time is refused (503) and its work dropped.")] = 60.0,
     quiet: QuietOpt = False,
 ) -> None:
     """Serve the detector over HTTP: a JSON API (/v1), its docs (/docs), and a review page (/).
@@ -93,6 +99,7 @@ def serve(
             threshold=threshold, fail_threshold=fail_threshold,
             config=None if found.source is None else found.source.absolute(), max_bytes=size,
             token=None if token is None else token.strip(), allow_origins=origins, shutdown_seconds=shutdown_timeout,
+            body_seconds=body_timeout, request_seconds=request_timeout,
             threads=threads if threads is not None else max(1, cores() // workers), log_requests=not quiet)
         # a bad model: one line, before binding
         detector: ServiceDetector | None = Runtime.open(runtime_settings(settings)).detector

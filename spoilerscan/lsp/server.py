@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,7 @@ from pygls.lsp.server import LanguageServer
 
 from spoilerscan import __version__
 from spoilerscan.errors import SpoilerscanError
+from spoilerscan.lsp import memory
 from spoilerscan.lsp.actions import QUICK_FIX, CodeActionsFeature
 from spoilerscan.lsp.checking import Checker
 from spoilerscan.lsp.diagnostics import DiagnosticsFeature
@@ -29,6 +32,7 @@ from spoilerscan.lsp.hover import HoverFeature
 from spoilerscan.lsp.models import DEFAULT_CACHE_SENTENCES, Loader, ModelPool
 from spoilerscan.lsp.positions import encoding_of
 from spoilerscan.lsp.projects import Projects, editor_settings
+from spoilerscan.lsp.protocol import SpoilerscanProtocol
 from spoilerscan.lsp.settings import SECTION, Settings, apply
 from spoilerscan.settings import Settings as CoreSettings
 
@@ -44,6 +48,9 @@ class ServerOptions:
     model: Path | None = None  # --model: the default for the editor's `model` setting
     cache_sentences: int = DEFAULT_CACHE_SENTENCES
     load: Loader | None = field(default=None, compare=False)  # builds detectors (None: the runtime's loader)
+    # `exit` ends the process at once (the command's server): a thread still reading or scoring a
+    # document cannot be interrupted, and must not keep the process alive after the editor said exit.
+    exit_process: bool = False
 
 
 class EditorClient:
@@ -79,7 +86,8 @@ class SpoilerscanServer(LanguageServer):
     """pygls's server holding the spoilerscan state; its handlers are registered by :func:`create_server`."""
 
     def __init__(self, options: ServerOptions) -> None:
-        super().__init__("spoilerscan", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("spoilerscan", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=SpoilerscanProtocol)
         self.options = options
         self.defaults = Settings(model=options.model)
         self.settings = self.defaults
@@ -108,6 +116,20 @@ class SpoilerscanServer(LanguageServer):
                 log.error("%s failed", name, exc_info=done.exception())
 
         task.add_done_callback(finished)
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """A message body that is not JSON is answered -32700 (JSON-RPC); other errors as pygls does."""
+        if isinstance(error, (json.JSONDecodeError, UnicodeDecodeError)) and isinstance(self.protocol,
+                                                                                        SpoilerscanProtocol):
+            log.warning("a message is not valid JSON: %s", error)
+            self.protocol.parse_error(error)
+            return
+        super().report_server_error(error, source)
+
+    @property
+    def exit_code(self) -> int:
+        """LSP: 0 when ``exit`` follows ``shutdown``, else 1."""
+        return 0 if self.shutdown_requested else 1
 
     def change_settings(self, raw: Any, where: str) -> None:
         """Apply settings from the editor; report what was wrong; check again if scoring changed."""
@@ -193,8 +215,11 @@ def create_server(options: ServerOptions | None = None) -> SpoilerscanServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(params: types.DidCloseTextDocumentParams) -> None:
-        if server.documents.close(params.text_document.uri) is not None:
+        closed = server.documents.close(params.text_document.uri)
+        if closed is not None:
             server.diagnostics.closed(params.text_document.uri)
+            if len(closed.text) >= memory.LARGE_DOCUMENT_CHARACTERS:  # give its memory back to the system
+                server.background(asyncio.to_thread(memory.release), "release memory")
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:
@@ -233,6 +258,14 @@ def create_server(options: ServerOptions | None = None) -> SpoilerscanServer:
         except Exception:
             log.exception("hover on %s failed", params.text_document.uri)
             return None
+
+    @server.feature(types.EXIT)
+    def exit_now(params: None) -> None:
+        server.diagnostics.stop()
+        if server.options.exit_process:
+            log.info("exiting with %d", server.exit_code)
+            logging.shutdown()  # flush the log: os._exit skips every clean-up
+            os._exit(server.exit_code)
 
     @server.feature(types.SHUTDOWN)
     def shutdown(params: None) -> None:

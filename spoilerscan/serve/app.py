@@ -9,6 +9,7 @@ concern; errors in :mod:`spoilerscan.serve.errors`; size, encoding, load and dis
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -43,6 +44,8 @@ def create_app(settings: ServeSettings, load: DetectorLoader | None = None) -> F
             yield
         finally:
             app.state.service = None
+            # within what is left of --shutdown-timeout (the engine's worker is abandoned mid-batch after it)
+            await asyncio.to_thread(service.engine.stop, traffic.engine_seconds(settings.shutdown_seconds))
             await close_service(service)
 
     app = FastAPI(title="spoilerscan", version=__version__, description=DESCRIPTION, lifespan=lifespan)
@@ -53,8 +56,7 @@ def create_app(settings: ServeSettings, load: DetectorLoader | None = None) -> F
     app.include_router(api.router)
     app.include_router(health.router)
     app.include_router(page.router)
-    app.add_middleware(RequestGuard, max_bytes=settings.max_bytes, max_requests=settings.max_requests,
-                       traffic=traffic, log_requests=settings.log_requests)
+    app.add_middleware(RequestGuard, settings=settings, traffic=traffic)
     if settings.allow_origins:  # outside the guard, so that its refusals reach the browser's script too
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.allow_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"],

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spoilerscan.serve.schemas import ErrorBody
-from spoilerscan.service.engine import NotReady, Overloaded
+from spoilerscan.service.engine import NotReady, Overloaded, TooManySentences
 
 INVALID_UTF8 = "invalid_utf8"  # the pydantic error type of text with unpaired surrogates
 RETRY_OVERLOADED_SECONDS = 1
@@ -26,15 +26,17 @@ RETRY_NOT_READY_SECONDS = 5
 log = logging.getLogger("spoilerscan.serve")
 
 _STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                 405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type",
+                 405: "method_not_allowed", 408: "request_timeout", 413: "too_large", 415: "unsupported_media_type",
                  422: "invalid_request", 429: "too_many_requests", 500: "internal", 503: "unavailable"}
 
 
 _MEANINGS = {400: "The body is not valid UTF-8, or its text holds an unpaired surrogate.",
              401: "A bearer token is needed (the server was started with --token), or it is wrong.",
-             413: "The body is over the server's --max-bytes.",
+             408: "The body did not arrive within the server's --body-timeout.",
+             413: "The body is over the server's --max-bytes, or its texts over its sentence limit.",
              422: "A field is missing, unknown or invalid; the message names it (and the allowed values).",
-             503: "Busy (too much work waiting) or not ready; retry after Retry-After seconds."}
+             503: "Busy (too much work waiting), past --request-timeout, shutting down, or not ready; "
+                  "retry after Retry-After seconds."}
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -123,6 +125,11 @@ async def _overloaded(request: Request, error: Exception) -> JSONResponse:
     return await _api_error(request, overloaded(str(error)))
 
 
+async def _too_many_sentences(request: Request, error: Exception) -> JSONResponse:
+    return error_response(413, "too_many_sentences", f"the request's texts hold too many sentences ({error}); "
+                          "send fewer or shorter texts")
+
+
 async def _not_ready(request: Request, error: Exception) -> JSONResponse:
     return await _api_error(request, not_ready(str(error)))
 
@@ -139,4 +146,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Overloaded, _overloaded)
     app.add_exception_handler(NotReady, _not_ready)
+    app.add_exception_handler(TooManySentences, _too_many_sentences)
     app.add_exception_handler(Exception, _unexpected)

@@ -6,14 +6,18 @@ announcement and signals. :mod:`spoilerscan.serve.server` runs one such process,
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import socket
+import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
 import uvicorn
 
 from spoilerscan.serve.settings import ServeSettings
+from spoilerscan.service.engine import SCORING_THREAD
 
 _DROPPED = ("Application startup failed. Exiting.",)
 
@@ -63,11 +67,19 @@ def address(host: str, port: int) -> str:
 
 
 class AnnouncingServer(uvicorn.Server):
-    """uvicorn's server, announcing the address it listens on once it has started."""
+    """uvicorn's server, announcing the address it listens on once it has started, and telling the app
+    when it begins to shut down (``stopping``: its requests must then be answered within the timeout)."""
 
-    def __init__(self, config: uvicorn.Config, announce: Callable[[int], None]) -> None:
+    def __init__(self, config: uvicorn.Config, announce: Callable[[int], None],
+                 stopping: Callable[[], None] | None = None) -> None:
         super().__init__(config)
         self.announce = announce
+        self.stopping = stopping
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.stopping is not None:
+            self.stopping()
+        await super().shutdown(sockets)
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
@@ -79,6 +91,20 @@ def quiet_signals() -> dict[int, Any]:
     """uvicorn re-raises the signal that stopped it once it has shut down; then it must end nothing
     (the command's own SIGTERM handler would exit 143). The handlers it replaced are returned."""
     return {signum: signal.signal(signum, lambda number, frame: None) for signum in (signal.SIGTERM, signal.SIGINT)}
+
+
+def exit_if_abandoned(code: int) -> None:
+    """End the process now, with ``code``, if the model's worker was left inside a batch at shutdown.
+
+    The engine leaves a worker still scoring at the end of ``--shutdown-timeout`` (a batch cannot be
+    interrupted); the interpreter's own clean-up would then tear ONNX Runtime down under it and
+    abort (SIGABRT). So the process ends here, its logs flushed, skipping that clean-up.
+    """
+    if any(thread.name == SCORING_THREAD and thread.is_alive() for thread in threading.enumerate()):
+        logging.getLogger("spoilerscan.serve").info("exiting with the model's worker still in a batch")
+        logging.shutdown()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 def uvicorn_config(app: Any, host: str, port: int, settings: ServeSettings, **more: Any) -> uvicorn.Config:

@@ -3,7 +3,8 @@
 Offsets (``start``, ``end``) count characters of the submitted text: Unicode code points, as
 Python indexes a string; not bytes, and not the UTF-16 units a JavaScript string counts (an emoji
 is one character here, two units there). Unknown fields are refused, so a misspelt option is a 422
-naming it rather than a silent default.
+naming it rather than a silent default; values have their JSON type (a threshold is a number, never
+``"0.5"`` or ``false``).
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ def _encodable(text: str) -> str:
 
 
 ReviewText = Annotated[str, AfterValidator(_encodable), Field(description="The review. " + OFFSETS)]
-Threshold = Annotated[float, Field(ge=0.0, le=1.0, description="Spoiler score cut-off, 0 to 1.")]
+# Strict: a JSON number only (an integer too), never a boolean or a string ("0.5", false pass lax mode).
+Threshold = Annotated[float, Field(ge=0.0, le=1.0, strict=True, allow_inf_nan=False,
+                                   description="Spoiler score cut-off, a number from 0 to 1.")]
 
 
 class _Request(BaseModel):

@@ -2,8 +2,9 @@
 
 Start-up ends with one line on stderr naming the address, printed once the socket listens (and,
 with one process, once the model is warm). SIGTERM or Ctrl-C stops taking connections, lets the
-requests in flight finish (at most ``shutdown_seconds``), stops the engine, and returns normally,
-so the command exits 0. uvicorn's own messages are warnings and errors only, each one line.
+requests in flight finish (those still running ``shutdown_seconds`` less a second after the
+signal are answered 503 and their work dropped), stops the engine, and returns normally, so the
+command exits 0. uvicorn's own messages are warnings and errors only, each one line.
 """
 
 from __future__ import annotations
@@ -16,9 +17,17 @@ import signal
 import socket
 from collections.abc import Callable
 
+from spoilerscan.errors import EXIT_OK
 from spoilerscan.serve import workers as supervisor
 from spoilerscan.serve.app import create_app
-from spoilerscan.serve.runner import AnnouncingServer, address, log_config, quiet_signals, uvicorn_config
+from spoilerscan.serve.runner import (
+    AnnouncingServer,
+    address,
+    exit_if_abandoned,
+    log_config,
+    quiet_signals,
+    uvicorn_config,
+)
 from spoilerscan.serve.settings import ServeSettings
 from spoilerscan.serve.state import ServiceDetector
 
@@ -33,7 +42,8 @@ def serve(settings: ServeSettings, host: str, port: int, announce: Callable[[str
     if workers > 1:
         return _serve_workers(settings, host, port, announce, workers)
     app = create_app(settings) if detector is None else create_app(settings, lambda _: detector)
-    server = AnnouncingServer(uvicorn_config(app, host, port, settings), lambda bound: announce(address(host, bound)))
+    server = AnnouncingServer(uvicorn_config(app, host, port, settings), lambda bound: announce(address(host, bound)),
+                              lambda: app.state.traffic.stop(settings.shutdown_seconds))
     listening = _listen(host, port)  # bound here, so that a taken port is our one line, not uvicorn's [Errno 98]
     if listening is None:
         return False
@@ -46,6 +56,8 @@ def serve(settings: ServeSettings, host: str, port: int, announce: Callable[[str
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+    if server.started:
+        exit_if_abandoned(EXIT_OK)
     return server.started
 
 

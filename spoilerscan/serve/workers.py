@@ -18,23 +18,26 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 
-from spoilerscan.serve.runner import AnnouncingServer, quiet_signals, uvicorn_config
+from spoilerscan.serve.app import create_app
+from spoilerscan.serve.runner import AnnouncingServer, exit_if_abandoned, quiet_signals, uvicorn_config
 from spoilerscan.serve.settings import ServeSettings, from_environment, to_environment
 
-APP_FACTORY = "spoilerscan.serve.app:app_from_environment"
 log = logging.getLogger("uvicorn.error")
 
 
 def _worker(environment: dict[str, str], host: str, port: int, listening: socket.socket, ready: Connection) -> None:
     """A worker process: build the app from the settings, serve on the parent's socket, say when started."""
     os.environ.update(environment)
-    config = uvicorn_config(APP_FACTORY, host, port, from_environment(environment), factory=True)
-    server = AnnouncingServer(config, lambda bound: ready.send(bound))
+    settings = from_environment(environment)
+    app = create_app(settings)
+    server = AnnouncingServer(uvicorn_config(app, host, port, settings), lambda bound: ready.send(bound),
+                              lambda: app.state.traffic.stop(settings.shutdown_seconds))
     quiet_signals()
     try:
         server.run(sockets=[listening])
     except SystemExit as stop:  # the app could not start: the reason was logged
         raise SystemExit(2) from stop
+    exit_if_abandoned(0)
 
 
 def run(settings: ServeSettings, host: str, port: int, listening: socket.socket, workers: int,

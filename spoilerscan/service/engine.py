@@ -3,25 +3,33 @@
 Why a worker: scoring is CPU work in ONNX Runtime, so an event loop (the HTTP service's, the
 language server's) must never run it, or ``/healthz`` and keystrokes would wait behind a long
 review. Why one queue: the encoder is nearly all of the cost and runs fastest on batches of
-similar-length sentences, so the worker takes every job waiting when it comes free (up to a
-sentence budget) and embeds their sentences as one list, sorted by token count as ``scan`` does.
-Under load batches grow by themselves; an idle engine waits only ``gather_seconds`` for company.
+similar-length sentences, so the worker takes work from every job waiting when it comes free (up
+to a sentence budget) and embeds their sentences as one list, sorted by token count as ``scan``
+does. Under load batches grow by themselves; an idle engine waits only ``gather_seconds`` for company.
+
+Why slices: a batch takes at most ``slice_sentences`` of any one job, and a job not finished goes
+to the back of the queue, so jobs are served round-robin. A 10,000-sentence review is scored in
+many short batches, each shared with whatever came in meanwhile: a small review waits for one
+short batch, not for the big one (the model's time per batch is bounded, whoever asked).
 
 Callers get a :class:`concurrent.futures.Future` (or await :meth:`ScoringEngine.score`). A job
-whose future was cancelled before the worker reached it (a client that went away) is skipped; a
-batch that fails fails every job in it and marks the engine unhealthy, never leaving a caller
-waiting. Work waiting is bounded in sentences: past that, :class:`Overloaded` is raised at once.
-A caller that sets :data:`job_times` (a context variable) learns where its jobs spent their time.
+whose future is cancelled (a client that went away, a request past its time, an edit that made a
+check stale) is dropped before its next slice, even half scored; a batch that fails fails every
+job in it and marks the engine unhealthy, never leaving a caller waiting. Work is bounded in
+sentences: a job (or a caller's jobs together, see :data:`request_budget`) over
+``max_queued_sentences`` raises :class:`TooManySentences`; past the queue's room, :class:`Overloaded`
+is raised at once. A caller that sets :data:`job_times` learns where its jobs spent their time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -34,8 +42,10 @@ from spoilerscan.model.features import SentenceInput
 
 Reviews = Sequence[Sequence[SentenceInput]]
 DEFAULT_BATCH_SENTENCES = 512
+DEFAULT_SLICE_SENTENCES = 64
 DEFAULT_MAX_QUEUED_SENTENCES = 50_000
 DEFAULT_GATHER_SECONDS = 0.003
+SCORING_THREAD = "spoilerscan-scoring"
 
 
 class Overloaded(SpoilerscanError):
@@ -44,6 +54,10 @@ class Overloaded(SpoilerscanError):
 
 class NotReady(SpoilerscanError):
     """The engine is not running (not started, stopped, or broken by a failing batch)."""
+
+
+class TooManySentences(SpoilerscanError):
+    """One job, or one caller's jobs together, hold more sentences than the engine ever takes at once."""
 
 
 class EmbeddingScorer(Protocol):
@@ -57,7 +71,8 @@ class EmbeddingScorer(Protocol):
 
 @dataclass
 class JobTimes:
-    """Seconds a caller's jobs spent waiting for the worker and in their batch on the model, summed over them.
+    """Seconds a caller's jobs spent waiting for the worker and being scored (from their first slice
+    to their last, interleaved with others' work), summed over them.
 
     Set a fresh one in :data:`job_times` before submitting (an HTTP service does, per request, for
     its ``x-queue-time`` and ``x-inference-time`` headers); the worker adds to it before it sets
@@ -69,7 +84,17 @@ class JobTimes:
     jobs: int = 0
 
 
+@dataclass
+class RequestBudget:
+    """The sentences one caller (an HTTP request) may submit in all, over its jobs; set it in
+    :data:`request_budget` before submitting and :meth:`ScoringEngine.submit` counts against it."""
+
+    limit: int
+    used: int = 0
+
+
 job_times: ContextVar[JobTimes | None] = ContextVar("spoilerscan_job_times", default=None)
+request_budget: ContextVar[RequestBudget | None] = ContextVar("spoilerscan_request_budget", default=None)
 
 
 @dataclass(eq=False)
@@ -77,9 +102,20 @@ class _Job:
     reviews: Reviews
     known: KnownSpoilers | None
     sentences: int
+    texts: list[str] = field(default_factory=list)
     future: Future[list[list[SentenceScore]]] = field(default_factory=Future)
     queued: float = field(default_factory=time.monotonic)
     times: JobTimes | None = field(default_factory=job_times.get)
+    taken: int = 0  # sentences handed to a batch so far
+    parts: list[np.ndarray] = field(default_factory=list)  # their embeddings, in order
+    started: float | None = None  # when its first slice was scored
+
+
+@dataclass(frozen=True)
+class _Slice:
+    job: _Job
+    start: int
+    end: int
 
 
 @dataclass
@@ -89,7 +125,7 @@ class EngineStats:
     jobs: int = 0
     sentences: int = 0
     batches: int = 0
-    skipped: int = 0  # jobs cancelled before they were scored
+    skipped: int = 0  # jobs cancelled before they were scored to the end
     largest_batch: int = 0
 
 
@@ -104,15 +140,17 @@ class ScoringEngine:
 
     def __init__(self, detector: EmbeddingScorer, batch_sentences: int = DEFAULT_BATCH_SENTENCES,
                  max_queued_sentences: int = DEFAULT_MAX_QUEUED_SENTENCES,
-                 gather_seconds: float = DEFAULT_GATHER_SECONDS) -> None:
+                 gather_seconds: float = DEFAULT_GATHER_SECONDS,
+                 slice_sentences: int = DEFAULT_SLICE_SENTENCES) -> None:
         self.detector = detector
         self.batch_sentences = batch_sentences
+        self.slice_sentences = max(1, min(slice_sentences, batch_sentences))
         self.max_queued_sentences = max_queued_sentences
         self.gather_seconds = gather_seconds
         self.stats = EngineStats()
         self.error: str | None = None  # why the engine broke, once a batch failed
         self._jobs: deque[_Job] = deque()
-        self._queued_sentences = 0
+        self._queued_sentences = 0  # sentences of queued jobs not yet handed to a batch
         self._changed = threading.Condition()
         self._running = False
         self._worker: threading.Thread | None = None
@@ -129,39 +167,54 @@ class ScoringEngine:
         with self._changed:
             if self._worker is None:
                 self._running = True
-                self._worker = threading.Thread(target=self._work, name="spoilerscan-scoring", daemon=True)
+                self._worker = threading.Thread(target=self._work, name=SCORING_THREAD, daemon=True)
                 self._worker.start()
         return self
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Let the worker finish what is queued (within ``timeout`` seconds), then end it."""
+        """Let the worker finish what is queued (within ``timeout`` seconds), then end it.
+
+        Jobs cancelled meanwhile are not waited for. A worker still inside a batch at the deadline
+        is left to finish it on its own (a daemon thread: it never holds up the process's exit).
+        """
         worker = self._worker
         if worker is None:
             return
         deadline = time.monotonic() + timeout
         with self._changed:
+            self._prune()
             while self._jobs and self.error is None and time.monotonic() < deadline:
                 self._changed.wait(max(deadline - time.monotonic(), 0.0))
+                self._prune()
             self._running = False
             self._changed.notify_all()
-        worker.join(max(deadline - time.monotonic(), 0.0) + 1.0)
         self._fail_waiting(NotReady("the scoring engine stopped"))
+        worker.join(max(deadline - time.monotonic(), 0.0))
         self._worker = None
 
     def submit(self, reviews: Reviews, known: KnownSpoilers | None = None) -> Future[list[list[SentenceScore]]]:
         """Queue reviews for scoring; their future gets each review's sentence scores, in order."""
-        sentences = sum(len(review) for review in reviews)
-        job = _Job(reviews, known, sentences)
-        if sentences == 0:
+        texts = [sentence.text for review in reviews for sentence in review]
+        job = _Job(reviews, known, len(texts), texts)
+        budget = request_budget.get()
+        if budget is not None:
+            budget.used += job.sentences
+            if budget.used > budget.limit:
+                raise TooManySentences(f"{budget.used} sentences, over the limit of {budget.limit} a request")
+        if job.sentences > self.max_queued_sentences:
+            raise TooManySentences(f"{job.sentences} sentences, over the limit of {self.max_queued_sentences}")
+        if job.sentences == 0:
             job.future.set_result([[] for _ in reviews])
             return job.future
         with self._changed:
             if not self.ready:
                 raise NotReady(self.error or "the scoring engine is not running")
-            if self._jobs and self._queued_sentences + sentences > self.max_queued_sentences:
+            if self._queued_sentences + job.sentences > self.max_queued_sentences:
+                self._prune()  # jobs whose callers left no longer count
+            if self._queued_sentences + job.sentences > self.max_queued_sentences:
                 raise Overloaded(f"{self._queued_sentences} sentences are waiting to be scored")
             self._jobs.append(job)
-            self._queued_sentences += sentences
+            self._queued_sentences += job.sentences
             self._changed.notify_all()
         return job.future
 
@@ -169,11 +222,12 @@ class ScoringEngine:
         return self.submit(reviews).result()
 
     async def score(self, reviews: Reviews, known: KnownSpoilers | None = None) -> list[list[SentenceScore]]:
-        """Score on the worker and await the result; cancelling the await cancels a job not yet started."""
+        """Score on the worker and await the result; cancelling the await drops the job before its next slice."""
         return await asyncio.wrap_future(self.submit(reviews, known))
 
-    def _take(self) -> list[_Job] | None:
-        """The next batch: every waiting job up to the sentence budget (at least one); None to stop."""
+    def _take(self) -> list[_Slice] | None:
+        """The next batch, round-robin: from each waiting job in turn, its next slice (at most
+        ``slice_sentences``) while the sentence budget allows (at least one); None to stop."""
         with self._changed:
             while not self._jobs and self._running:
                 self._changed.wait()
@@ -181,18 +235,46 @@ class ScoringEngine:
                 return None
             if self.gather_seconds > 0 and self._queued_sentences < self.batch_sentences:
                 self._changed.wait(self.gather_seconds)  # an idle engine waits a moment for company
-            batch: list[_Job] = []
+            batch: list[_Slice] = []
             size = 0
-            while self._jobs and (not batch or size + self._jobs[0].sentences <= self.batch_sentences):
+            kept: deque[_Job] = deque()
+            served: list[_Job] = []
+            while self._jobs:
                 job = self._jobs.popleft()
-                self._queued_sentences -= job.sentences
-                if job.future.set_running_or_notify_cancel():
-                    batch.append(job)
-                    size += job.sentences
-                else:
-                    self.stats.skipped += 1
+                if job.future.cancelled():  # its caller is gone: none of the rest is scored
+                    self._drop(job)
+                    continue
+                count = min(job.sentences - job.taken, self.slice_sentences)
+                if batch and size + count > self.batch_sentences:
+                    kept.append(job)
+                    kept.extend(self._jobs)
+                    self._jobs.clear()
+                    break
+                batch.append(_Slice(job, job.taken, job.taken + count))
+                job.taken += count
+                size += count
+                self._queued_sentences -= count
+                if job.taken < job.sentences:
+                    served.append(job)  # to the back of the queue: the others go first next time
+            kept.extend(served)
+            self._jobs = kept
             self._changed.notify_all()
             return batch
+
+    def _prune(self) -> None:
+        """Drop the cancelled jobs from the queue (with the lock held)."""
+        kept: deque[_Job] = deque()
+        for job in self._jobs:
+            if job.future.cancelled():
+                self._drop(job)
+            else:
+                kept.append(job)
+        self._jobs = kept
+
+    def _drop(self, job: _Job) -> None:
+        self._queued_sentences -= job.sentences - job.taken
+        job.parts.clear()
+        self.stats.skipped += 1
 
     def _work(self) -> None:
         while (batch := self._take()) is not None:
@@ -202,28 +284,38 @@ class ScoringEngine:
                 self._score(batch)
             except Exception as problem:  # a broken model or input: every caller hears it, none waits
                 self.error = f"scoring failed: {type(problem).__name__}: {problem}"
-                for job in batch:
-                    if not job.future.done():
-                        job.future.set_exception(NotReady(self.error))
+                for part in batch:
+                    _fail(part.job, NotReady(self.error))
                 self._fail_waiting(NotReady(self.error))
                 with self._changed:
                     self._changed.notify_all()
 
-    def _score(self, batch: list[_Job]) -> None:
+    def _score(self, batch: list[_Slice]) -> None:
         started = time.monotonic()
-        texts = [s.text for job in batch for review in job.reviews for s in review]
+        texts = [text for part in batch for text in part.job.texts[part.start:part.end]]
         embeddings = self.detector.embed_cached(texts)
         begin = 0
-        for job in batch:
-            end = begin + job.sentences
-            scores = self.detector.score_embedded(job.reviews, embeddings[begin:end], job.known)
+        for part in batch:
+            job = part.job
+            end = begin + part.end - part.start
+            job.parts.append(embeddings[begin:end])
+            begin = end
+            if job.started is None:
+                job.started = started
+            if part.end < job.sentences:
+                continue
+            embedded = job.parts[0] if len(job.parts) == 1 else np.concatenate(job.parts)
+            job.parts = []
+            if not job.future.set_running_or_notify_cancel():  # cancelled during its last batch
+                self.stats.skipped += 1
+                continue
+            scores = self.detector.score_embedded(job.reviews, embedded, job.known)
             if job.times is not None:
-                job.times.queued += started - job.queued
-                job.times.scoring += time.monotonic() - started
+                job.times.queued += job.started - job.queued
+                job.times.scoring += time.monotonic() - job.started
                 job.times.jobs += 1
             job.future.set_result(scores)
-            begin = end
-        self.stats.jobs += len(batch)
+            self.stats.jobs += 1
         self.stats.sentences += len(texts)
         self.stats.batches += 1
         self.stats.largest_batch = max(self.stats.largest_batch, len(texts))
@@ -232,6 +324,13 @@ class ScoringEngine:
         with self._changed:
             while self._jobs:
                 job = self._jobs.popleft()
-                self._queued_sentences -= job.sentences
-                if job.future.set_running_or_notify_cancel():
-                    job.future.set_exception(problem)
+                self._queued_sentences -= job.sentences - job.taken
+                _fail(job, problem)
+            self._changed.notify_all()
+
+
+def _fail(job: _Job, problem: Exception) -> None:
+    """Fail a job's future unless it is settled already (cancelled by its caller, or answered)."""
+    job.parts = []
+    with contextlib.suppress(InvalidStateError):
+        job.future.set_exception(problem)

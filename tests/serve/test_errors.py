@@ -31,6 +31,8 @@ def error_of(response: httpx.Response, status: int, code: str) -> str:
     ({"text": "x", "styel": "reddit"}, "styel: Extra inputs are not permitted"),
     ({"text": "x", "threshold": 1.5}, "threshold: Input should be less than or equal to 1"),
     ({"text": "x", "threshold": "high"}, "threshold: Input should be a valid number"),
+    ({"text": "x", "threshold": "0.5"}, "threshold: Input should be a valid number"),  # strict: no strings
+    ({"text": "x", "threshold": False}, "threshold: Input should be a valid number"),  # nor booleans
     ([1, 2], "body: Input should be a valid dictionary"),
 ])
 async def test_a_bad_field_is_a_422_that_names_it(body: object, named: str, stub: StubDetector) -> None:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
+from spoilerscan.serve import ServeSettings
 from spoilerscan.serve.guard import RequestGuard, Traffic
 from tests.serve.conftest import StubDetector, app_of, service_of, serving, until, wait_for
 from tests.serve.test_errors import error_of
@@ -40,7 +41,7 @@ async def test_a_declared_body_over_the_limit_is_refused_before_any_of_it_is_rea
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    guard = RequestGuard(app, max_bytes=1000, max_requests=10, traffic=Traffic(), log_requests=False)
+    guard = RequestGuard(app, ServeSettings(max_bytes=1000, max_requests=10, log_requests=False), Traffic())
     await guard(http_scope("/v1/annotate", [(b"content-length", b"1001"), (b"content-type", b"application/json")]),
                 receive, send)
     assert reads == []

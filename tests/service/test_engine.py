@@ -13,7 +13,16 @@ import pytest
 
 from spoilerscan.model.detect import KnownSpoilers, SentenceScore
 from spoilerscan.model.features import SentenceInput
-from spoilerscan.service.engine import JobTimes, NotReady, Overloaded, ScoringEngine, job_times
+from spoilerscan.service.engine import (
+    JobTimes,
+    NotReady,
+    Overloaded,
+    RequestBudget,
+    ScoringEngine,
+    TooManySentences,
+    job_times,
+    request_budget,
+)
 
 
 class StubDetector:
@@ -220,3 +229,72 @@ def test_a_caller_that_sets_job_times_learns_where_its_jobs_waited(detector: Stu
     assert times.jobs == 1  # the untimed job added nothing
     assert times.queued > 0 and times.scoring >= 0
     assert job_times.get() is None  # set only in the caller's own context
+
+
+def test_a_big_job_is_cut_into_slices_that_other_jobs_are_interleaved_with(detector: StubDetector) -> None:
+    engine = ScoringEngine(detector, batch_sentences=8, slice_sentences=4, gather_seconds=0).start()
+    try:
+        detector.gate.clear()
+        big = engine.submit([review(*(f"Big {n}." for n in range(12)))])
+        assert detector.entered.wait(5)  # the worker holds the big job's first slice
+        small = engine.submit([review("Small one.", "Small two.")])
+        detector.gate.set()
+        assert [s.probability for s in small.result(5)[0]] == [0.0, 0.0]
+        assert len(big.result(5)[0]) == 12
+    finally:
+        engine.stop()
+    assert detector.batches[0] == [f"Big {n}." for n in range(4)]
+    # the small job's sentences are in the batch after the first slice, not after all 12 sentences
+    assert sorted(detector.batches[1]) == ["Big 4.", "Big 5.", "Big 6.", "Big 7.", "Small one.", "Small two."]
+    assert max(len(batch) for batch in detector.batches) <= 8
+
+
+def test_slices_put_back_together_give_the_scores_of_one_whole_job(detector: StubDetector) -> None:
+    sentences = [f"Sentence {n} dies." if n % 3 == 0 else f"Sentence {n}." for n in range(50)]
+    sliced = ScoringEngine(detector, slice_sentences=7, gather_seconds=0).start()
+    try:
+        scores = sliced([review(*sentences[:20]), review(*sentences[20:])])
+    finally:
+        sliced.stop()
+    assert [s.probability for r in scores for s in r] == [1.0 if n % 3 == 0 else 0.0 for n in range(50)]
+    assert [len(r) for r in scores] == [20, 30] and len(detector.batches) == 8
+
+
+def test_a_job_cancelled_between_its_slices_is_not_scored_to_the_end(detector: StubDetector) -> None:
+    engine = ScoringEngine(detector, slice_sentences=2, gather_seconds=0).start()
+    try:
+        detector.gate.clear()
+        big = engine.submit([review(*(f"Big {n}." for n in range(10)))])
+        assert detector.entered.wait(5)
+        assert big.cancel()  # still cancellable while it is half scored
+        detector.gate.set()
+        engine.submit([review("After.")]).result(5)
+    finally:
+        engine.stop()
+    assert sum(len(batch) for batch in detector.batches) <= 2 + 1 and engine.stats.skipped == 1
+    assert engine.queued_sentences == 0
+
+
+def test_the_sentence_cap_applies_to_the_first_job_too(detector: StubDetector) -> None:
+    engine = ScoringEngine(detector, max_queued_sentences=3, gather_seconds=0).start()
+    try:
+        with pytest.raises(TooManySentences, match="4 sentences, over the limit of 3"):
+            engine.submit([review("a.", "b."), review("c.", "d.")])
+        assert engine.queued_sentences == 0 and not detector.batches
+    finally:
+        engine.stop()
+
+
+def test_a_request_budget_counts_every_job_of_the_caller(detector: StubDetector) -> None:
+    engine = ScoringEngine(detector, gather_seconds=0).start()
+
+    def two_jobs() -> None:
+        request_budget.set(RequestBudget(3))
+        engine.submit([review("a.", "b.")]).result(5)
+        with pytest.raises(TooManySentences, match="4 sentences, over the limit of 3 a request"):
+            engine.submit([review("c.", "d.")])
+
+    try:
+        contextvars.copy_context().run(two_jobs)
+    finally:
+        engine.stop()

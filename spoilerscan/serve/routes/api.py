@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
 from spoilerscan import __version__
 from spoilerscan.check.formats import as_dict
@@ -20,13 +20,12 @@ from spoilerscan.check.gate import Report
 from spoilerscan.model.detect import Annotation
 from spoilerscan.render.findings import findings
 from spoilerscan.serve import schemas
-from spoilerscan.serve.auth import require_token
 from spoilerscan.serve.errors import error_responses, not_ready
 from spoilerscan.serve.state import Service
 from spoilerscan.service import operations
 
-router = APIRouter(prefix="/v1", tags=["v1"], dependencies=[Depends(require_token)],
-                   responses=error_responses(400, 401, 413, 422, 503))
+# The token is checked by the request guard, from the headers, before the body is read (serve.auth).
+router = APIRouter(prefix="/v1", tags=["v1"], responses=error_responses(400, 401, 408, 413, 422, 503))
 T = TypeVar("T")
 
 

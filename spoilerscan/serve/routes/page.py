@@ -1,7 +1,9 @@
 """``GET /``: the review page (spoilerscan.render.review_page), for a writer without a terminal.
 
 One HTML document with its style sheet and script inline: no other request, works offline. Its
-Content Security Policy is sent as a header as well as in the page.
+Content Security Policy is sent as a header as well as in the page; the header adds
+``frame-ancestors 'none'`` (which a ``<meta>`` policy cannot carry), so no other site can frame the
+page and trick a click on it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ def _page() -> str:
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def review_page() -> HTMLResponse:
     return HTMLResponse(_page(), headers={
-        "Content-Security-Policy": page.assets().policy(live=True), "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": f"{page.assets().policy(live=True)}; frame-ancestors 'none'",
+        "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer", "Cache-Control": "no-cache"})
 
 

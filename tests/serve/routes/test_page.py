@@ -35,7 +35,10 @@ async def test_the_review_page_is_served_with_its_policy(stub: StubDetector) -> 
         icon = await client.get("/favicon.ico")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     assert response.text == review_page.live_page()
-    assert response.headers["content-security-policy"] == review_page.assets().policy(live=True)
+    # the page's own <meta> policy, and frame-ancestors (which only a header can carry): no site may frame it
+    assert response.headers["content-security-policy"] == \
+        review_page.assets().policy(live=True) + "; frame-ancestors 'none'"
+    assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert icon.status_code == 204
 

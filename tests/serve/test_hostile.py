@@ -1,0 +1,166 @@
+"""A fair, bounded service under hostile clients: the token before the body, body and request time
+limits, separate budgets for reading and answering, sentence limits, and shutdown that answers all."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from spoilerscan.serve import ServeSettings
+from spoilerscan.serve.guard import RequestGuard, Traffic
+from tests.serve.conftest import StubDetector, app_of, service_of, serving, until, wait_for
+from tests.serve.test_errors import error_of
+from tests.serve.test_guard import http_scope
+
+pytestmark = pytest.mark.anyio
+JSON = (b"content-type", b"application/json")
+
+
+class Trickle:
+    """An ASGI client that sends its headers and then a first byte of its body, and nothing more
+    (until ``release``): the slow client of a trickle attack."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+        self.sent: list[dict[str, Any]] = []
+        self.release = asyncio.Event()
+
+    async def receive(self) -> dict[str, Any]:
+        self.reads += 1
+        if self.reads == 1:
+            return {"type": "http.request", "body": b"{", "more_body": True}
+        await self.release.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: dict[str, Any]) -> None:
+        self.sent.append(message)
+
+    @property
+    def status(self) -> int | None:
+        return self.sent[0]["status"] if self.sent else None
+
+
+def client_of(app: Any, address: str = "127.0.0.1") -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 123)), base_url="http://testserver")
+
+
+def trickling(path: str = "/v1/annotate", token: bytes | None = None,
+              client: str = "127.0.0.1") -> dict[str, Any]:
+    headers = [JSON, (b"content-length", b"50")]
+    if token is not None:
+        headers.append((b"authorization", b"Bearer " + token))
+    return {**http_scope(path, headers), "client": (client, 5000)}
+
+
+async def test_without_the_token_a_trickling_client_is_refused_before_its_body_is_read(stub: StubDetector) -> None:
+    app = app_of(stub, token="secret")
+    async with LifespanManager(app) as manager:
+        clients = [Trickle() for _ in range(300)]  # more than every budget of the service
+        await asyncio.wait_for(asyncio.gather(*(manager.app(trickling(), c.receive, c.send) for c in clients)), 30)
+        assert {c.status for c in clients} == {401} and {c.reads for c in clients} == {0}
+        assert app.state.traffic.reading == 0
+        async with client_of(manager.app) as client:  # a token holder meanwhile: answered
+            ok = await client.post("/v1/annotate", json={"text": "He dies."},
+                                   headers={"authorization": "Bearer secret"})
+    assert ok.status_code == 200
+
+
+async def test_a_non_ascii_token_is_compared_as_utf8_bytes(stub: StubDetector) -> None:
+    async with serving(app_of(stub, token="sécrèt-ключ")) as client:
+        right = await client.post("/v1/annotate", json={"text": "x"},
+                                  headers=[(b"authorization", "Bearer sécrèt-ключ".encode())])
+        latin1 = await client.post("/v1/annotate", json={"text": "x"},
+                                   headers=[(b"authorization", "Bearer sécrèt".encode("latin-1") + "-ключ".encode())])
+    assert right.status_code == 200
+    error_of(latin1, 401, "unauthorized")
+
+
+async def test_a_body_that_does_not_arrive_in_time_is_a_408_and_frees_its_slot(stub: StubDetector) -> None:
+    app = app_of(stub, body_seconds=0.2)
+    async with LifespanManager(app) as manager:
+        slow = Trickle()
+        await asyncio.wait_for(manager.app(trickling(), slow.receive, slow.send), 20)
+        assert slow.status == 408 and (b"connection", b"close") in slow.sent[0]["headers"]
+        assert json.loads(slow.sent[1]["body"])["error"]["code"] == "request_timeout"
+        assert app.state.traffic.reading == 0
+
+
+async def test_one_client_cannot_hold_every_reading_slot(stub: StubDetector) -> None:
+    app = app_of(stub, max_client_reading=2, max_reading=3)
+    async with LifespanManager(app) as manager:
+        traffic = app.state.traffic
+        held = [Trickle() for _ in range(2)]
+        tasks = [asyncio.ensure_future(manager.app(trickling(), c.receive, c.send)) for c in held]
+        await until(lambda: traffic.reading == 2, "two bodies to be received")
+        third = Trickle()  # the same address: refused at once
+        await asyncio.wait_for(manager.app(trickling(), third.receive, third.send), 20)
+        assert third.status == 503
+        assert "from 127.0.0.1" in json.loads(third.sent[1]["body"])["error"]["message"]
+        async with client_of(manager.app, "10.0.0.2") as client:  # another client has its own slots
+            other = await client.post("/v1/annotate", json={"text": "He dies."})
+        assert other.status_code == 200
+        for c in held:
+            c.release.set()
+        await asyncio.wait_for(asyncio.gather(*tasks), 20)
+    assert traffic.reading == 0 and traffic.in_flight == 0
+
+
+async def test_a_request_past_its_time_is_a_503_and_its_work_is_dropped(stub: StubDetector) -> None:
+    async with serving(app_of(stub, request_seconds=0.5)) as client:
+        stub.gate.clear()
+        stub.entered.clear()
+        held = asyncio.create_task(client.post("/v1/annotate", json={"text": "The worker holds this."}))
+        await wait_for(stub.entered)
+        late = await client.post("/v1/annotate", json={"text": "This waits past its time."})
+        stub.gate.set()
+        await held
+    assert "longer than 0.5 s (--request-timeout)" in error_of(late, 503, "timeout")
+    assert late.headers["retry-after"] == "1"
+    assert not any("This waits past its time." in batch for batch in stub.batches)
+
+
+async def test_a_request_over_the_sentence_limit_is_a_413(stub: StubDetector) -> None:
+    async with serving(app_of(stub, max_queued_sentences=3)) as client:
+        one = await client.post("/v1/annotate", json={"text": "One. Two. Three. Four. Five."})
+        batch = await client.post("/v1/annotate/batch",
+                                  json={"reviews": [{"text": "One. Two."}, {"text": "Three. Four."}]})
+        fits = await client.post("/v1/annotate", json={"text": "One. Two. Three."})
+    assert "5 sentences, over the limit of 3" in error_of(one, 413, "too_many_sentences")
+    assert "over the limit of 3 a request" in error_of(batch, 413, "too_many_sentences")
+    assert fits.status_code == 200
+    assert not any(len(b) > 3 for b in stub.batches)
+
+
+async def test_at_shutdown_what_is_in_flight_is_answered_503_within_the_timeout(stub: StubDetector) -> None:
+    app = app_of(stub)
+    async with serving(app) as client:
+        stub.gate.clear()
+        stub.entered.clear()
+        held = asyncio.create_task(client.post("/v1/annotate", json={"text": "The worker holds this."}))
+        await wait_for(stub.entered)
+        waiting = asyncio.create_task(client.post("/v1/annotate", json={"text": "Queued behind it."}))
+        await until(lambda: service_of(app).engine.queued_sentences == 1, "the second request to queue")
+        app.state.traffic.stop(0.4)  # as SIGTERM does, with --shutdown-timeout 0.4
+        refused, late = await asyncio.wait_for(asyncio.gather(held, waiting), 20)
+        after = await client.post("/v1/annotate", json={"text": "After the signal."})
+        stub.gate.set()
+    for response in (refused, late, after):
+        assert response.headers["retry-after"] == "5"
+        error_of(response, 503, "shutting_down")
+    assert not any("Queued behind it." in batch for batch in stub.batches)
+
+
+async def test_the_guard_reads_no_body_of_a_request_without_the_token() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("the app must not be called")
+
+    client = Trickle()
+    guard = RequestGuard(app, ServeSettings(token="secret", log_requests=False), Traffic())
+    await guard(trickling(token=b"wrong"), client.receive, client.send)
+    assert client.reads == 0 and client.status == 401
+    assert (b"connection", b"close") in client.sent[0]["headers"]
