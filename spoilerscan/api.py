@@ -158,7 +158,7 @@ def adapt(data: Sequence[str], out: Path, runtime: RuntimeLike = None, *, unmark
     from spoilerscan.adapt.labels import site_reviews
     from spoilerscan.adapt.site import site_adapter, site_units
     from spoilerscan.errors import InputError
-    from spoilerscan.reading.inputs import check_writable
+    from spoilerscan.output.files import check_writable
 
     check_writable(out)
     reviews = site_reviews(data, unmarked_are_clean, on_skipped)

@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spoilerscan.errors import InputError, SpoilerscanError
+from spoilerscan.output.files import replacement_mode
 from spoilerscan.reading.document import Format
-from spoilerscan.reading.inputs import replacement_mode
 
 if TYPE_CHECKING:
     import pyarrow as pa

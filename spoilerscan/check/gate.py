@@ -92,14 +92,12 @@ def shown(reading: Reading, start: int, end: int) -> str:
     """A sentence as reported: whitespace collapsed, and each exempt part inside it shown as '…'."""
     parts: list[str] = []
     cursor = start
-    for region in reading.exempt:
-        if region.end <= cursor or region.start >= end:
-            continue
-        if region.start > cursor:
-            parts.append(reading.text[cursor : region.start])
+    for region_start, region_end in reading.exempt_spans(start, end):  # not every region of the review
+        if region_start > cursor:
+            parts.append(reading.text[cursor:region_start])
         if not parts or parts[-1] != "…":
             parts.append("…")
-        cursor = min(max(cursor, region.end), end)
+        cursor = min(max(cursor, region_end), end)
     parts.append(reading.text[cursor:end])
     return " ".join("".join(parts).split())
 
@@ -167,6 +165,7 @@ def run_check(runtime: Runtime, options: CheckOptions,
     """
     project = runtime.project
     names = expand_inputs(list(options.paths), options.recursive, runtime.selection)
+    limit = runtime.settings.max_input_size
     unreadable: list[str] = []
     reasons: dict[str, str] = {}
 
@@ -176,7 +175,7 @@ def run_check(runtime: Runtime, options: CheckOptions,
         reasons[shown] = message.removeprefix(f"{name}: ")
         on_error(message)
 
-    reviews = english_notices(iter_reviews(names, failed) if names else iter(()), on_note,
+    reviews = english_notices(iter_reviews(names, failed, limit) if names else iter(()), on_note,
                               lambda r: options.stdin_filename if r.name == STDIN else r.name)
     texts = ((options.stdin_filename if r.name == STDIN else r.name,
               runtime.read_for_check(r.text, r.format(options.input_format, options.stdin_filename)))

@@ -15,6 +15,7 @@ from spoilerscan.cli.options import (
     AdapterOpt,
     InputFormatOpt,
     KnownSpoilersOpt,
+    MaxInputSizeOpt,
     ModelOpt,
     Paths,
     Precision,
@@ -64,6 +65,7 @@ def check(
     model: ModelOpt = None,
     adapter: AdapterOpt = None,
     precision: PrecisionOpt = Precision.auto,
+    max_input_size: MaxInputSizeOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Fail when a review has a spoiler its writer has not marked: a gate for CI and pre-commit.
@@ -89,7 +91,8 @@ def check(
     with output.user_errors():
         check_ci_files(sarif_file, summary_file, outputs_file)
         settings = resolve(config, styles=styles_option(style), fail_threshold=fail_threshold,
-                           **scoring.scoring_options(model, adapter, precision, threshold, known_spoilers))
+                           **scoring.scoring_options(model, adapter, precision, threshold, known_spoilers,
+                                                     max_input_size))
         progress = ReviewProgress(output.stderr, quiet, verb="checking")
 
         def failed(message: str) -> None:

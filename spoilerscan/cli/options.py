@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from spoilerscan.reading.document import Format
+from spoilerscan.reading.inputs import DEFAULT_MAX_INPUT_SIZE, parse_size
 
 
 class Precision(StrEnum):
@@ -43,3 +44,20 @@ AdapterOpt = Annotated[Path | None, typer.Option(
 PrecisionOpt = Annotated[Precision, typer.Option(
     "--precision", help="The sentence encoder to run: int8 (faster) or fp32; auto: the one the model card's "
                         "accuracy check made the default.")]
+
+
+def _size(value: str | int | None) -> int | None:
+    if value is None or isinstance(value, int):
+        return value
+    try:
+        return parse_size(value)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+MaxInputSizeOpt = Annotated[int | None, typer.Option(
+    "--max-input-size", metavar="SIZE", parser=_size, help="Refuse an input (a file, stdin, a JSONL line, a "
+    f"known-spoiler file) larger than this: 5M, 512K, or bytes \\[default: config, else "
+    f"{DEFAULT_MAX_INPUT_SIZE // 2**20}M].", show_default=False)]
+ForceOpt = Annotated[bool, typer.Option("--force", help="With --in-place: also rewrite a file that has other hard "
+                                        "links (this name gets the new text, the others keep the old).")]

@@ -15,7 +15,8 @@ import typer
 from rich.console import Console
 
 from spoilerscan.errors import SpoilerscanError
-from spoilerscan.reading.inputs import STDIN, STDIN_NAME, write_atomically
+from spoilerscan.output.files import write_atomically
+from spoilerscan.reading.inputs import STDIN, STDIN_NAME
 
 stderr = Console(stderr=True)
 
@@ -28,6 +29,11 @@ def error(message: str) -> None:
 def note(message: str) -> None:
     """A notice on stderr that is not an error (shown unless --quiet)."""
     stderr.print(f"spoilerscan: note: {message}", markup=False, highlight=False, soft_wrap=True)
+
+
+def warning(message: str) -> None:
+    """Something the user should know even with --quiet (a file's owner could not be kept)."""
+    stderr.print(f"spoilerscan: warning: {message}", markup=False, highlight=False, soft_wrap=True)
 
 
 @contextmanager

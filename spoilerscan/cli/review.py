@@ -16,8 +16,10 @@ from rich.console import Console
 from spoilerscan.cli import output, scoring
 from spoilerscan.cli.options import (
     AdapterOpt,
+    ForceOpt,
     InputFormatOpt,
     KnownSpoilersOpt,
+    MaxInputSizeOpt,
     ModelOpt,
     OutputOpt,
     Paths,
@@ -30,16 +32,9 @@ from spoilerscan.cli.options import (
 from spoilerscan.cli.progress import ReviewProgress
 from spoilerscan.cli.scoring import scoring_options
 from spoilerscan.errors import EXIT_USAGE, InputError
+from spoilerscan.output.files import check_in_place, check_writable, keep_backup, write_atomically
 from spoilerscan.reading.document import Format
-from spoilerscan.reading.inputs import (
-    STDIN,
-    STDIN_NAME,
-    Review,
-    check_writable,
-    expand_inputs,
-    keep_backup,
-    write_atomically,
-)
+from spoilerscan.reading.inputs import STDIN, STDIN_NAME, Review, expand_inputs
 from spoilerscan.reading.markup import RedactStyle
 
 if TYPE_CHECKING:
@@ -57,14 +52,14 @@ def page_title(name: str) -> str:
     return STDIN_NAME if name == STDIN else os.path.basename(name) or name
 
 
-def writable_inputs(names: list[str], failures: list[str]) -> list[str]:
-    """The inputs that --in-place can rewrite; each one it cannot is reported now, before any scoring,
+def writable_inputs(names: list[str], failures: list[str], force: bool = False) -> list[str]:
+    """The inputs that --in-place can rewrite; each one it cannot (unwritable, not a regular file, hard
+    linked without ``force``) is reported now, before any scoring or reading (a FIFO is never opened),
     and skipped. Missing files stay: reading reports them."""
     kept = []
     for name in names:
         try:
-            if os.path.isfile(name):
-                check_writable(Path(name))
+            check_in_place(Path(name), force)
             kept.append(name)
         except InputError as problem:
             failures.append(name)
@@ -78,8 +73,8 @@ def rewrite_in_place(review: Review, rendered: str, backup: str | None) -> None:
     if review.path is None or rendered == review.text:
         return
     if backup is not None:
-        keep_backup(review.path, backup)
-    write_atomically(review.path, rendered)
+        keep_backup(review.path, backup, output.warning)
+    write_atomically(review.path, rendered, output.warning)
 
 
 @dataclass(frozen=True)
@@ -93,6 +88,7 @@ class PerReview:
     out: Path | None = None
     in_place: bool = False
     backup: str | None = None
+    force: bool = False  # with in_place: also a file that has other hard links
 
 
 def run_per_review(run: PerReview, options: dict[str, Any], render: Callable[[Review, Annotation], str],
@@ -117,6 +113,8 @@ def run_per_review(run: PerReview, options: dict[str, Any], render: Callable[[Re
         raise typer.BadParameter("--in-place needs files, not stdin", param_hint="'--in-place'")
     if backup is not None and not in_place:
         raise typer.BadParameter("--backup goes with --in-place", param_hint="'--backup'")
+    if run.force and not in_place:
+        raise typer.BadParameter("--force goes with --in-place", param_hint="'--force'")
     if backup is not None and (not backup or "/" in backup or os.sep in backup):
         raise typer.BadParameter(f"expected a file name suffix such as .bak, got {backup!r}",
                                  param_hint="'--backup'")
@@ -131,10 +129,13 @@ def run_per_review(run: PerReview, options: dict[str, Any], render: Callable[[Re
         if out is not None:
             check_writable(out)
         if in_place:
-            expanded = writable_inputs(expanded, failures)
-        runtime = scoring.open_runtime(resolve(**options))
+            expanded = writable_inputs(expanded, failures, run.force)
+            if not expanded and failures:  # each refusal was its one line: nothing left to load the model for
+                raise typer.Exit(EXIT_USAGE)
+        settings = resolve(**options)
+        runtime = scoring.open_runtime(settings)
         progress = ReviewProgress(output.stderr, quiet, len(expanded), verb)
-        reviews = scoring.iter_reviews(expanded, failures, progress)
+        reviews = scoring.iter_reviews(expanded, failures, progress, settings.max_input_size)
         for review, annotation in scoring.annotated(runtime, reviews, quiet, progress, run.input_format):
             spoilers += len(annotation.spoilers)
             if headers:
@@ -167,6 +168,7 @@ def redact(
         "(atomically); files without any are left untouched.")] = False,
     backup: Annotated[str | None, typer.Option("--backup", metavar="SUFFIX", help="With --in-place: keep each "
         "rewritten file's original as FILE+SUFFIX (e.g. --backup .orig).", show_default=False)] = None,
+    force: ForceOpt = False,
     recursive: RecursiveOpt = False,
     input_format: InputFormatOpt = Format.auto,
     threshold: ThresholdOpt = None,
@@ -174,6 +176,7 @@ def redact(
     model: ModelOpt = None,
     adapter: AdapterOpt = None,
     precision: PrecisionOpt = Precision.auto,
+    max_input_size: MaxInputSizeOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Hide spoiler sentences; everything else comes back byte for byte.
@@ -187,8 +190,8 @@ def redact(
     """
     from spoilerscan.render import redact as redact_text
 
-    run_per_review(PerReview(paths, recursive, input_format, quiet, out, in_place, backup),
-                   scoring_options(model, adapter, precision, threshold, known_spoilers),
+    run_per_review(PerReview(paths, recursive, input_format, quiet, out, in_place, backup, force),
+                   scoring_options(model, adapter, precision, threshold, known_spoilers, max_input_size),
                    lambda review, annotation: redact_text(review.text, annotation, style))
 
 
@@ -205,6 +208,7 @@ def highlight(
     model: ModelOpt = None,
     adapter: AdapterOpt = None,
     precision: PrecisionOpt = Precision.auto,
+    max_input_size: MaxInputSizeOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Show the review with its spoiler sentences marked, and their scores.
@@ -228,5 +232,5 @@ def highlight(
         return ""
 
     run_per_review(PerReview(paths, recursive, input_format, quiet, out),
-                   scoring_options(model, adapter, precision, threshold, known_spoilers), draw,
+                   scoring_options(model, adapter, precision, threshold, known_spoilers, max_input_size), draw,
                    one_document=format is HighlightFormat.html, verb="highlighting")

@@ -20,6 +20,7 @@ from spoilerscan.cli.options import (
     AdapterOpt,
     InputFormatOpt,
     KnownSpoilersOpt,
+    MaxInputSizeOpt,
     ModelOpt,
     Paths,
     Precision,
@@ -30,8 +31,9 @@ from spoilerscan.cli.options import (
 )
 from spoilerscan.cli.progress import ReviewProgress
 from spoilerscan.errors import EXIT_USAGE, InputError
+from spoilerscan.output.files import PendingFile, check_writable
 from spoilerscan.reading.document import Format
-from spoilerscan.reading.inputs import STDIN, PendingFile, Review, check_writable, expand_inputs, iter_jsonl_reviews
+from spoilerscan.reading.inputs import DEFAULT_MAX_INPUT_SIZE, STDIN, Review, expand_inputs, iter_jsonl_reviews
 
 
 class TextSink(Protocol):
@@ -92,6 +94,7 @@ def scan(
         "--address", metavar="ADDRESS", help="--engine ray: the cluster to join "
         "\\[default: RAY_ADDRESS, else start a local one].", show_default=False,
         rich_help_panel="Parquet archives")] = None,
+    max_input_size: MaxInputSizeOpt = None,
     batch_rows: Annotated[int, typer.Option(
         "--batch-rows", metavar="N", min=1, help="Parquet: reviews read, scored and "
         "written at a time (memory grows with it, not with the file).", rich_help_panel="Parquet archives")
@@ -131,12 +134,15 @@ def scan(
         output.note(scoring.no_reviews_in(names))
     names = expanded
     progress = ReviewProgress(output.stderr, quiet, None if jsonl_input else len(names), "scanning")
-    reviews = jsonl_stream(names, failures) if jsonl_input else scoring.iter_reviews(names, failures, progress)
     with output.user_errors():
+        settings = resolve(**scoring.scoring_options(model, adapter, precision, threshold, known_spoilers,
+                                                     max_input_size))
+        limit = settings.max_input_size
+        reviews = jsonl_stream(names, failures, limit) if jsonl_input \
+            else scoring.iter_reviews(names, failures, progress, limit)
         if out is not None:
             check_writable(out)
-        runtime = scoring.open_runtime(resolve(**scoring.scoring_options(model, adapter, precision, threshold,
-                                                                         known_spoilers)))
+        runtime = scoring.open_runtime(settings)
         annotated = scoring.annotated(runtime, reviews, quiet, progress, input_format)
         results = ({"id": r.record_id, **render.findings(r.name, a)} if jsonl_input else render.findings(r.name, a)
                    for r, a in annotated)
@@ -218,7 +224,7 @@ def scan_parquet_archive(names: list[str], out: Path | None, archive: ArchiveOpt
                             soft_wrap=True)
 
 
-def jsonl_stream(names: list[str], failures: list[str]) -> Iterator[Review]:
+def jsonl_stream(names: list[str], failures: list[str], max_size: int = DEFAULT_MAX_INPUT_SIZE) -> Iterator[Review]:
     """Reviews streamed from JSONL inputs; bad files and bad lines are reported and skipped."""
 
     def report(message: str) -> None:
@@ -227,6 +233,6 @@ def jsonl_stream(names: list[str], failures: list[str]) -> Iterator[Review]:
 
     for name in names:
         try:
-            yield from iter_jsonl_reviews(name, report)
+            yield from iter_jsonl_reviews(name, report, max_size)
         except InputError as problem:
             report(str(problem))

@@ -11,7 +11,7 @@ from spoilerscan.cli import output
 from spoilerscan.cli.options import Precision
 from spoilerscan.cli.progress import ReviewProgress
 from spoilerscan.reading.document import Format
-from spoilerscan.reading.inputs import REVIEW_SUFFIXES, STDIN, STDIN_NAME, Review
+from spoilerscan.reading.inputs import DEFAULT_MAX_INPUT_SIZE, REVIEW_SUFFIXES, STDIN, STDIN_NAME, Review
 from spoilerscan.reading.inputs import iter_reviews as read_reviews
 
 if TYPE_CHECKING:
@@ -28,17 +28,18 @@ def open_runtime(settings: Settings) -> Runtime:
 
 
 def scoring_options(model: Path | None, adapter: Path | None, precision: Precision, threshold: float | None,
-                    known_spoilers: Path | None) -> dict[str, Any]:
+                    known_spoilers: Path | None, max_input_size: int | None = None) -> dict[str, Any]:
     """The scoring options every scoring command takes, as :func:`spoilerscan.settings.resolve` takes them."""
     return {"model": model, "adapter": adapter, "precision": precision.value, "threshold": threshold,
-            "known_spoilers_file": known_spoilers}
+            "known_spoilers_file": known_spoilers, "max_input_size": max_input_size}
 
 
 def no_reviews_in(names: Sequence[str]) -> str:
     return f"no review files in {', '.join(names)} (files ending in {', '.join(REVIEW_SUFFIXES)} are read)"
 
 
-def iter_reviews(names: list[str], failures: list[str], progress: ReviewProgress | None = None) -> Iterator[Review]:
+def iter_reviews(names: list[str], failures: list[str], progress: ReviewProgress | None = None,
+                 max_size: int = DEFAULT_MAX_INPUT_SIZE) -> Iterator[Review]:
     """Readable reviews in order; unreadable ones are reported, counted (as done, on the progress bar),
     and skipped."""
 
@@ -48,7 +49,7 @@ def iter_reviews(names: list[str], failures: list[str], progress: ReviewProgress
         if progress is not None:
             progress.skip()
 
-    return read_reviews(names, failed)
+    return read_reviews(names, failed, max_size)
 
 
 def annotated(runtime: Runtime, reviews: Iterator[Review], quiet: bool, progress: ReviewProgress,

@@ -13,6 +13,7 @@ import ctypes
 import ctypes.util
 import gc
 import logging
+from collections.abc import Callable
 from functools import cache
 
 log = logging.getLogger(__name__)
@@ -20,12 +21,13 @@ LARGE_DOCUMENT_CHARACTERS = 200_000  # smaller documents leave too little behind
 
 
 @cache
-def _malloc_trim() -> ctypes._CFuncPtr | None:  # type: ignore[name-defined]
+def _malloc_trim() -> Callable[[int], int] | None:
     name = ctypes.util.find_library("c")
     if name is None:
         return None
     try:
-        return getattr(ctypes.CDLL(name), "malloc_trim", None)
+        trim: Callable[[int], int] | None = getattr(ctypes.CDLL(name), "malloc_trim", None)
+        return trim
     except OSError:
         return None
 

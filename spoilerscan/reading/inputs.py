@@ -7,16 +7,13 @@ anchored to the root, ``**`` spans folders and ``!pattern`` re-includes.
 
 from __future__ import annotations
 
-import errno
 import glob
 import json
 import os
 import re
-import shutil
+import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -33,6 +30,13 @@ STDIN_FILENAME = "stdin"  # stdin as a file in reports (check --stdin-filename):
 REVIEW_SUFFIXES = (".md", ".markdown", ".txt", ".text", ".html", ".htm", ".rst")
 DEFAULT_INCLUDE = tuple(f"*{suffix}" for suffix in REVIEW_SUFFIXES)
 _SNIFF_BYTES = 8192
+# The largest input read whole: a file, stdin, one JSONL record's line, a known-spoiler file, an
+# adapter, a config. A long review is some 100 KB; 5 MiB leaves room for a book's worth while
+# /dev/zero or a mistyped path to a disk image is refused in one line instead of filling memory.
+# Raised with --max-input-size or max-input-size in [tool.spoilerscan].
+DEFAULT_MAX_INPUT_SIZE = 5 * 1024 * 1024
+_READ_CHUNK = 1 << 16
+_SIZE = re.compile(r"\s*(\d+)\s*([kmg]?)(?:i?b)?\s*", re.IGNORECASE)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -84,6 +88,64 @@ def decode(data: bytes, name: str) -> str:
         ) from None
 
 
+def parse_size(value: str | int) -> int:
+    """A size in bytes from ``5242880``, ``512K``, ``5M``, ``1G`` (also ``5MB``, ``5MiB``: multiples of 1024)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number, unit = value, ""
+    else:
+        match = _SIZE.fullmatch(str(value))
+        if match is None:
+            raise ValueError(f"expected a size such as 5M, 512K or 1000000, got {value!r}")
+        number, unit = int(match.group(1)), match.group(2).lower()
+    size = number * 1024 ** " kmg".index(unit or " ")
+    if size <= 0:
+        raise ValueError(f"expected a size above 0, got {value!r}")
+    return size
+
+
+def too_large(name: str, max_size: int) -> InputError:
+    return InputError(f"{name}: larger than the maximum input size ({max_size:,} bytes); "
+                      "raise it with --max-input-size or max-input-size in [tool.spoilerscan]")
+
+
+def read_bounded(handle: BinaryIO, name: str, max_size: int) -> bytes:
+    """All of ``handle``, read a chunk at a time, or an InputError once it passes ``max_size`` bytes
+    (so /dev/zero is refused after ``max_size`` bytes, not read until memory runs out)."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := handle.read(min(_READ_CHUNK, max_size + 1 - size)):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > max_size:
+            raise too_large(name, max_size)
+    return b"".join(chunks)
+
+
+def read_file_bytes(path: Path | str, max_size: int = DEFAULT_MAX_INPUT_SIZE, name: str | None = None) -> bytes:
+    """A file's bytes, at most ``max_size`` (a larger regular file is refused before it is read); OSErrors
+    are left to the caller, which words them for what it reads (a review, an adapter, a config)."""
+    with open(path, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size > max_size:
+            raise too_large(str(name or path), max_size)
+        return read_bounded(handle, str(name or path), max_size)
+
+
+def file_kind(path: Path | str) -> str | None:
+    """What a path is when it is not a regular file ("a FIFO", "a device", "a socket"), else None;
+    a symlink is followed, a missing path is None (reading reports it)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return None
+
+
 def _open(name: str) -> BinaryIO:
     """A binary handle on a path, or on stdin for ``-``; problems become one-line InputErrors."""
     if name == STDIN:
@@ -98,20 +160,24 @@ def _open(name: str) -> BinaryIO:
         raise InputError(f"{name}: cannot read ({error.strerror})") from None
 
 
-def read_review(name: str) -> Review:
-    """Read one review from a path, or from stdin when ``name`` is ``-``."""
+def read_review(name: str, max_size: int = DEFAULT_MAX_INPUT_SIZE) -> Review:
+    """Read one review from a path, or from stdin when ``name`` is ``-``; more than ``max_size`` bytes
+    is an InputError (found without reading more than that)."""
+    shown = STDIN_NAME if name == STDIN else name
     handle = _open(name)
     try:
-        data = handle.read()
+        if handle is not sys.stdin.buffer and os.fstat(handle.fileno()).st_size > max_size:
+            raise too_large(shown, max_size)
+        data = read_bounded(handle, shown, max_size)
     except OSError as error:
         raise InputError(f"{name}: cannot read ({error.strerror})") from None
     finally:
         if handle is not sys.stdin.buffer:
             handle.close()
-    return Review(name, decode(data, STDIN_NAME if name == STDIN else name), None if name == STDIN else Path(name))
+    return Review(name, decode(data, shown), None if name == STDIN else Path(name))
 
 
-def read_known_spoilers(path: Path | None) -> list[str]:
+def read_known_spoilers(path: Path | None, max_size: int = DEFAULT_MAX_INPUT_SIZE) -> list[str]:
     """Reveals listed in a text file, one a line; blank lines and lines starting with '#' are skipped."""
     if path is None:
         return []
@@ -119,12 +185,26 @@ def read_known_spoilers(path: Path | None) -> list[str]:
         raise InputError("known spoilers must come from a file, not stdin")
     if os.path.isdir(path):
         raise InputError(f"{path}: is a directory, not a file of known spoilers (one reveal a line)")
-    text = read_review(str(path)).text.lstrip("\ufeff")
+    text = read_review(str(path), max_size).text.lstrip("\ufeff")
     return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 
-def iter_jsonl_reviews(name: str, report: Callable[[str], None]) -> Iterator[Review]:
-    """Stream reviews from JSONL of ``{"id": …, "text": …}`` lines, one line in memory at a time.
+def _lines(handle: BinaryIO, max_size: int) -> Iterator[bytes | None]:
+    """The lines of a binary stream, each read to at most ``max_size`` bytes: a longer one is None,
+    and the rest of it is read past a chunk at a time (never held whole)."""
+    while line := handle.readline(max_size + 1):
+        if len(line) <= max_size or line.endswith(b"\n"):
+            yield line
+            continue
+        while (rest := handle.readline(_READ_CHUNK)) and not rest.endswith(b"\n"):
+            pass
+        yield None
+
+
+def iter_jsonl_reviews(name: str, report: Callable[[str], None],
+                       max_size: int = DEFAULT_MAX_INPUT_SIZE) -> Iterator[Review]:
+    """Stream reviews from JSONL of ``{"id": …, "text": …}`` lines, one line in memory at a time
+    (a line over ``max_size`` bytes is reported and skipped).
 
     A bad line is passed to ``report`` and skipped; reviews without an id (or with a null one) are
     named file:line. A UTF-8 byte order mark before the first line is dropped, and an unpaired
@@ -133,8 +213,11 @@ def iter_jsonl_reviews(name: str, report: Callable[[str], None]) -> Iterator[Rev
     """
     handle = _open(name)
     try:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(_lines(handle, max_size), start=1):
             where = f"{STDIN_NAME if name == STDIN else name}:{number}"
+            if raw is None:
+                report(str(too_large(where, max_size)))
+                continue
             try:
                 line = decode(raw, where)
             except InputError as problem:
@@ -149,7 +232,7 @@ def iter_jsonl_reviews(name: str, report: Callable[[str], None]) -> Iterator[Rev
                 text = record["text"]
                 if not isinstance(text, str):
                     raise TypeError
-            except (json.JSONDecodeError, KeyError, TypeError):
+            except (json.JSONDecodeError, KeyError, TypeError, RecursionError):  # nested 100,000 deep too
                 report(f"{where}: expected a JSON object with a string 'text'")
                 continue
             record_id = record.get("id")
@@ -266,121 +349,14 @@ def _each_file_once(names: Iterable[str]) -> list[str]:
     return kept
 
 
-def iter_reviews(names: Sequence[str], on_error: Callable[[str, str], None]) -> Iterator[Review]:
+def iter_reviews(names: Sequence[str], on_error: Callable[[str, str], None],
+                 max_size: int = DEFAULT_MAX_INPUT_SIZE) -> Iterator[Review]:
     """Readable reviews in order; ``on_error(name, message)`` hears about each one that is not."""
     for name in names:
         if name == STDIN and sys.stdin.isatty():
             on_error(name, "no input: give review files, or pipe text to stdin")
             continue
         try:
-            yield read_review(name)
+            yield read_review(name, max_size)
         except InputError as problem:
             on_error(name, str(problem))
-
-
-def _new_file_mode() -> int:
-    """The permissions ``open()`` would give a new file (mkstemp's are private, 0600)."""
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def replacement_mode(path: Path) -> int:
-    """The permissions the next version of ``path`` gets: an existing file's own, else a new file's."""
-    return path.stat().st_mode & 0o7777 if path.exists() else _new_file_mode()
-
-
-def _cannot_write(name: Path | str, error: OSError | int) -> InputError:
-    reason = os.strerror(error) if isinstance(error, int) else error.strerror or str(error)
-    return InputError(f"{name}: cannot write ({reason})")
-
-
-def check_writable(path: Path) -> None:
-    """Fail now, in one line, where ``path`` could not be written: before the long work, not after it.
-
-    The file is written as :class:`PendingFile` writes it: its folder must exist and be writable
-    (for the temporary file), and an existing file must be writable; a symlink is followed.
-    """
-    target = Path(os.path.realpath(path))
-    if target.is_dir():
-        raise _cannot_write(path, errno.EISDIR)
-    if not target.parent.is_dir():
-        raise _cannot_write(path, errno.ENOTDIR if target.parent.exists() else errno.ENOENT)
-    if not os.access(target.parent, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
-        raise _cannot_write(path, errno.EACCES)
-
-
-class PendingFile:
-    """The next version of ``path``, written to a temporary file beside it: :meth:`commit` puts it in
-    place at once (a crash leaves the old file or the new one, never half of one); leaving the
-    ``with`` block without committing, or an error, leaves the file as it was.
-
-    Text is written as UTF-8 bytes, line endings untouched. A symlink is followed (its target is
-    replaced, the link stays); a new file gets the usual permissions, an existing one keeps its own.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.name = path
-        self.path = Path(os.path.realpath(path))
-        self.committed = False
-        try:
-            self.mode = replacement_mode(self.path)
-            handle, self.temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
-                                                      suffix=".tmp")
-        except OSError as error:
-            raise _cannot_write(path, error) from None
-        self.file = os.fdopen(handle, "wb")
-
-    def __enter__(self) -> PendingFile:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if not self.committed:
-            self.discard()
-
-    def write(self, text: str) -> int:
-        try:
-            self.file.write(text.encode("utf-8"))
-        except OSError as error:
-            raise _cannot_write(self.name, error) from None
-        return len(text)
-
-    def flush(self) -> None:
-        """Nothing to do before :meth:`commit` (a text sink for ``json.dump`` and ``print``)."""
-
-    def commit(self) -> None:
-        try:
-            self.file.flush()
-            os.fsync(self.file.fileno())
-            self.file.close()
-            os.chmod(self.temporary, self.mode)
-            os.replace(self.temporary, self.path)
-        except OSError as error:
-            raise _cannot_write(self.name, error) from None
-        self.committed = True
-
-    def discard(self) -> None:
-        with suppress(OSError):  # the disk that failed a write may fail the close too
-            self.file.close()
-        Path(self.temporary).unlink(missing_ok=True)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so that a crash leaves either the old or the new file.
-
-    A symlink is followed (its target is rewritten, the link stays); a file that cannot be
-    written is an InputError, reported in one line.
-    """
-    with PendingFile(path) as pending:
-        pending.write(text)
-        pending.commit()
-
-
-def keep_backup(path: Path, suffix: str) -> Path:
-    """Copy ``path`` (its content, mode and times) to ``path`` + ``suffix`` before it is rewritten."""
-    backup = Path(f"{path}{suffix}")
-    try:
-        shutil.copy2(os.path.realpath(path), backup)
-    except OSError as error:
-        raise _cannot_write(backup, error) from None
-    return backup

@@ -9,7 +9,9 @@ documented in docs/check.md.
 
 from __future__ import annotations
 
+import itertools
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -65,47 +67,81 @@ class Region:
 
 # Inline markup stays inside one paragraph: it never crosses a blank line.
 _NO_BLANK_LINE = r"(?:(?!\n[ \t]*\r?\n)[\s\S])"
-_REDDIT = re.compile(rf">!{_NO_BLANK_LINE}+?!<")
+_BLANK_LINE_AHEAD = re.compile(r"(?=\n[ \t]*\r?\n)")
 _DISCORD = re.compile(rf"\\?\|\\?\|(?:(?!\\?\|\\?\|){_NO_BLANK_LINE})+?\\?\|\\?\|")  # "\|\|" in a table cell
 _BLOCKED = re.compile("\u2588+")
 _LABEL = re.compile(r"\[spoiler\](?![^\W_])")  # "[spoiler]He" opens BBCode instead
-_BBCODE_OPEN = re.compile(r"\[(spoiler|details)(?:[= ][^\]\r\n]*)?\]", re.IGNORECASE)
+_BBCODE_STOP = re.compile(r"[\]\r\n]")  # where a BBCode tag's attribute ends
 _HTML_OPEN = re.compile(r"<([a-z][a-z0-9-]*)(\s[^<>]*)?>", re.IGNORECASE)
 _HTML_CLASS = re.compile(r"""\bclass\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 _PRAGMA = re.compile(r"<!--\s*spoilerscan:\s*(ignore|off|on)\s*-->", re.IGNORECASE)
 IGNORE_PRAGMA = "<!-- spoilerscan: ignore -->"  # what a writer (or an editor's quick fix) puts before a sentence
 
 
-def _balanced_end(text: str, pos: int, tag: re.Pattern[str]) -> int | None:
-    """End of the closing tag that balances an opening tag ending at ``pos``; None if unclosed."""
-    depth = 1
-    for match in tag.finditer(text, pos):
-        if match.group(0).endswith("/>"):
+# A tag found: (start, end, closing, name); an HTML ``<x/>`` is never one.
+_Tag = tuple[int, int, bool, str]
+
+
+def _html_tags(text: str, name: str) -> Iterator[_Tag]:
+    for match in _html_tag(name).finditer(text):  # "[^<>]*" stops at the next "<": each try reads its own part
+        if not match.group(0).endswith("/>"):
+            yield match.start(), match.end(), match.group(1) == "/", name
+
+
+def _bbcode_tags(text: str, start: re.Pattern[str]) -> Iterator[_Tag]:
+    """BBCode tags: ``start`` (``[spoiler``, ``[/details``) and ``]`` at once, or an attribute after ``=``
+    or a space up to the first ``]`` of the line. The ends come from one sorted list of the places
+    where an attribute stops (``]`` or a line break): a pattern read to the end of the line from
+    each ``[spoiler=`` without a ``]``."""
+    stops = [m.start() for m in _BBCODE_STOP.finditer(text)]
+    cursor = 0
+    for match in start.finditer(text):
+        if match.start() < cursor:
             continue
-        depth += -1 if match.group(1) else 1
-        if depth == 0:
-            return match.end()
-    return None
+        at = bisect_left(stops, match.end())
+        if at < len(stops) and text[stops[at]] == "]":
+            cursor = stops[at] + 1
+            yield match.start(), cursor, match.group(1) == "/", match.group(2).lower()
 
 
-def _paired(text: str, opener: re.Pattern[str], accept: Callable[[re.Match[str]], bool],
-            tag: Callable[[str], re.Pattern[str]], reason: str) -> list[Region]:
+def _closing_ends(tags: Iterable[_Tag]) -> dict[int, int]:
+    """Each opening tag's start mapped to the end of the closing tag that balances it (nesting counted).
+
+    One pass over the tags of one name with a stack: an unclosed opener (text, as it shows on the
+    page) costs nothing more, where scanning on from each opener was quadratic in unclosed markup.
+    """
+    ends: dict[int, int] = {}
+    open_at: list[int] = []
+    for start, end, closing, _ in tags:
+        if not closing:
+            open_at.append(start)
+        elif open_at:
+            ends[open_at.pop()] = end
+    return ends
+
+
+def _paired(openers: Iterable[_Tag], accept: Callable[[int, int], bool], tags: Callable[[str], Iterable[_Tag]],
+            reason: str) -> list[Region]:
     """Regions from an accepted opening tag to its balancing closing tag (nesting counted)."""
     regions: list[Region] = []
     covered = 0
-    for match in opener.finditer(text):
-        if match.start() < covered or match.group(0).endswith("/>") or not accept(match):
+    pairs: dict[str, dict[int, int]] = {}  # per tag name, found once
+    for start, end, closing, name in openers:
+        if closing or start < covered or not accept(start, end):
             continue
-        end = _balanced_end(text, match.end(), tag(match.group(1)))
-        if end is not None:  # unclosed markup hides nothing on the page, so it marks nothing
-            regions.append(Region(match.start(), end, reason))
-            covered = end
+        if name not in pairs:
+            pairs[name] = _closing_ends(tags(name))
+        close = pairs[name].get(start)
+        if close is not None:  # unclosed markup hides nothing on the page, so it marks nothing
+            regions.append(Region(start, close, reason))
+            covered = close
     return regions
 
 
-@lru_cache(maxsize=64)
-def _bbcode_tag(name: str) -> re.Pattern[str]:
-    return re.compile(rf"\[(/?){re.escape(name)}(?:[= ][^\]\r\n]*)?\]", re.IGNORECASE)
+@lru_cache(maxsize=8)
+def _bbcode_start(names: tuple[str, ...], closing: bool) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(name) for name in names)
+    return re.compile(rf"\[({'/?' if closing else ''})({alternatives})(?=[= \]])", re.IGNORECASE)
 
 
 @lru_cache(maxsize=64)
@@ -113,7 +149,10 @@ def _html_tag(name: str) -> re.Pattern[str]:
     return re.compile(rf"<(/?){re.escape(name)}(?:\s[^<>]*)?>", re.IGNORECASE)
 
 
-def _is_spoiler_element(match: re.Match[str]) -> bool:
+def _is_spoiler_element(text: str, start: int, end: int) -> bool:
+    match = _HTML_OPEN.match(text, start, end)
+    if match is None:
+        return False
     if match.group(1).lower() == "details":
         return True
     attributes = _HTML_CLASS.search(match.group(2) or "")
@@ -124,13 +163,48 @@ def _pattern(pattern: re.Pattern[str], reason: str) -> Callable[[Document], list
     return lambda document: [Region(m.start(), m.end(), reason) for m in pattern.finditer(document.text)]
 
 
-def _bbcode(tags: set[str], reason: str) -> Callable[[Document], list[Region]]:
-    return lambda document: _paired(document.text, _BBCODE_OPEN, lambda m: m.group(1).lower() in tags, _bbcode_tag,
-                                    reason)
+def _reddit(document: Document) -> list[Region]:
+    """``>!…!<`` within one paragraph: each ``>!`` closes at the first ``!<`` after it (one character
+    at least between them) unless a blank line comes first. Found with two sorted lists and
+    bisection: a lazy pattern scanned to the end of the paragraph from every unclosed ``>!``."""
+    text = document.text
+    closes = [m.start() for m in re.finditer("!<", text)]
+    if not closes:
+        return []
+    blank_lines = [m.start() for m in _BLANK_LINE_AHEAD.finditer(text)]
+    regions: list[Region] = []
+    cursor = 0
+    for match in re.finditer(">!", text):
+        start = match.start()
+        if start < cursor:
+            continue
+        found = bisect_left(closes, start + 3)  # one character at least between the two
+        if found == len(closes):
+            break
+        close = closes[found]
+        blank_line = bisect_left(blank_lines, start + 2)
+        if blank_line < len(blank_lines) and blank_lines[blank_line] < close:
+            continue
+        regions.append(Region(start, close + 2, "reddit"))
+        cursor = close + 2
+    return regions
+
+
+def _bbcode(names: tuple[str, ...], reason: str) -> Callable[[Document], list[Region]]:
+    def find(document: Document) -> list[Region]:
+        text = document.text
+        return _paired(_bbcode_tags(text, _bbcode_start(names, False)), lambda start, end: True,
+                       lambda name: _bbcode_tags(text, _bbcode_start((name,), True)), reason)
+
+    return find
 
 
 def _html(document: Document) -> list[Region]:
-    return _paired(document.text, _HTML_OPEN, _is_spoiler_element, _html_tag, "html")
+    text = document.text
+    openers = ((m.start(), m.end(), False, m.group(1).lower()) for m in _HTML_OPEN.finditer(text)
+               if not m.group(0).endswith("/>"))
+    return _paired(openers, lambda start, end: _is_spoiler_element(text, start, end),
+                   lambda name: _html_tags(text, name), "html")
 
 
 # --------------------------------------------------------------------------- warning sections
@@ -218,7 +292,7 @@ def warning_regions(document: Document) -> list[Region]:
     return regions
 
 
-_HEADING_MARKUP = re.compile(r"^\s*#{1,6}(?=\s|$)|<[^>]*>")
+_HEADING_MARKUP = re.compile(r"^\s*#{1,6}(?=\s|$)|<[^<>]*>")  # "<[^>]*>" read to the end from each "<"
 
 
 def _heading_text(document: Document, start: int, end: int) -> str:
@@ -246,11 +320,11 @@ class Markup:
 MARKUP: dict[Style, Markup] = {
     Style.block: Markup(Style.block, "████", _pattern(_BLOCKED, "block")),
     Style.label: Markup(Style.label, "[spoiler]", _pattern(_LABEL, "label")),
-    Style.reddit: Markup(Style.reddit, ">!…!<", _pattern(_REDDIT, "reddit"), (">!", "!<")),
+    Style.reddit: Markup(Style.reddit, ">!…!<", _reddit, (">!", "!<")),
     Style.discord: Markup(Style.discord, "||…||", _pattern(_DISCORD, "discord"), ("||", "||")),
-    Style.bbcode: Markup(Style.bbcode, "[spoiler]…[/spoiler]", _bbcode({"spoiler"}, "bbcode"),
+    Style.bbcode: Markup(Style.bbcode, "[spoiler]…[/spoiler]", _bbcode(("spoiler",), "bbcode"),
                          ("[spoiler]", "[/spoiler]")),
-    Style.discourse: Markup(Style.discourse, "[spoiler]…[/spoiler]", _bbcode({"spoiler", "details"}, "bbcode")),
+    Style.discourse: Markup(Style.discourse, "[spoiler]…[/spoiler]", _bbcode(("spoiler", "details"), "bbcode")),
     Style.html: Markup(Style.html, '<span class="spoiler">…</span>', _html, ('<span class="spoiler">', "</span>")),
     Style.warning: Markup(Style.warning, "a heading that says 'Spoilers'", warning_regions),
 }
@@ -332,8 +406,12 @@ def exemptions(document: Document, styles: Iterable[Style] = ALL_STYLES,
     pragmas, ignores = pragma_regions(document.text)
     regions = sorted([*marked_regions(document, styles), *pragmas, *allowed_regions(document.text, allowed_phrases)],
                      key=lambda r: (r.start, r.end))
-    # An ignore pragma that is itself inside marked text has nothing to do.
-    ignores = [at for at in ignores if not any(r.start < at <= r.end and r.reason != "pragma" for r in regions)]
+    # An ignore pragma that is itself inside marked text has nothing to do: a bisection over the
+    # other regions' starts and the furthest end reached so far, not a walk through all of them.
+    marked = [r for r in regions if r.reason != "pragma"]
+    starts = [r.start for r in marked]
+    reach = list(itertools.accumulate((r.end for r in marked), max))
+    ignores = [at for at in ignores if not (index := bisect_left(starts, at)) or reach[index - 1] < at]
     return Exemptions(tuple(regions), tuple(ignores))
 
 

@@ -11,7 +11,9 @@ import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from html.parser import HTMLParser
+from typing import Any
 
 from spoilerscan.reading.document import (
     BOM,
@@ -120,25 +122,73 @@ _HTML_KINDS = {"p": BlockKind.paragraph, "li": BlockKind.list_item, "blockquote"
                "dt": BlockKind.list_item, "dd": BlockKind.list_item,
                **{f"h{n}": BlockKind.heading for n in range(1, 7)}}
 # Content that is never prose.
-_HTML_CODE = frozenset({"script", "style", "template", "pre", "textarea"})
+_HTML_CODE = frozenset({"script", "style", "template", "pre", "textarea", "xmp", "iframe", "noembed", "noframes"})
 _HTML_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
 
 
+# Raw text in HTML5: their content is never markup (textarea is RCDATA, close enough).
+_RAW_TEXT_ELEMENTS = frozenset({"script", "style", "xmp", "iframe", "noembed", "noframes", "textarea"})
+
+
 class _Walker(HTMLParser):
-    """Collects the source offsets of text nodes and tags; ``getpos`` gives each token's start."""
+    """Collects the source offsets of text nodes and tags; ``getpos`` gives each token's start.
+
+    The text is read in one pass (:meth:`read`). Python 3.11's parser reads a construct left open
+    (``<!--``, ``<a``, ``</`` without its ``>``) as text up to the next ``>`` or ``<``, but only after
+    searching the rest of the input for its end, once per construct: quadratic on unclosed markup.
+    Here the searches that must fail are answered at once (nothing closes after the last ``>``; no
+    ``-->`` after a comment found without one), so that each construct costs what it reads.
+    """
 
     def __init__(self, text: str) -> None:
         super().__init__(convert_charrefs=True)
         # HTMLParser counts lines by "\n" alone: its own line starts convert its positions.
         self.newline_starts = [0, *(m.end() for m in re.finditer("\n", text))]
         self.events: list[tuple[int, str, str]] = []  # (offset, kind, tag name)
+        self.text = text
+        self.last_gt = text.rfind(">")
+        self.comment_open_from = len(text) + 1  # no "-->" follows any comment that opens from here
+
+    def read(self) -> None:
+        """Read all of the text as if it were followed by its end (``feed`` then ``close`` reads the
+        unclosed tail twice, and shifts the offsets the searches above are kept in)."""
+        self.rawdata = self.text
+        self.goahead(True)
 
     def _at(self) -> int:
         line, column = self.getpos()
         return self.newline_starts[line - 1] + column
 
+    def _unclosed(self, i: int) -> int:
+        """A construct at ``i`` that no ``>`` follows: text up to the next ``<``, as ``close`` reads it."""
+        end = self.rawdata.find("<", i + 1)
+        end = len(self.rawdata) if end < 0 else end
+        self.handle_data(self.rawdata[i:end])
+        return end
+
+    def parse_starttag(self, i: int) -> int:
+        return self._unclosed(i) if i > self.last_gt else super().parse_starttag(i)
+
+    def parse_endtag(self, i: int) -> int:
+        return self._unclosed(i) if i > self.last_gt else super().parse_endtag(i)
+
+    def parse_pi(self, i: int) -> int:
+        return self._unclosed(i) if i > self.last_gt else super().parse_pi(i)
+
+    def parse_comment(self, i: int, report: bool = True) -> int:
+        if i > self.last_gt:
+            return self._unclosed(i)
+        if i >= self.comment_open_from:
+            return -1  # the parser reads it as text up to the next ">"
+        end = super().parse_comment(i, report)
+        if end < 0:
+            self.comment_open_from = i
+        return end
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.events.append((self._at(), "void" if tag in _HTML_VOID else "open", tag))
+        if tag in _RAW_TEXT_ELEMENTS:  # the parser knows script and style only
+            self.set_cdata_mode(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.events.append((self._at(), "void", tag))
@@ -162,26 +212,60 @@ class _Walker(HTMLParser):
         self.handle_comment(data)
 
     def parse_html_declaration(self, i: int) -> int:
-        """Python 3.11 raises on a malformed ``<![…``; read it as a bogus comment up to ``>``, as browsers do."""
-        try:
-            return super().parse_html_declaration(i)
-        except AssertionError:
-            end = self.rawdata.find(">", i + 2)
-            if end < 0:
-                return -1
-            self.handle_comment(self.rawdata[i + 2 : end])
-            return end + 1
+        """``<!…``: a doctype, or (as browsers read HTML) a bogus comment up to the next ``>``; Python
+        3.11 raised on a malformed ``<![…``, and scanned to the end for each unclosed ``<![CDATA[``."""
+        if i > self.last_gt:
+            return self._unclosed(i)
+        if self.rawdata.startswith("<!--", i):
+            return self.parse_comment(i)
+        if self.rawdata.startswith("<![", i):
+            return self.parse_bogus_comment(i)
+        return super().parse_html_declaration(i)
+
+
+class _OpenElements:
+    """The open block-level and code elements, innermost last, kept so that each question costs O(1)
+    amortised: 20,000 nested ``<div>`` made every text node and tag walk the whole stack."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.where: dict[str, list[int]] = {}  # each name's places in ``names``
+        self.kinds: list[int] = []  # places of the elements that give a block its kind
+        self.code = 0  # how many of them hold code (script, style, pre, …)
+
+    def push(self, name: str) -> None:
+        self.where.setdefault(name, []).append(len(self.names))
+        if name in _HTML_KINDS:
+            self.kinds.append(len(self.names))
+        self.code += name in _HTML_CODE
+        self.names.append(name)
+
+    def close(self, name: str) -> None:
+        """Close the innermost element of this name and every element opened inside it; a stray end
+        tag closes nothing."""
+        places = self.where.get(name)
+        if not places:
+            return
+        at = places[-1]
+        while len(self.names) > at:
+            popped = self.names.pop()
+            self.where[popped].pop()
+            self.code -= popped in _HTML_CODE
+        while self.kinds and self.kinds[-1] >= at:
+            self.kinds.pop()
+
+    def innermost_kind(self) -> str | None:
+        return self.names[self.kinds[-1]] if self.kinds else None
 
 
 def _html_blocks(text: str, start: int, end: int) -> tuple[list[Block], list[Tag]]:
     """Blocks of prose and the tags of the HTML in ``text[start:end]``; block elements bound blocks."""
     walker = _Walker(text[start:end])
-    walker.feed(text[start:end])
-    walker.close()
+    walker.read()
     events = walker.events
     blocks: list[Block] = []
     tags: list[Tag] = []
-    stack: list[str] = []  # open block-level and code elements
+    open_elements = _OpenElements()
     ranges: list[tuple[int, int]] = []
     kind, level = BlockKind.html_block, 0
 
@@ -196,7 +280,7 @@ def _html_blocks(text: str, start: int, end: int) -> tuple[list[Block], list[Tag
         token_start = start + at
         token_end = start + events[index + 1][0] if index + 1 < len(events) else end
         if what == "data":
-            if not any(element in _HTML_CODE for element in stack):
+            if not open_elements.code:
                 ranges.append((token_start, token_end))
             continue
         if what == "other":
@@ -206,10 +290,10 @@ def _html_blocks(text: str, start: int, end: int) -> tuple[list[Block], list[Tag
             continue
         close_block()
         if what == "open":
-            stack.append(name)
-        elif what == "close" and name in stack:
-            del stack[len(stack) - 1 - stack[::-1].index(name) :]
-        inner = next((element for element in reversed(stack) if element in _HTML_KINDS), None)
+            open_elements.push(name)
+        elif what == "close":
+            open_elements.close(name)
+        inner = open_elements.innermost_kind()
         kind = _HTML_KINDS.get(inner or "", BlockKind.html_block)
         level = int(inner[1]) if inner and inner[0] == "h" and inner[1:].isdigit() else 0
     close_block()
@@ -224,13 +308,17 @@ _FRONT_MATTER = re.compile(r"\A(\ufeff?)(---|\+\+\+)[ \t]*(?:\r\n|\r|\n)")
 _INLINE = re.compile(
     r"(?P<code>(`+)(?:(?!\2)[\s\S])*?\2)"
     r"|\\[\s\S]"
-    r"|(?P<html><!--[\s\S]*?-->|<\?[\s\S]*?\?>|<![A-Za-z][^>]*>|<!\[CDATA\[[\s\S]*?\]\]>"
-    r"|</[A-Za-z][A-Za-z0-9-]*\s*>"
+    r"|(?P<long><!--|<\?|<![A-Za-z]|<!\[CDATA\[)"  # each runs to its end (_LONG_ENDS), found by a search
+    r"|(?P<html></[A-Za-z][A-Za-z0-9-]*\s*>"
     r"|<[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][\w.:-]*(?:\s*=\s*(?:[^\s\"'=<>`]+|'[^']*'|\"[^\"]*\"))?)*\s*/?>"
     r"|<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>|<[\w.!#$%&'*+/=?^`{|}~-]+@[\w.-]+>)"
     r"|(?P<open>!?\[)(?=(?:[^\[\]\\]|\\.|\[[^\[\]]*\])*\]\()"
     r"|(?P<target>\]\((?:[^()\s\\]|\\.|\([^()\s]*\))*(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\))"
 )
+# Where a comment, processing instruction, declaration or CDATA section ends, by its opening.
+_LONG_ENDS = {"<!--": "-->", "<![": "]]>", "<?": "?>", "<!": ">"}  # the first that opens it
+# Inline HTML whose content is never shown as text (raw text, or not rendered in a body): never prose.
+_RAW_TEXT = frozenset({"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "template"})
 _MD_CONTAINERS = {"blockquote_open": BlockKind.quote, "list_item_open": BlockKind.list_item}
 
 
@@ -248,9 +336,28 @@ def _front_matter_end(text: str) -> int:
     return 0
 
 
-def _parse_markdown(text: str) -> Document:
-    from markdown_it import MarkdownIt
+# markdown-it drops what is nested deeper than maxNesting, 20 in its CommonMark preset: a list 10 deep
+# was never read, so never scored. Blocks are read to 100 levels (its default preset's; the parser
+# recurses per level, so not without bound), inline text to 20: each "[" of a run costs a link-label
+# search as deep as that (200 KB of "[" took 10.9 s of CPU at 100, 2.0 s at 20).
+_BLOCK_NESTING = 100
+_INLINE_NESTING = 20
 
+
+def _markdown_parser() -> Any:
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_core import StateCore
+
+    parser = MarkdownIt("commonmark", {"maxNesting": _BLOCK_NESTING}).enable("table")
+
+    def inline_nesting(state: StateCore) -> None:  # a core rule between the block and the inline pass
+        state.md.options["maxNesting"] = _INLINE_NESTING
+
+    parser.core.ruler.before("inline", "inline_nesting", inline_nesting)
+    return parser
+
+
+def _parse_markdown(text: str) -> Document:
     starts = [0, *(m.end() for m in LINE_BREAK.finditer(text))]
 
     def line_range(first: int, last: int) -> tuple[int, int]:
@@ -273,7 +380,7 @@ def _parse_markdown(text: str) -> Document:
     heading_level = 0
     cell_row = -1
     cell_cursor = 0
-    for token in MarkdownIt("commonmark").enable("table").parse(body):
+    for token in _markdown_parser().parse(body):
         if token.type in _MD_CONTAINERS:
             containers.append(_MD_CONTAINERS[token.type])
         elif token.type in ("blockquote_close", "list_item_close"):
@@ -353,6 +460,51 @@ def _line_ranges(text: str, content: str, span: list[int], line_range: Callable[
 _ATX_CLOSING = re.compile(r"[ \t]+#+[ \t]*$")
 
 
+_TAG_NAME = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[\s/>]")
+
+
+@lru_cache(maxsize=16)
+def _raw_text_end(name: str) -> re.Pattern[str]:
+    return re.compile(rf"</{name}\s*>", re.IGNORECASE)
+
+
+def _inline_markup(joined: str) -> Iterator[tuple[str, int, int]]:
+    """(what, start, end) of each part of a paragraph's inline text that is not prose: ``html`` (tags,
+    comments, autolinks), ``raw`` (a ``<script>`` or ``<style>`` with its content, to its end tag or the
+    paragraph's end), ``open`` (a link's ``[``) and ``target`` (its ``](…)``); code spans are skipped.
+
+    A comment, ``<?…?>``, declaration or CDATA section is searched to its end once: where an end
+    is not found, no later one of that kind can end either, so an unclosed ``<!--`` repeated costs
+    one search, not one to the paragraph's end for each.
+    """
+    never_ends_from: dict[str, int] = {}
+    at = 0
+    while (match := _INLINE.search(joined, at)) is not None:
+        at = match.end()
+        opening = match.group("long")
+        if opening is not None:
+            ending = next(end for start, end in _LONG_ENDS.items() if opening.startswith(start))
+            found = joined.find(ending, at) if at < never_ends_from.get(ending, len(joined) + 1) else -1
+            if found < 0:  # text, as in CommonMark: read on after its "<"
+                never_ends_from[ending] = min(at, never_ends_from.get(ending, at))
+                at = match.start() + 1
+                continue
+            at = found + len(ending)
+            yield "html", match.start(), at
+            continue
+        for group in ("html", "open", "target"):
+            if match.group(group) is None:
+                continue
+            tag = _TAG_NAME.match(match.group(group)) if group == "html" else None
+            if tag is not None and not tag.group(1) and tag.group(2).lower() in _RAW_TEXT \
+                    and not match.group(group).endswith("/>"):
+                closing = _raw_text_end(tag.group(2).lower()).search(joined, at)
+                at = closing.end() if closing is not None else len(joined)
+                yield "raw", match.start(), at
+            else:
+                yield group, match.start(group), match.end(group)
+
+
 def _without_inline_markup(text: str, ranges: list[tuple[int, int]], tags: list[Tag]) -> list[tuple[int, int]]:
     """Prose ranges minus inline HTML, autolinks and the brackets and targets of links; tags are collected.
 
@@ -372,32 +524,38 @@ def _without_inline_markup(text: str, ranges: list[tuple[int, int]], tags: list[
 
     cut: list[tuple[int, int]] = []
     brackets: list[str] = []  # the links and images open at this point
-    for match in _INLINE.finditer(joined):
-        for group in ("html", "open", "target"):
-            if match.group(group) is None:
-                continue
-            start, end = source(match.start(group)), source(match.end(group) - 1) + 1
-            cut.append((start, end))
-            if group == "open":  # a link's "[" opens it and "](target)" closes it, as a tag pair would
-                brackets.append(IMAGE_TAG if match.group(group).startswith("!") else LINK_TAG)
-                tags.append(Tag(start, end, brackets[-1]))
-                continue
-            if group == "target":
-                tags.append(Tag(start, end, brackets.pop() if brackets else LINK_TAG, closing=True))
-                continue
-            tag = re.match(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[\s/>]", match.group(group))
-            if tag:
-                name = tag.group(2).lower()
-                tags.append(Tag(start, end, name, bool(tag.group(1)),
-                                name in _HTML_VOID or match.group(group).endswith("/>")))
+    for group, begin, stop in _inline_markup(joined):
+        start, end = source(begin), source(stop - 1) + 1
+        cut.append((start, end))
+        piece = joined[begin:stop]
+        if group == "open":  # a link's "[" opens it and "](target)" closes it, as a tag pair would
+            brackets.append(IMAGE_TAG if piece.startswith("!") else LINK_TAG)
+            tags.append(Tag(start, end, brackets[-1]))
+        elif group == "target":
+            tags.append(Tag(start, end, brackets.pop() if brackets else LINK_TAG, closing=True))
+        elif group == "raw":  # <script>…</script>: its two tags, and no prose between them
+            opening = _TAG_NAME.match(piece)
+            assert opening is not None
+            name = opening.group(2).lower()
+            tags.append(Tag(start, start + piece.index(">") + 1, name))
+            closing = _raw_text_end(name).search(piece)
+            if closing is not None and closing.end() == len(piece):
+                tags.append(Tag(start + closing.start(), end, name, closing=True))
+        elif tag := _TAG_NAME.match(piece):
+            name = tag.group(2).lower()
+            tags.append(Tag(start, end, name, bool(tag.group(1)), name in _HTML_VOID or piece.endswith("/>")))
     if not cut:
         return ranges
+    # Both are in offset order: one walk through the cuts for all of the ranges.
     result: list[tuple[int, int]] = []
+    first = 0
     for begin, stop in ranges:
         cursor = begin
-        for cut_start, cut_end in cut:
-            if cut_end <= cursor or cut_start >= stop:
-                continue
+        while first < len(cut) and cut[first][1] <= cursor:
+            first += 1
+        for cut_start, cut_end in itertools.islice(cut, first, None):
+            if cut_start >= stop:
+                break
             if cut_start > cursor:
                 result.append((cursor, cut_start))
             cursor = max(cursor, cut_end)

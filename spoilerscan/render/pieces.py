@@ -59,8 +59,12 @@ def _without_line_markers(text: str, sentences: list[ScoredSentence]) -> list[Sc
     (Markdown and HTML sentences never hold such markers: the document says they are not prose.)
     """
     trimmed = []
+    line_start = 0  # of the line the last sentence starts on; sentences come in order, so it only moves on
+    searched = 0
     for s in sentences:
-        line_start = text.rfind("\n", 0, s.start) + 1
+        newline = text.rfind("\n", searched, s.start)
+        line_start = newline + 1 if newline >= 0 else line_start
+        searched = max(searched, s.start)
         marker = _LINE_MARKER.match(text, s.start, s.end)
         if marker and marker.end() < s.end and not text[line_start : s.start].strip(" \t\ufeff"):
             s = dataclasses.replace(s, start=marker.end(), text=text[marker.end() : s.end])
@@ -131,7 +135,7 @@ def _pieces(reading: Reading, start: int, end: int) -> list[tuple[int, int]]:
     """[start, end) as the pieces that may be rewritten: exempt text (marked spoilers, pragmas) and
     tags of elements that open or close outside the range are left out, so that no markup is nested
     into or broken by a rewrite; each piece is trimmed to its text."""
-    cuts = [(r.start, r.end) for r in reading.exempt_within(start, end)]
+    cuts = reading.exempt_spans(start, end)
     stack: list[Tag] = []
     tags = reading.document.tags
     for index in range(reading.document.tags_from(start), len(tags)):
@@ -180,17 +184,20 @@ def inside_plain_text(reading: Reading) -> Callable[[int], bool]:
     cannot go: the elements are found in one pass over the tags, then each offset is a bisection."""
     inside: list[tuple[int, int]] = []
     open_elements: list[Tag] = []
+    places: dict[str, list[int]] = {}  # each name's places in open_elements: no walk down the stack per tag
     for tag in reading.document.tags:
         if tag.void:
             continue
         if not tag.closing:
+            places.setdefault(tag.name, []).append(len(open_elements))
             open_elements.append(tag)
             continue
-        at = next((i for i in range(len(open_elements) - 1, -1, -1) if open_elements[i].name == tag.name), None)
-        if at is not None:  # closes the innermost element of its name, and any left open inside it
+        if places.get(tag.name):  # closes the innermost element of its name, and any left open inside it
+            at = places[tag.name][-1]
             if tag.name in PLAIN_TEXT_ELEMENTS:
                 inside.append((open_elements[at].end, tag.start))
-            del open_elements[at:]
+            while len(open_elements) > at:
+                places[open_elements.pop().name].pop()
     inside.sort()
     starts = [begin for begin, _ in inside]
 

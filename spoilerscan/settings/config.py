@@ -14,13 +14,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spoilerscan.errors import SpoilerscanError
-from spoilerscan.reading.inputs import DEFAULT_INCLUDE, Selection, path_spec, read_known_spoilers
+from spoilerscan.errors import InputError, SpoilerscanError
+from spoilerscan.reading.inputs import (
+    DEFAULT_INCLUDE,
+    DEFAULT_MAX_INPUT_SIZE,
+    Selection,
+    parse_size,
+    path_spec,
+    read_file_bytes,
+    read_known_spoilers,
+)
 from spoilerscan.reading.markup import ALL_STYLES, Style
 
 MAX_CONFIG_BYTES = 1_000_000  # a pyproject.toml is a few kB; a larger one is refused before parsing
 CONFIG_KEYS = ("threshold", "fail-threshold", "style", "include", "exclude", "allowed-phrases", "known-spoilers",
-               "model", "adapter")
+               "model", "adapter", "max-input-size")
 
 
 class ConfigError(SpoilerscanError):
@@ -40,6 +48,7 @@ class CheckConfig:
     known_spoilers: tuple[str, ...] = ()
     model: Path | None = None
     adapter: Path | None = None  # a site adapter (spoilerscan adapt) for the model
+    max_input_size: int | None = None  # bytes; None: DEFAULT_MAX_INPUT_SIZE
     root: Path = field(default_factory=Path.cwd)
     source: Path | None = None
 
@@ -50,15 +59,16 @@ class CheckConfig:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    """A TOML file's tables; too large, too deeply nested or not TOML is one ConfigError line."""
+    """A TOML file's tables; too large, too deeply nested or not TOML is one ConfigError line. It is read
+    a chunk at a time to at most MAX_CONFIG_BYTES (a FIFO or /dev/zero named as the config is refused)."""
     try:
-        if path.stat().st_size > MAX_CONFIG_BYTES:
-            raise ConfigError(f"{path}: too large for a config file (more than {MAX_CONFIG_BYTES:,} bytes)")
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(read_file_bytes(path, MAX_CONFIG_BYTES).decode("utf-8"))
     except (RecursionError, MemoryError):  # tomllib parses nested arrays and tables by recursion
         raise ConfigError(f"{path}: nested too deeply to read as a config file") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read ({error.strerror})") from None
+    except InputError:
+        raise ConfigError(f"{path}: too large for a config file (more than {MAX_CONFIG_BYTES:,} bytes)") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
@@ -75,8 +85,8 @@ def find_config(start: Path | None = None) -> Path | None:
     for folder in (directory, *directory.parents):
         candidate = folder / "pyproject.toml"
         try:
-            raw = candidate.read_text(encoding="utf-8") if candidate.is_file() else ""
-        except (OSError, UnicodeDecodeError):
+            raw = read_file_bytes(candidate, MAX_CONFIG_BYTES).decode("utf-8") if candidate.is_file() else ""
+        except (OSError, UnicodeDecodeError, InputError):
             raw = ""
         if "spoilerscan" in raw and "spoilerscan" in _read_toml(candidate).get("tool", {}):
             return candidate
@@ -183,11 +193,17 @@ def load_config(path: Path | None) -> CheckConfig:
     for key in ("include", "exclude"):
         if key in table:
             values[key] = _patterns(table[key], key, where)
+    if "max-input-size" in table:
+        try:
+            values["max_input_size"] = parse_size(table["max-input-size"])
+        except ValueError as error:
+            raise ConfigError(f"{where}: 'max-input-size': {error}") from None
     if "allowed-phrases" in table:
         values["allowed_phrases"] = _strings(table["allowed-phrases"], "allowed-phrases", where)
     if "known-spoilers" in table:
         known = table["known-spoilers"]
-        values["known_spoilers"] = tuple(read_known_spoilers(root / known)) if isinstance(known, str) \
+        limit = values.get("max_input_size", DEFAULT_MAX_INPUT_SIZE)
+        values["known_spoilers"] = tuple(read_known_spoilers(root / known, limit)) if isinstance(known, str) \
             else _strings(known, "known-spoilers", where)
     for key in ("model", "adapter"):
         if key in table:

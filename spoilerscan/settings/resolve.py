@@ -17,12 +17,12 @@ from typing import Any
 
 from spoilerscan.model.detect import DEFAULT_BATCH_SIZE, PRECISIONS
 from spoilerscan.model.review_gate import ReviewGate
-from spoilerscan.reading.inputs import Selection, read_known_spoilers
+from spoilerscan.reading.inputs import DEFAULT_MAX_INPUT_SIZE, Selection, parse_size, read_known_spoilers
 from spoilerscan.reading.markup import Style
 from spoilerscan.settings.config import CheckConfig, ConfigError, find_config, fraction, load_config, parse_styles
 
 OPTIONS = ("model_option", "adapter_option", "precision", "threads", "spinning", "encoder_batch", "cache_sentences",
-           "threshold", "fail_threshold", "styles", "known_spoilers", "known_spoilers_file")
+           "threshold", "fail_threshold", "styles", "known_spoilers", "known_spoilers_file", "max_input_size_option")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,14 @@ class Settings:
     fail_threshold: float | None = None
     styles: tuple[Style, ...] | None = None  # markup check counts as marked; None: the config's
     known_spoilers: tuple[str, ...] = ()  # reveals added to the config's (a --spoilers file)
+    max_input_size_option: int | None = None  # bytes, over config.max_input_size
+
+    @property
+    def max_input_size(self) -> int:
+        """The largest input read whole (a file, stdin, a JSONL line, a known-spoiler file): the option,
+        else the config's, else DEFAULT_MAX_INPUT_SIZE."""
+        return next(size for size in (self.max_input_size_option, self.config.max_input_size, DEFAULT_MAX_INPUT_SIZE)
+                    if size is not None)
 
     @property
     def model(self) -> Path | None:
@@ -108,8 +116,9 @@ class Settings:
         a bad one is a one-line ConfigError naming ``where`` it came from and the key."""
         changes = {name: _checked(name, value, where) for name, value in options.items() if value is not None}
         if "known_spoilers_file" in changes:
+            limit = dataclasses.replace(self, **{k: v for k, v in changes.items() if k != "known_spoilers_file"})
             changes["known_spoilers"] = (*changes.get("known_spoilers", self.known_spoilers),
-                                         *read_known_spoilers(changes.pop("known_spoilers_file")))
+                                         *read_known_spoilers(changes.pop("known_spoilers_file"), limit.max_input_size))
         return dataclasses.replace(self, **changes)
 
     def with_config(self, config: CheckConfig) -> Settings:
@@ -141,6 +150,11 @@ def _checked(name: str, value: Any, where: str) -> Any:
         return tuple(value)
     if name in ("model_option", "adapter_option", "known_spoilers_file"):
         return Path(value)
+    if name == "max_input_size_option":
+        try:
+            return parse_size(value)
+        except ValueError as error:
+            raise ConfigError(f"{where}: 'max-input-size': {error}") from None
     return value
 
 
@@ -154,8 +168,7 @@ def resolve(config: Path | None = None, *, start: Path | None = None, find: bool
     one-line :class:`~spoilerscan.settings.config.ConfigError`.
     """
     path = config if config is not None else (find_config(start) if find else None)
-    renamed = {("model_option" if k == "model" else "adapter_option" if k == "adapter" else k): v
-               for k, v in options.items()}
+    renamed = {(f"{k}_option" if k in ("model", "adapter", "max_input_size") else k): v for k, v in options.items()}
     return Settings(load_config(path)).with_options(where, **renamed)
 
 

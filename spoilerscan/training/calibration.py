@@ -8,7 +8,7 @@ set nearest the real spoiler rate, ``fail_threshold`` the lowest cut at which at
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -83,3 +83,39 @@ def fold_calibration(head: Any, scale: float, bias: float) -> None:
     with torch.no_grad():
         layer.weight.mul_(scale)
         layer.bias.mul_(scale).add_(bias)
+
+
+# Slopes of the review gate's rising cut tried by fit_gate (0: a flat cut).
+GATE_SLOPES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
+
+
+def fit_gate(sets: Mapping[str, tuple[Sequence[int], Sequence[Sequence[float]]]], allowed: Mapping[str, int],
+             floor: float, slopes: Sequence[float] = GATE_SLOPES, max_sentences: int = 100) -> Any:
+    """The review gate that catches the most spoiler reviews of ``sets`` while failing at most ``allowed[name]``
+    clean reviews of each (``sets``: name -> (review labels, each review's sentence probabilities)).
+
+    For each slope the intercept is the lowest one within every set's allowance; the slope that catches
+    most wins (the smaller on a tie). A review fails when max logit - slope * log(min(n, cap)) reaches the
+    intercept, so a set's allowance fixes the intercept just above its (allowed + 1)-th highest clean value (by 1e-6).
+    """
+    from spoilerscan.model.review_gate import ReviewGate
+
+    def values(probabilities: Sequence[Sequence[float]], slope: float) -> np.ndarray:
+        top = np.array([min(max(max(p), 1e-9), 1 - 1e-9) for p in probabilities])
+        lengths = np.minimum([len(p) for p in probabilities], max_sentences)
+        return np.log(top / (1 - top)) - slope * np.log(lengths)
+
+    best: tuple[int, Any] | None = None
+    for slope in slopes:
+        intercept = -np.inf
+        for name, (labels, probabilities) in sets.items():
+            clean = np.sort(values([p for p, y in zip(probabilities, labels, strict=True) if not y and p], slope))[::-1]
+            if len(clean) > allowed[name]:
+                intercept = max(intercept, float(clean[allowed[name]]) + 1e-6)  # just above it, rounding included
+        gate = ReviewGate(slope, float(intercept) if np.isfinite(intercept) else -10.0, max_sentences, floor)
+        caught = sum(gate.fails(list(p)) for labels, probabilities in sets.values()
+                     for p, y in zip(probabilities, labels, strict=True) if y)
+        if best is None or caught > best[0]:
+            best = (caught, gate)
+    assert best is not None
+    return best[1]

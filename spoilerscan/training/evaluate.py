@@ -193,11 +193,12 @@ def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]], basel
     ``scores_out``, where given, receives each sentence dataset's labels and probabilities (for the
     card's figures), by the dataset's name in the results.
     """
-    from spoilerscan.training.data import has_entries, load_reviews
+    from spoilerscan.training.data import LabelledReview, has_entries, load_reviews
 
     results: dict[str, list[dict[str, Any]]] = {"sentences": [], "reviews": [], "challenge": []}
     if baseline is not None:
         results["differences"] = []
+    read: list[LabelledReview] = []
     for path, part in sets:
         suffix = " (held-out test part)" if part else ""
         whole = load_reviews(path, part)  # first: a missing or unreadable file is reported in one line
@@ -220,10 +221,15 @@ def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]], basel
                     results["differences"].append(difference.as_dict())
             if per_entry:
                 continue
+            read += reviews
             if any(len(r.labels) > 1 or r.label is not None for r in reviews):
                 results["reviews"].append(review_metrics(name, [r.review_label for r in reviews], scores,
                                                          scorer.fail_threshold,
                                                          getattr(scorer, "review_gate", None)).as_dict())
+                if baseline is not None:
+                    results.setdefault("reviews_baseline", []).append(review_metrics(
+                        name, [r.review_label for r in reviews], probabilities(baseline, reviews),
+                        baseline.fail_threshold, getattr(baseline, "review_gate", None)).as_dict())
             categories = sorted({r.category for r in reviews if r.category})
             for category in categories:
                 chosen = [(r, s) for r, s in zip(reviews, scores, strict=True) if r.category == category]
@@ -231,4 +237,9 @@ def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]], basel
                 results["challenge"].append({"category": category, "sentences": len(chosen),
                                              "spoiler": any(r.review_label for r, _ in chosen),
                                              "flagged": flagged / len(chosen)})
+    from spoilerscan.training.composed import composed_results
+
+    results["composed"] = composed_results(scorer, read)
+    if baseline is not None:
+        results["composed_baseline"] = composed_results(baseline, read)
     return results

@@ -70,6 +70,73 @@ def _challenge_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _composed_table(rows: list[dict[str, Any]], baseline: dict[str, Any] | None = None) -> str:
+    """What check and the threshold make of short reviews composed around one reveal (and of their clean
+    controls), with the baseline model's results beside this model's where they were recorded."""
+    theirs = {r["dataset"]: r for r in (baseline or {}).get("results", [])}
+
+    def cell(row: dict[str, Any], key: str, name: str) -> str:
+        value = f"{row[key]:.1%}" if "median" not in key else f"{row[key]:.2f}"
+        other = theirs.get(name)
+        return value + (f" ({other[key]:.1%})" if other and "median" not in key else
+                        f" ({other[key]:.2f})" if other else "")
+
+    lines = ["| composed reviews | reviews | check fails | clean controls failed | reveal flagged in review / alone "
+             "| median reveal probability in review / alone | other sentences flagged |",
+             "|---|---:|---:|---:|---:|---:|---|"]
+    for r in rows:
+        name = r["dataset"]
+        roles = ", ".join(f"{role} {share:.1%}" for role, share in r["flagged_by_role"].items())
+        lines.append(f"| {name} | {r['reviews']} | {cell(r, 'failed', name)} | {cell(r, 'controls_failed', name)} | "
+                     f"{cell(r, 'reveal_flagged', name)} / {cell(r, 'reveal_flagged_alone', name)} | "
+                     f"{cell(r, 'reveal_median', name)} / {cell(r, 'reveal_median_alone', name)} | {roles} |")
+    return "\n".join(lines)
+
+
+def _per_review(row: dict[str, Any]) -> list[str]:
+    """Each composed review's decision, folded away (the reveal, its probability in the review and alone)."""
+    lines = ["", f"<details><summary>Per review: {row['dataset']}</summary>", "",
+             "| # | sentences | reveal at | reveal | in review | alone | check |", "|---:|---:|---:|---|---:|---:|---|"]
+    for number, r in enumerate(row.get("per_review", []), 1):
+        text = r["reveal"].replace("|", "\\|")
+        lines.append(f"| {number} | {r['sentences']} | {r['reveal_at'] + 1} | {text} | {r['reveal_in_review']:.2f} | "
+                     f"{r['reveal_alone']:.2f} | {'fails' if r['fails'] else 'passes'} |")
+    return [*lines, "", "</details>"]
+
+
+def _composed(meta: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    for key, title in (("composed", "fp32"), ("composed_int8", "int8")):
+        if not meta.get(key):
+            continue
+        baseline = meta.get(f"composed_baseline{'_int8' if key.endswith('int8') else ''}")
+        lines += ["", f"## Short reviews with one plainly stated reveal (composed from held-out data), {title}", "",
+                  "Each review: maybe a heading, one or two premises, opinions, and one reveal at a random place "
+                  "(4 to 8 sentences), composed by `spoilerscan/training/composed.py` from the challenge set's "
+                  "categories or from the held-out parts' spoiler and clean sentences; its control is the same "
+                  "review with the reveal replaced by one more opinion. `check` decides at its defaults."
+                  + (f" In brackets: {baseline['model']}, the model this one was compared with, on the same "
+                     "reviews." if baseline else ""), "", _composed_table(meta[key], baseline)]
+        if key == "composed" and meta[key]:
+            lines += _per_review(meta[key][0])
+        if baseline and baseline.get("reviews"):
+            mine = {r["dataset"]: r for r in meta.get("review_metrics" + key.removeprefix("composed"), [])}
+            lines += ["", f"Whole held-out reviews, `check` at its defaults: this model ({baseline['model']}):", "",
+                      "| dataset | reviews | clean reviews failed | spoiler reviews caught | review ROC-AUC |",
+                      "|---|---:|---:|---:|---:|"]
+            lines += [f"| {b['dataset']} | {b['reviews']} | {mine[b['dataset']]['false_fail_rate']:.1%} "
+                      f"({b['false_fail_rate']:.1%}) | {mine[b['dataset']]['caught']:.1%} ({b['caught']:.1%}) | "
+                      f"{_fmt(mine[b['dataset']]['roc_auc'])} ({_fmt(b['roc_auc'])}) |"
+                      for b in baseline["reviews"] if b["dataset"] in mine]
+        if baseline and baseline.get("differences") and key == "composed":
+            lines += ["", f"Sentence ROC-AUC against {baseline['model']} on the held-out sets, with 95% intervals "
+                      "(paired bootstrap over whole reviews):", "",
+                      "| dataset | this model | baseline | difference | 95% interval |", "|---|---:|---:|---:|---:|"]
+            lines += [f"| {d['dataset']} | {d['roc_auc']:.3f} | {d['baseline_roc_auc']:.3f} | {d['difference']:+.3f} | "
+                      f"[{d['low']:+.3f}, {d['high']:+.3f}] |" for d in baseline["differences"]]
+    return lines
+
+
 def _figures(figures: dict[str, list[dict[str, str]]]) -> list[str]:
     """The figures ``evaluate --write-card`` drew, per precision, as images relative to the card."""
     lines = []
@@ -151,6 +218,7 @@ def render_card(meta: dict[str, Any]) -> str:
         lines += ["", "## Challenge set (`tests/data/challenge.csv`, written for this project, never trained on)", "",
                   "Each sentence read as a review of its own, at the threshold.", "",
                   _challenge_table(meta["challenge"])]
+    lines += _composed(meta)
     if meta.get("int8_check"):
         lines += ["", meta["int8_check"]]
     lines += _figures(meta.get("figures", {}))

@@ -64,12 +64,13 @@ INT8_MAX_AUC_LOSS = 0.005
 
 
 def record_test_metrics(directory: Path, results: dict[str, list[dict[str, Any]]], precision: str,
-                        scores: Scores | None = None) -> None:
+                        scores: Scores | None = None, baseline: str = "") -> None:
     """Store held-out metrics per precision, and make int8 the default only if it keeps accuracy.
 
     int8 becomes the default only if its sentence ROC-AUC is within INT8_MAX_AUC_LOSS of fp32 on
     every held-out dataset evaluated with both. With each sentence dataset's ``scores`` (labels and
-    probabilities), the card's figures of this precision are drawn too (:mod:`.figures`).
+    probabilities), the card's figures of this precision are drawn too (:mod:`.figures`). With ``baseline``
+    (the name of the model compared), the baseline's results on the composed reviews are recorded too.
     """
     meta = read_metadata(directory)
     if scores is not None:
@@ -82,6 +83,12 @@ def record_test_metrics(directory: Path, results: dict[str, list[dict[str, Any]]
     meta[f"review_metrics{suffix}"] = results["reviews"]
     if results["challenge"] and not suffix:
         meta["challenge"] = results["challenge"]
+    if results.get("composed"):
+        meta[f"composed{suffix}"] = results["composed"]
+    if results.get("composed_baseline") and baseline:
+        meta[f"composed_baseline{suffix}"] = {"model": baseline, "results": results["composed_baseline"],
+                                              "differences": results.get("differences", []),
+                                              "reviews": results.get("reviews_baseline", [])}
     reference = {m["dataset"]: m["roc_auc"] for m in meta.get("test_metrics", []) if m["roc_auc"] is not None}
     candidate = {m["dataset"]: m["roc_auc"] for m in meta.get("test_metrics_int8", []) if m["roc_auc"] is not None}
     changes = {name: candidate[name] - reference[name] for name in sorted(reference.keys() & candidate.keys())}

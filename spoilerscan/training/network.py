@@ -51,19 +51,33 @@ class ReviewHead(nn.Module):
 
     The projection keeps what each sentence says on its own; the GRU adds what the sentences
     around it say, both ways; the output layer reads both, so a reveal among opinions can stand
-    out rather than be averaged away.
+    out rather than be averaged away. With ``contrast``, the projection also reads each sentence's
+    embedding less the mean of its review's: what sets it apart from the company it keeps (computed
+    inside the graph, so run time feeds the head exactly as before).
     """
 
-    def __init__(self, dim: int, hidden: int = 128, dropout: float = 0.2) -> None:
+    def __init__(self, dim: int, hidden: int = 128, dropout: float = 0.2, contrast: bool = False) -> None:
         super().__init__()
-        self.dim, self.hidden = dim, hidden
-        self.project = nn.Sequential(nn.Dropout(dropout), nn.Linear(dim + len(FEATURES), hidden), nn.GELU())
+        self.dim, self.hidden, self.contrast = dim, hidden, contrast
+        width = dim + len(FEATURES) + (dim if contrast else 0)
+        self.project = nn.Sequential(nn.Dropout(dropout), nn.Linear(width, hidden), nn.GELU())
         self.gru = nn.GRU(hidden, hidden // 2, batch_first=True, bidirectional=True)
         self.out = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * hidden, 1))
 
+    def with_contrast(self, features: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
+        """The rows with each sentence's embedding less its review's mean embedding appended."""
+        embeddings = features[..., : self.dim]
+        if lengths is None:
+            mean = embeddings.mean(1, keepdim=True)
+        else:
+            mask = (torch.arange(features.shape[1], device=features.device)[None, :]
+                    < lengths.to(features.device)[:, None]).unsqueeze(-1).to(features.dtype)
+            mean = (embeddings * mask).sum(1, keepdim=True) / mask.sum(1, keepdim=True).clamp(min=1.0)
+        return torch.cat([features, embeddings - mean], -1)
+
     def forward(self, features: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """``features``: (reviews, sentences, dim + features), padded; ``lengths``: real sentence counts."""
-        projected = self.project(features)
+        projected = self.project(self.with_contrast(features, lengths) if self.contrast else features)
         if lengths is None:  # one unpadded review: what the exported graph computes
             around, _ = self.gru(projected)
         else:

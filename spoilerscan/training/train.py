@@ -30,15 +30,14 @@ import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from spoilerscan.errors import DataFormatError, ModelError
+from spoilerscan.errors import ModelError
 from spoilerscan.model.features import structure_features
 from spoilerscan.training.batches import class_weights, group_loose, review_batches, with_title
 from spoilerscan.training.calibration import calibrate, choose_thresholds, fold_calibration
-from spoilerscan.training.data import LabelledReview, load_reviews
+from spoilerscan.training.data import LabelledReview
 from spoilerscan.training.evaluate import compute_metrics
+from spoilerscan.training.gather import TrainingData, gather_data
 from spoilerscan.training.modeldir import make_output_directory, save_weights, write_metadata
-from spoilerscan.training.synthetic import SOURCE as SYNTHETIC_SOURCE
-from spoilerscan.training.synthetic import synthetic_reviews
 
 
 @dataclass
@@ -69,53 +68,9 @@ class TrainConfig:
     # Where torch trains: "cpu", "cuda" (one GPU) or "auto" (a GPU when torch sees one). The model
     # written is the same either way; a GPU only makes large encoders affordable to fine-tune.
     device: str = "auto"
+    # A head that also reads each sentence's embedding less its review's mean (see ReviewHead).
+    contrast: bool = False
 
-
-@dataclass
-class TrainingData:
-    train: list[LabelledReview] = field(default_factory=list)
-    dev: dict[str, list[LabelledReview]] = field(default_factory=dict)
-    described: dict[str, str] = field(default_factory=dict)
-
-
-def _count(reviews: Sequence[LabelledReview]) -> str:
-    sentences = sum(len(r.labels) for r in reviews)
-    return f"{len(reviews)} reviews, {sentences} sentences"
-
-
-def gather_data(data: Sequence[Path], holdout: Sequence[Path], dev: Sequence[Path], synthetic: int = 0,
-                seed: int = 0) -> TrainingData:
-    """Training reviews from ``data`` (whole files) and the train part of ``holdout`` files.
-
-    ``holdout`` files lend their hash-split dev part to model selection and keep their test part
-    away from training entirely; ``dev`` files are used whole for model selection. ``synthetic``
-    invented short reviews (:mod:`spoilerscan.training.synthetic`) are added to training only.
-    """
-    gathered = TrainingData()
-    for path in [*data, *holdout, *dev]:
-        if not all(review.sentence_labels for review in load_reviews(path)):
-            raise DataFormatError(f"{path}: labelled by whole review only (is_spoiler), so it cannot train or "
-                                  "select a sentence model; evaluate with it, or fit an adapter (spoilerscan adapt)")
-    for path in data:
-        reviews = load_reviews(path)
-        gathered.train += reviews
-        gathered.described[reviews[0].source] = f"{_count(reviews)}, all used for training"
-    for path in holdout:
-        train_part, dev_part = load_reviews(path, "train"), load_reviews(path, "dev")
-        gathered.train += train_part
-        gathered.dev[dev_part[0].source] = dev_part
-        gathered.described[dev_part[0].source] = (
-            f"hash split by review 70/15/15: train {_count(train_part)}, dev {_count(dev_part)}, test part held out")
-    for path in dev:
-        reviews = load_reviews(path)
-        gathered.dev[reviews[0].source] = reviews
-        gathered.described[reviews[0].source] = f"{_count(reviews)}, dev only (model selection)"
-    if synthetic:
-        invented = synthetic_reviews(synthetic, seed)
-        gathered.train += invented
-        gathered.described[SYNTHETIC_SOURCE] = (f"{_count(invented)}, invented short reviews (plain reveals, "
-                                                "premises, opinions, headings), training only")
-    return gathered
 
 
 def training_device(requested: str) -> Any:
@@ -218,7 +173,8 @@ class ReviewModel:
         """Each review's sentence logits, no gradients (in training mode afterwards again)."""
         import torch
 
-        self.encoder.eval()
+        if self.encoder is not None:  # None: a head trained over another model's encoder (embeddings cached)
+            self.encoder.eval()
         self.head.eval()
         out: list[np.ndarray | None] = [None] * len(reviews)
         order = sorted(range(len(reviews)), key=lambda i: len(reviews[i].labels))
@@ -227,7 +183,8 @@ class ReviewModel:
                 logits, lengths, _ = self.logits([reviews[i] for i in batch])
                 for row, (index, length) in enumerate(zip(batch, lengths, strict=True)):
                     out[index] = logits[row, :length].double().cpu().numpy()
-        self.encoder.train()
+        if self.encoder is not None:
+            self.encoder.train()
         self.head.train()
         return [o for o in out if o is not None]
 
@@ -294,15 +251,8 @@ def gpu_memory_errors() -> Iterator[None]:
                          "--device cpu") from None
 
 
-def _train(config: TrainConfig, data: TrainingData, console: Console, device: Any) -> dict[str, Any]:
-    import torch
-    from transformers import AutoTokenizer, get_linear_schedule_with_warmup
-    from transformers.utils import logging as hf_logging
-
-    from spoilerscan.training.network import ReviewHead, SentenceEncoder
-
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
+def check_data(config: TrainConfig, data: TrainingData) -> None:
+    """Training and dev data are there, and every source given a weight has training data."""
     if not data.train:
         raise ModelError("no training data")
     if not data.dev:
@@ -311,6 +261,18 @@ def _train(config: TrainConfig, data: TrainingData, console: Console, device: An
     if unknown:
         raise ModelError(f"no training data from source {', '.join(unknown)} (sources: "
                          f"{', '.join(sorted({r.source for r in data.train}))})")
+
+
+def _train(config: TrainConfig, data: TrainingData, console: Console, device: Any) -> dict[str, Any]:
+    import torch
+    from transformers import AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    from spoilerscan.training.network import ReviewHead, SentenceEncoder
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    check_data(config, data)
     _seed_everything(config.seed)
     torch.set_num_threads(os.cpu_count() or 1)
     try:
@@ -319,7 +281,7 @@ def _train(config: TrainConfig, data: TrainingData, console: Console, device: An
     except Exception as error:
         raise ModelError(f"base model {config.base} could not be loaded: {error}".splitlines()[0]) from None
     make_output_directory(config.out)
-    head = ReviewHead(encoder.dim, config.hidden)
+    head = ReviewHead(encoder.dim, config.hidden, contrast=config.contrast)
     encoder.to(device)
     head.to(device)
     model = ReviewModel(encoder, head, tokenizer, config.max_length, device)
@@ -332,6 +294,38 @@ def _train(config: TrainConfig, data: TrainingData, console: Console, device: An
     elif config.keep_similarity > 0:
         console.print("embedding the training sentences with the base encoder (fine-tuning stays close to it)")
         model.anchor(texts)
+    trained: list[dict[str, Any]] = [{"params": list(head.parameters()), "lr": config.head_learning_rate}]
+    if tune_encoder:
+        trained.append({"params": list(encoder.parameters()), "lr": config.learning_rate})
+    started = time.monotonic()
+    loss_weights, steps, epochs_log = fit(model, trained, config, data, console)
+    encoder.eval()
+    meta = calibrated_metadata(model, config, data, describe_recipe(config, data, loss_weights, steps, epochs_log),
+                               epochs_log)
+    meta["recipe"]["training time"] = f"{time.monotonic() - started:.0f} s on {describe_device(device)}"
+    from spoilerscan.training.export import export_model
+    from spoilerscan.training.quantize import SMOOTH_ALPHA, calibration_sample, hf_tokenize
+
+    encoder.to("cpu")  # export and the saved weights are device-free
+    head.to("cpu")
+
+    # The int8 encoder's smoothing scales come from training sentences only: dev chose the recipe, test judges it.
+    calibration = calibration_sample([s.text for r in data.train for s in r.sentences])
+    meta["recipe"]["int8 encoder"] = (f"smoothed (SmoothQuant-style, alpha {SMOOTH_ALPHA}) on {len(calibration)} "
+                                      "training sentences, then per-channel dynamic int8 quantisation")
+    export_model(encoder, head, tokenizer, config.out, calibration, hf_tokenize(tokenizer, config.max_length))
+    save_weights(config.out, model)
+    write_metadata(config.out, meta)
+    return meta
+
+
+def fit(model: ReviewModel, trained: list[dict[str, Any]], config: TrainConfig, data: TrainingData,
+        console: Console) -> tuple[dict[str, tuple[float, float]], int, list[dict[str, Any]]]:
+    """Train ``trained`` (parameter groups) for the configured epochs and keep the best epoch on mean dev ROC-AUC
+    (its weights are loaded back): (class weights, steps run, the epochs' log)."""
+    import torch
+    from transformers import get_linear_schedule_with_warmup
+
     loss_weights = class_weights(data.train, config.per_source_balance)
     rng = random.Random(config.seed)
     steps_per_epoch = len(review_batches(group_loose(data.train, config.loose_group, random.Random(0)),
@@ -339,11 +333,9 @@ def _train(config: TrainConfig, data: TrainingData, console: Console, device: An
     total_steps = steps_per_epoch * config.epochs
     if config.max_steps is not None:
         total_steps = min(total_steps, config.max_steps)
-    trained: list[dict[str, Any]] = [{"params": list(head.parameters()), "lr": config.head_learning_rate}]
-    if tune_encoder:
-        trained.append({"params": list(encoder.parameters()), "lr": config.learning_rate})
     optimizer = torch.optim.AdamW(trained, weight_decay=config.weight_decay)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(total_steps * config.warmup_share), total_steps)
+    modules = {"head": model.head} | ({"encoder": model.encoder} if len(trained) > 1 else {})
 
     epochs_log: list[dict[str, Any]] = []
     best_state: dict[str, Any] | None = None
@@ -383,26 +375,27 @@ def _train(config: TrainConfig, data: TrainingData, console: Console, device: An
                 + f" (mean {selection:.4f})")
             if selection > best_selection:
                 best_selection = selection
-                best_state = {"head": copy.deepcopy(head.state_dict())}
-                if tune_encoder:
-                    best_state["encoder"] = copy.deepcopy(encoder.state_dict())
+                best_state = {name: copy.deepcopy(module.state_dict()) for name, module in modules.items()}
 
     assert best_state is not None
-    if tune_encoder:
-        encoder.load_state_dict(best_state["encoder"])
-    head.load_state_dict(best_state["head"])
-    encoder.eval()
-    head.eval()
+    for name, module in modules.items():
+        module.load_state_dict(best_state[name])
+        module.eval()
+    return loss_weights, step, epochs_log
+
+
+def calibrated_metadata(model: ReviewModel, config: TrainConfig, data: TrainingData, recipe: dict[str, Any],
+                        epochs_log: list[dict[str, Any]]) -> dict[str, Any]:
+    """Calibrate the head on the pooled dev sentences (folded into it), choose the thresholds on dev, and
+    return the model's metadata as the card reads it."""
     dev_logits = {name: model.predict(reviews) for name, reviews in data.dev.items()}
     pooled = np.concatenate([np.concatenate(v) for v in dev_logits.values()])
     scale, bias = calibrate(pooled, [label for reviews in data.dev.values() for r in reviews for label in r.labels])
-    fold_calibration(head, scale, bias)
+    fold_calibration(model.head, scale, bias)
     probabilities = {name: [1 / (1 + np.exp(-(scale * x + bias))) for x in logits]
                      for name, logits in dev_logits.items()}
     threshold, fail_threshold, rules, dev_metrics = choose_thresholds(probabilities, data.dev)
-    best_epoch = max(epochs_log, key=lambda e: e["selection"])["epoch"]
-
-    meta: dict[str, Any] = {
+    return {
         "format": 2,
         "threshold": threshold,
         "fail_threshold": fail_threshold,
@@ -413,30 +406,16 @@ def _train(config: TrainConfig, data: TrainingData, console: Console, device: An
         "precision": "fp32",
         "base_model": _base_name(config.base),
         "training_data": data.described,
-        "recipe": describe_recipe(config, data, loss_weights, step, best_epoch),
+        "recipe": recipe,
         "epochs_log": epochs_log,
         "dev_metrics": dev_metrics,
     }
-    meta["recipe"]["training time"] = f"{time.monotonic() - started:.0f} s on {describe_device(device)}"
-    from spoilerscan.training.export import export_model
-    from spoilerscan.training.quantize import SMOOTH_ALPHA, calibration_sample, hf_tokenize
-
-    encoder.to("cpu")  # export and the saved weights are device-free
-    head.to("cpu")
-
-    # The int8 encoder's smoothing scales come from training sentences only: dev chose the recipe, test judges it.
-    calibration = calibration_sample([s.text for r in data.train for s in r.sentences])
-    meta["recipe"]["int8 encoder"] = (f"smoothed (SmoothQuant-style, alpha {SMOOTH_ALPHA}) on {len(calibration)} "
-                                      "training sentences, then per-channel dynamic int8 quantisation")
-    export_model(encoder, head, tokenizer, config.out, calibration, hf_tokenize(tokenizer, config.max_length))
-    save_weights(config.out, model)
-    write_metadata(config.out, meta)
-    return meta
 
 
 def describe_recipe(config: TrainConfig, data: TrainingData, class_weights: dict[str, tuple[float, float]], steps: int,
-                    best_epoch: int) -> dict[str, Any]:
+                    epochs_log: list[dict[str, Any]]) -> dict[str, Any]:
     """The recipe as the model card states it."""
+    best_epoch = max(epochs_log, key=lambda e: e["selection"])["epoch"] if epochs_log else 0
     per_source: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for review in data.train:
         per_source[review.source][0] += 1
@@ -476,3 +455,6 @@ def _base_name(base: Path) -> str:
         return base.name
 
 
+
+
+__all__ = ["TrainConfig", "TrainingData", "gather_data", "train"]

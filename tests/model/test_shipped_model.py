@@ -118,3 +118,39 @@ def test_title_byline_and_premise_are_not_spoilers_but_the_ending_is(shipped: De
     assert [s.text for s in annotation.spoilers] == [
         "In the end Jack freezes to death in the water and Rose lets him go."]
     assert annotation.score >= shipped.fail_threshold
+
+
+def test_the_cards_composed_reviews_are_the_shipped_models(shipped: Detector, shipped_model_dir: Path) -> None:
+    """Issue 36: the card's results on short reviews composed from the challenge set (a heading, premises,
+    opinions, one twist at any place; never trained on) are what the shipped model gives today: check fails
+    only about a third of them, while it flags none of their other sentences and passes them without the twist."""
+    import json
+
+    from spoilerscan.training.composed import CHALLENGE_REVIEWS, compose, judge, pools_from_categories
+    from spoilerscan.training.data import load_reviews
+
+    card = json.loads((shipped_model_dir / "spoilerscan.json").read_text(encoding="utf-8"))["composed"][0]
+    pools = pools_from_categories(load_reviews(DATA / "challenge.csv"))
+    result = judge(shipped, card["dataset"], compose(pools, CHALLENGE_REVIEWS, 1))
+    assert result == card
+    assert result["failed"] < 0.5 < result["reveal_flagged"]  # the level the issue is about (see docs/model.md)
+    assert all(share <= 0.05 for share in result["flagged_by_role"].values()) and result["controls_failed"] <= 0.05
+
+
+def test_check_decides_composed_reviews_as_the_evaluation_says(shipped: Detector, tmp_path: Path) -> None:
+    """The composed-review evaluation reports check's own decision: the command agrees on a few written out."""
+    from typer.testing import CliRunner
+
+    from spoilerscan.cli import app
+    from spoilerscan.training.composed import compose, judge, pools_from_categories
+    from spoilerscan.training.data import load_reviews
+
+    composed = compose(pools_from_categories(load_reviews(DATA / "challenge.csv")), 110, 1)[:6]
+    rows = judge(shipped, "challenge", composed)["per_review"]
+    for number, (review, row) in enumerate(zip(composed, rows, strict=True)):
+        lines = [("# " if role == "heading" else "") + s.text
+                 for s, role in zip(review.review.sentences, review.roles, strict=True)]
+        path = tmp_path / f"review-{number}.md"
+        path.write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+        result = CliRunner().invoke(app, ["check", str(path)])
+        assert result.exit_code == (1 if row["fails"] else 0), (lines, row, result.stdout)

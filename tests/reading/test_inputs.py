@@ -1,10 +1,9 @@
-"""Reading reviews (files, globs, directories, stdin) and writing results atomically."""
+"""Reading reviews (files, globs, directories, stdin)."""
 
 from __future__ import annotations
 
 import io
 import os
-import stat
 import sys
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 
 from spoilerscan.errors import EXIT_USAGE, InputError
 from spoilerscan.reading import inputs
-from spoilerscan.reading.inputs import STDIN, Selection, decode, expand_inputs, read_review, write_atomically
+from spoilerscan.reading.inputs import STDIN, Selection, decode, expand_inputs, read_review
 
 
 def test_decode_keeps_bom_and_crlf() -> None:
@@ -182,89 +181,3 @@ def test_negated_patterns_re_include() -> None:
 
 
 # --- atomic writes --------------------------------------------------------------------------
-
-
-def leftovers(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir() if p.name.endswith(".tmp"))
-
-
-def test_write_atomically_replaces_and_keeps_bytes(tmp_path: Path) -> None:
-    path = tmp_path / "r.md"
-    path.write_text("old")
-    write_atomically(path, "\ufeffnew\r\n\u2588")
-    assert path.read_bytes() == "\ufeffnew\r\n\u2588".encode()
-    assert leftovers(tmp_path) == []
-
-
-def test_write_atomically_keeps_the_mode_of_an_existing_file(tmp_path: Path) -> None:
-    path = tmp_path / "r.md"
-    path.write_text("old")
-    path.chmod(0o640)
-    write_atomically(path, "new")
-    assert stat.S_IMODE(path.stat().st_mode) == 0o640
-
-
-def test_new_file_gets_the_usual_permissions_not_private_ones(tmp_path: Path) -> None:
-    old = os.umask(0o022)
-    try:
-        write_atomically(tmp_path / "out.md", "new")
-    finally:
-        os.umask(old)
-    assert stat.S_IMODE((tmp_path / "out.md").stat().st_mode) == 0o644
-
-
-def test_write_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
-    target = tmp_path / "real.md"
-    target.write_text("old")
-    link = tmp_path / "link.md"
-    link.symlink_to(target)
-    write_atomically(link, "new")
-    assert link.is_symlink()
-    assert target.read_text() == "new"
-
-
-def test_failure_mid_write_leaves_the_original_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "r.md"
-    path.write_bytes(b"original\r\n")
-    real_fdopen = os.fdopen
-
-    class Exploding(io.RawIOBase):
-        """Writes half of the data, then the disk 'fills up'."""
-
-        def __init__(self, handle: int) -> None:
-            self.inner = real_fdopen(handle, "wb")
-
-        def write(self, data: bytes) -> int:  # type: ignore[override]
-            self.inner.write(bytes(data[: len(data) // 2]))
-            self.inner.flush()
-            raise OSError(28, "No space left on device")
-
-        def close(self) -> None:
-            self.inner.close()
-            super().close()
-
-    monkeypatch.setattr(inputs.os, "fdopen", lambda handle, mode: Exploding(handle))
-    with pytest.raises(InputError, match=r"r\.md: cannot write \(No space left on device\)"):
-        write_atomically(path, "a much longer replacement text")
-    assert path.read_bytes() == b"original\r\n"
-    assert leftovers(tmp_path) == []
-
-
-def test_interrupt_before_rename_leaves_the_original_intact(tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "r.md"
-    path.write_text("original")
-
-    def interrupted(*args: object) -> None:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(inputs.os, "replace", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        write_atomically(path, "new")
-    assert path.read_text() == "original"
-    assert leftovers(tmp_path) == []
-
-
-def test_write_into_a_missing_directory_is_an_input_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="cannot write"):
-        write_atomically(tmp_path / "no" / "such" / "dir.md", "x")

@@ -272,7 +272,8 @@ def test_evaluate_json(tiny_model_dir: Path) -> None:
     result = runner.invoke(app, ["evaluate", "--model", str(tiny_model_dir), "--data", str(TINY_LABELLED), "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert set(report) == {"threshold", "fail_threshold", "precision", "sentences", "reviews", "challenge"}
+    assert set(report) == {"threshold", "fail_threshold", "precision", "sentences", "reviews", "challenge", "composed"}
+    assert [r["dataset"] for r in report["composed"]] == ["held-out sentences composed reviews"]
     [dataset] = report["sentences"]
     assert dataset["dataset"] == "fixtures/tiny_labelled"
     assert (dataset["sentences"], dataset["spoilers"]) == (40, 20)

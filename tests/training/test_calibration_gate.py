@@ -1,0 +1,34 @@
+"""fit_gate: the review gate that catches most spoiler reviews within each set's allowance of clean fails."""
+
+from __future__ import annotations
+
+import math
+
+from spoilerscan.training.calibration import fit_gate
+
+
+def _review(top: float, length: int) -> list[float]:
+    return [top] + [0.01] * (length - 1)
+
+
+def test_each_set_keeps_its_allowance_and_the_most_are_caught() -> None:
+    # long clean reviews score high, short spoiler reviews moderately: a rising cut separates them
+    long_set = ([0, 0, 0, 1], [_review(0.7, 40), _review(0.72, 50), _review(0.3, 30), _review(0.9, 40)])
+    short_set = ([0, 0, 1, 1, 1], [_review(0.2, 4), _review(0.3, 5), _review(0.5, 4), _review(0.6, 6),
+                                   _review(0.45, 5)])
+    sets = {"long": long_set, "short": short_set}
+    gate = fit_gate(sets, {"long": 0, "short": 0}, floor=0.1)
+    for labels, reviews in sets.values():
+        assert not any(gate.fails(r) for y, r in zip(labels, reviews, strict=True) if not y)
+    caught = sum(gate.fails(r) for labels, reviews in sets.values() for y, r in zip(labels, reviews, strict=True) if y)
+    assert caught == 4 and gate.slope > 0  # a flat cut above 0.72 would catch only the 0.9 review
+    flat = fit_gate(sets, {"long": 0, "short": 0}, floor=0.1, slopes=(0.0,))
+    assert sum(flat.fails(r) for labels, reviews in sets.values()
+               for y, r in zip(labels, reviews, strict=True) if y) == 1
+
+
+def test_an_allowance_lets_that_many_clean_reviews_fail() -> None:
+    labels, reviews = [0, 0, 0, 1], [_review(0.8, 3), _review(0.6, 3), _review(0.4, 3), _review(0.7, 3)]
+    gate = fit_gate({"a": (labels, reviews)}, {"a": 1}, floor=0.0, slopes=(0.0,))
+    assert sum(gate.fails(r) for y, r in zip(labels, reviews, strict=True) if not y) == 1
+    assert gate.fails(reviews[3]) and math.isclose(gate.fail_cut(3), 0.6, abs_tol=1e-6)
