@@ -15,7 +15,7 @@ from pathlib import Path
 from spoilerscan.check.formats import counts, format_sarif, how_to_mark
 from spoilerscan.check.gate import Report
 from spoilerscan.errors import InputError
-from spoilerscan.reading.inputs import check_writable, write_atomically
+from spoilerscan.output.files import check_writable, write_atomically
 
 MAX_ROWS = 100  # a job summary is for reading; the report and the SARIF log have every finding
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&!#])")
