@@ -205,6 +205,8 @@ def evaluate(
     Example: spoilerscan evaluate --data ../shared/data/tvtropes/test.csv
     --holdout ../shared/data/goodreads/sentences.csv --data tests/data/challenge.csv
     """
+    with output.user_errors():  # first: without the extra, nothing else can be fixed by an option
+        require_train_extra("evaluate", ("sklearn", "matplotlib") if write_card else ("sklearn",))
     from spoilerscan.settings import resolve
     from spoilerscan.training.evaluate import evaluate_files
 
@@ -216,7 +218,6 @@ def evaluate(
         raise typer.BadParameter("the int8 card run compares the model's own fp32 encoder: leave out --baseline",
                                  param_hint="'--baseline'")
     with output.user_errors():
-        require_train_extra("evaluate", ("sklearn", "matplotlib") if write_card else ("sklearn",))
         # The model as trained, with no project's settings: a score, not a site's judgement. Each distinct
         # sentence is encoded once (TV Tropes files are read twice: by page and entry by entry).
         detector: Any = scoring.open_runtime(resolve(find=False, model=model, adapter=adapter,

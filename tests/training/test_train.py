@@ -246,15 +246,19 @@ def test_train_to_an_unwritable_output_is_one_line(tiny_base_dir: Path, tmp_path
     assert result.stderr.count("\n") == 1
 
 
-@pytest.mark.parametrize(("command", "missing"), [("train", "torch"), ("evaluate", "sklearn")])
-def test_model_development_without_the_train_extra_is_one_line(command: str, missing: str, tiny_model_dir: Path,
-                                                               tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("command", "missing", "with_data"), [("train", "torch", True), ("evaluate", "sklearn", True),
+                                                           ("train", "torch", False), ("evaluate", "sklearn", False)])
+def test_model_development_without_the_train_extra_is_one_line(command: str, missing: str, with_data: bool,
+                                                               tiny_model_dir: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The missing extra is named first, before any complaint about options (no --data) it would not fix."""
     import importlib.util
 
     find_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == missing else find_spec(name, *a))
-    args = (["train", "--data", str(TINY_LABELLED), "--out", str(tmp_path / "out")] if command == "train"
-            else ["evaluate", "--model", str(tiny_model_dir), "--data", str(TINY_LABELLED)])
+    data = ["--data", str(TINY_LABELLED)] if with_data else []
+    args = (["train", *data, "--out", str(tmp_path / "out")] if command == "train"
+            else ["evaluate", "--model", str(tiny_model_dir), *data])
     result = runner.invoke(app, args, env={"COLUMNS": "300"})
     assert result.exit_code == 2
     assert result.stderr == (f"spoilerscan: error: '{command}' needs the 'train' extra "
