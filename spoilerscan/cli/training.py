@@ -237,6 +237,13 @@ def evaluate(
         sets += [(p, "test") for p in holdout or []]
         scores: dict[str, tuple[list[int], list[float]]] = {}
         results = evaluate_files(detector, sets, compared, scores if write_card else None)
+        if pairs_fp32:  # the rule's third part: the int8 encoder's scores must not depend on their batch
+            from spoilerscan.training.data import load_reviews
+            from spoilerscan.training.precision import DRIFT_SENTENCES, batch_drift
+
+            sample = [s.text for path, part in sets for review in load_reviews(path, part) for s in review.sentences]
+            engine = getattr(detector, "detector", detector)  # the encoder itself, not stored embeddings
+            results["batch_drift"] = batch_drift(engine, sample[:DRIFT_SENTENCES])  # type: ignore[assignment]
         if write_card and detector.path is not None:
             from spoilerscan.training.modeldir import record_test_metrics
 

@@ -10,6 +10,13 @@ same sentences scored by both encoders:
 - on all held-out sentences pooled, the loss ROC-AUC(fp32) - ROC-AUC(int8) is at most MARGIN.
 
 A small set can then veto int8 only with a clear loss, and many small losses still add up in the pool.
+
+A third condition is not about accuracy: a sentence's score must not depend on what shares its
+encoder batch (``check`` batches a file's sentences, ``serve`` and ``lsp`` batch across callers), or
+the same review gets different judgements in different front ends. ONNX Runtime's dynamic int8
+quantises activations with one scale per batch tensor, so :func:`batch_drift` measures the largest
+change of a probability between a sentence scored alone and in a batch of held-out sentences, and the
+rule asks it to stay within DRIFT_TOLERANCE (fp32 moves by about 1e-7).
 """
 
 from __future__ import annotations
@@ -19,11 +26,30 @@ from pathlib import Path
 from typing import Any
 
 MARGIN = 0.005
+DRIFT_TOLERANCE = 1e-4  # a probability's largest change between a sentence scored alone and in a batch
+DRIFT_SENTENCES = 64  # one encoder batch of held-out sentences
 RULE = ("int8 is the default when, on no held-out set, the paired bootstrap 95% interval of "
         f"ROC-AUC(int8) - ROC-AUC(fp32) (the same sentences scored by both; whole reviews resampled) lies wholly "
         f"below -{MARGIN}, and the loss ROC-AUC(fp32) - ROC-AUC(int8) on all held-out sentences pooled is at most "
         f"{MARGIN}. Sets labelled by whole review only are judged on review ROC-AUC (a review's score is its "
-        "highest sentence probability).")
+        "highest sentence probability). And a sentence's probability may not move by more than "
+        f"{DRIFT_TOLERANCE:g} between scoring it alone and in one batch of {DRIFT_SENTENCES} held-out sentences, "
+        "so that every front end gives a review the same judgement whatever shares its batch.")
+
+
+def batch_drift(detector: Any, sentences: Sequence[str]) -> float:
+    """The largest change of a sentence's probability (read as a one-sentence review) between encoding it alone
+    and in one batch with the other ``sentences`` (the first DRIFT_SENTENCES), past any embedding cache."""
+    from spoilerscan.model.features import SentenceInput
+
+    def probabilities(texts: list[str]) -> list[float]:
+        reviews = [[SentenceInput(text)] for text in texts]
+        return [scores[0].probability for scores in detector.score_embedded(reviews, detector.embed(texts))]
+
+    chosen = list(sentences)[:DRIFT_SENTENCES]
+    together = probabilities(chosen)
+    return max((abs(probabilities([text])[0] - both) for text, both in zip(chosen, together, strict=True)),
+               default=0.0)
 
 
 def megabytes(path: Path) -> float | None:
@@ -32,15 +58,18 @@ def megabytes(path: Path) -> float | None:
 
 
 def decide(differences: Sequence[Mapping[str, Any]], pooled: Mapping[str, Any] | None,
-           encoder_mb: Mapping[str, float | None] | None = None) -> dict[str, Any]:
-    """The rule applied to each set's paired difference (int8 minus fp32: ``difference``, ``low``, ``high``)
-    and the pooled one: the chosen precision, which sets veto int8 and why, as recorded in the model's metadata."""
+           encoder_mb: Mapping[str, float | None] | None = None, drift: float | None = None) -> dict[str, Any]:
+    """The rule applied to each set's paired difference (int8 minus fp32: ``difference``, ``low``, ``high``),
+    the pooled one and the int8 encoder's :func:`batch_drift` (None: not measured, so not passed): the chosen
+    precision, which sets veto int8 and why, as recorded in the model's metadata."""
     vetoes = [d["dataset"] for d in differences if d["high"] < -MARGIN]
     pooled_loss = None if pooled is None else -float(pooled["difference"])
     pooled_ok = pooled_loss is not None and pooled_loss <= MARGIN
-    passed = bool(differences) and not vetoes and pooled_ok
+    steady = drift is not None and drift <= DRIFT_TOLERANCE
+    passed = bool(differences) and not vetoes and pooled_ok and steady
     return {"rule": RULE, "margin": MARGIN, "sets": [dict(d) for d in differences],
             "pooled": None if pooled is None else dict(pooled), "vetoes": vetoes, "pooled_loss": pooled_loss,
+            "batch_drift": drift, "drift_tolerance": DRIFT_TOLERANCE,
             "passed": passed, "precision": "int8" if passed else "fp32",
             "encoder_mb": dict(encoder_mb or {})}
 
@@ -57,9 +86,13 @@ def describe(decision: Mapping[str, Any]) -> str:
     loss = decision["pooled_loss"]
     outcome = (f"No set's interval lies wholly below -{decision['margin']}"
                if not vetoes else f"Intervals wholly below -{decision['margin']}: {', '.join(vetoes)}")
-    outcome += ("; pooled loss " + ("n/a" if loss is None else f"{loss:+.4f}") + f" (at most {decision['margin']} "
-                "asked). So " + ("**int8 is the default** (`--precision fp32` to opt out)." if decision["passed"]
-                                 else "**fp32 stays the default** (`--precision int8` to opt in)."))
+    drift = decision.get("batch_drift")
+    tolerance = decision.get("drift_tolerance", DRIFT_TOLERANCE)
+    outcome += "; pooled loss " + ("n/a" if loss is None else f"{loss:+.4f}") + f" (at most {decision['margin']} asked)"
+    measured = "not measured" if drift is None else f"{drift:.2g}"
+    outcome += f"; batch drift {measured} (at most {tolerance:g} asked)"
+    outcome += (". So **int8 is the default** (`--precision fp32` to opt out)." if decision["passed"]
+                else ". So **fp32 stays the default** (`--precision int8` to opt in).")
     sizes = decision.get("encoder_mb") or {}
     size_line = ", ".join(f"{name} {mb} MB" for name, mb in sizes.items() if mb is not None)
     return "\n".join(["## Default precision: the int8 rule", "", RULE, "", *rows, "", outcome]
