@@ -11,6 +11,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
+from spoilerscan.reading.segment import MAX_SENTENCE_CHARS
 from spoilerscan.serve import ServeSettings
 from spoilerscan.serve.guard import RequestGuard, Traffic
 from tests.serve.conftest import StubDetector, app_of, service_of, serving, until, wait_for
@@ -134,6 +135,27 @@ async def test_a_request_over_the_sentence_limit_is_a_413(stub: StubDetector) ->
     assert "over the limit of 3 a request" in error_of(batch, 413, "too_many_sentences")
     assert fits.status_code == 200
     assert not any(len(b) > 3 for b in stub.batches)
+
+
+async def test_1_mb_bodies_are_read_whole_and_judged_by_their_sentences(stub: StubDetector) -> None:
+    """Issue 33's 1 MB bodies under the default limits (--max-bytes 1 MB, 50,000 sentences a request),
+    read in linear time now: "Go. " * 249,000 holds 249,000 sentences and is refused 413 before any is
+    scored; "A. " * 333,000 is one run of initials, cut into windows of MAX_SENTENCE_CHARS, few enough
+    to be scored (in the engine's slices, interleaved with other requests)."""
+    settings = ServeSettings()
+    many, initials = "Go. " * 249_000, "A. " * 333_000
+    assert max(len(many), len(initials)) < settings.max_bytes
+    async with serving(app_of(stub)) as client:
+        warm = len(stub.batches)  # the start-up's warm-up run
+        refused = await client.post("/v1/annotate", json={"text": many})
+        answered = await client.post("/v1/annotate", json={"text": initials})
+    assert "249000 sentences, over the limit of 50000" in error_of(refused, 413, "too_many_sentences")
+    assert not any("Go." in batch for batch in stub.batches)
+    sentences = answered.json()["sentences"]
+    assert answered.status_code == 200 and len(sentences) < settings.max_queued_sentences
+    assert max(len(s["text"]) for s in sentences) <= MAX_SENTENCE_CHARS
+    assert "".join(s["text"] + " " for s in sentences) == initials  # every byte scored, none dropped
+    assert sum(len(batch) for batch in stub.batches[warm:]) == len(sentences)
 
 
 async def test_at_shutdown_what_is_in_flight_is_answered_503_within_the_timeout(stub: StubDetector) -> None:
