@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from spoilerscan.reading.segment import MAX_SENTENCE_CHARS
+from spoilerscan.runtime import Project
 from spoilerscan.serve import ServeSettings
 from spoilerscan.serve.guard import RequestGuard, Traffic
 from tests.serve.conftest import StubDetector, app_of, service_of, serving, until, wait_for
@@ -123,6 +125,31 @@ async def test_a_request_past_its_time_is_a_503_and_its_work_is_dropped(stub: St
     assert "longer than 0.5 s (--request-timeout)" in error_of(late, 503, "timeout")
     assert late.headers["retry-after"] == "1"
     assert not any("This waits past its time." in batch for batch in stub.batches)
+
+
+async def test_the_reading_of_a_request_counts_against_its_time(stub: StubDetector,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text whose reading outlasts --request-timeout is answered 503 timeout; nothing of it is scored."""
+    reading = threading.Event()
+    release = threading.Event()
+    read = Project.read_for_redaction
+
+    def slow_read(self: Project, text: str, fmt: Any) -> Any:
+        if "slow" in text:
+            reading.set()
+            release.wait(20)
+        return read(self, text, fmt)
+
+    monkeypatch.setattr(Project, "read_for_redaction", slow_read)
+    async with serving(app_of(stub, request_seconds=0.5)) as client:
+        warm = len(stub.batches)
+        try:
+            late = await client.post("/v1/annotate", json={"text": "A slow read."})
+        finally:
+            release.set()
+    assert reading.is_set()
+    assert "longer than 0.5 s (--request-timeout)" in error_of(late, 503, "timeout")
+    assert stub.batches[warm:] == []
 
 
 async def test_a_request_over_the_sentence_limit_is_a_413(stub: StubDetector) -> None:
