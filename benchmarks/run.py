@@ -8,10 +8,13 @@
   with --baseline DIR the same end-to-end measurement of an earlier checkout (its own code and
   model, its own benchmarks/run.py's end_to_end_rate) in the same run: before and after;
 - profile: where the end-to-end time goes (read and split, tokenizer, encoder, review head, render);
-- cold start: median wall time of whole `spoilerscan` processes: --help, and redact of the
-  example review (examples/sixth-sense-review.md) with each encoder;
+- cold start: median wall (and CPU) time of whole `spoilerscan` processes: --help, and redact of a
+  30-sentence review drawn from the corpus with the default precision and each encoder, interleaved
+  with --baseline's code where given; then where one cold redact's time goes (startup.py);
+- scan: whole `scan` processes over the corpus's reviews with the default precision and each
+  encoder, interleaved: the default's time over fp32's;
 - memory: peak RSS of `spoilerscan scan` on one large single-review file, on a JSONL archive and on
-  a Parquet archive of 30-sentence reviews, each at two sizes (flatness);
+  a Parquet archive of 30-sentence reviews, each at two sizes (flatness; --memory-inputs picks);
 - ray: `scan --engine ray` of a Parquet archive with 1 and 2 workers of one CPU each (the scaling
   ratio), beside the single process on the same file; a small run of each gives the start-up cost,
   taken out of the steady-state rate.
@@ -40,6 +43,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "sixth-sense-review.md"
 PRECISIONS = ("fp32", "int8")
+MEMORY_INPUTS = ("single", "jsonl", "parquet")  # one review of that size, JSONL and Parquet archives
 
 
 def spoilerscan_command() -> list[str]:
@@ -256,21 +260,57 @@ def measure_profile(args: argparse.Namespace, texts: list[str]) -> dict[str, obj
     return profile
 
 
-def measure_cold_start(args: argparse.Namespace, command: list[str], model_args: list[str]) -> dict[str, object]:
-    from spoilerscan.reading.segment import split_sentences
+def measure_cold_start(args: argparse.Namespace, command: list[str], model_args: list[str],
+                       sentences: list[str]) -> dict[str, object]:
+    """Whole processes: --help, and redact of a 30-sentence review with each encoder and the default; with
+    --baseline, the earlier checkout's code runs each command right after this one's (same load)."""
+    from startup import paired_runs, review_of, where_time_goes
 
-    cold: dict[str, Any] = {
-        "review": str(EXAMPLE.relative_to(REPO)),
-        "review_sentences": len(split_sentences(EXAMPLE.read_text(encoding="utf-8"), "markdown")),
-        "help": timed_runs([*command, "--help"], args.runs),
-    }
-    for precision in available_precisions(args.model):
-        redact = [*command, "redact", str(EXAMPLE), "--quiet", "--precision", precision, *model_args]
-        cold[f"redact_{precision}"] = timed_runs(redact, args.runs)
-    print(f"cold start, median of {args.runs}: --help {cold['help']['median_s']:.3f} s; redact of the "
-          f"{cold['review_sentences']}-sentence example: " + ", ".join(
-              f"{p} {cold[f'redact_{p}']['median_s']:.3f} s" for p in available_precisions(args.model)), flush=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        review = Path(scratch) / "review.txt"
+        review.write_text(review_of(sentences), encoding="utf-8")
+        commands = {"help": [*command, "--help"]}
+        for precision in ("auto", *available_precisions(args.model)):
+            commands[f"redact_{precision}"] = [*command, "redact", str(review), "--quiet", "--precision", precision,
+                                               *model_args]
+        cold: dict[str, Any] = {"review_sentences": 30, "runs": paired_runs(commands, args.runs, args.baseline)}
+        cold["where_time_goes"] = where_time_goes(["redact", str(review), "--quiet", *model_args])
+    runs = cold["runs"]
+    print(f"cold start, median of {args.runs} (load {runs['load_1min']['min']:.1f}-{runs['load_1min']['max']:.1f}): "
+          + "; ".join(f"{name} " + ", ".join(f"{side} {found['median_s']:.2f} s (cpu {found['cpu_median_s']:.2f})"
+                                              for side, found in runs[name].items())
+                      for name in commands), flush=True)
+    phases = cold["where_time_goes"]["phases"]
+    print("where a cold redact's time goes (profiled): " + ", ".join(
+        f"{k.removesuffix('_s')} {v / phases['total_s']:.0%}" for k, v in phases.items() if k != "total_s"), flush=True)
     return cold
+
+
+def measure_scan(args: argparse.Namespace, command: list[str], model_args: list[str],
+                 texts: list[str]) -> dict[str, object]:
+    """Whole `scan` processes over the corpus's reviews with the default precision and with each encoder,
+    interleaved (the bar: the default in at most 0.6x the fp32 time, when int8 is the default)."""
+    from startup import paired_runs
+
+    with tempfile.TemporaryDirectory() as scratch:
+        corpus = Path(scratch) / "reviews.jsonl"
+        corpus.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts)),
+                          encoding="utf-8")
+        commands = {f"scan_{precision}": [*command, "scan", str(corpus), "--jsonl-input", "--format", "jsonl", "-o",
+                                          os.devnull, "--quiet", "--precision", precision, *model_args]
+                    for precision in ("auto", *available_precisions(args.model))}
+        runs = paired_runs(commands, args.scan_runs, None)
+    result: dict[str, Any] = {"reviews": len(texts), "runs": runs}
+    if "scan_fp32" in runs:
+        fp32 = runs["scan_fp32"]["this"]["median_s"]
+        result["default_over_fp32"] = runs["scan_auto"]["this"]["median_s"] / fp32
+        if "scan_int8" in runs:
+            result["int8_over_fp32"] = runs["scan_int8"]["this"]["median_s"] / fp32
+    print(f"scan of {len(texts)} reviews, median of {args.scan_runs} (load {runs['load_1min']['min']:.1f}-"
+          f"{runs['load_1min']['max']:.1f}): " + ", ".join(f"{name} {runs[name]['this']['median_s']:.1f} s"
+                                                          for name in commands)
+          + f"; default / fp32 {result.get('default_over_fp32', float('nan')):.2f}", flush=True)
+    return result
 
 
 def measure_memory(args: argparse.Namespace, sentences: list[str], command: list[str],
@@ -293,12 +333,14 @@ def measure_memory(args: argparse.Namespace, sentences: list[str], command: list
                     number += 1
             parquet = Path(scratch) / f"archive-{size}.parquet"
             write_parquet_archive(parquet, reviews, target)
-            for shape, path, extra in (("single review", single, ["--format", "jsonl", "-o", os.devnull]),
-                                       ("jsonl archive", archive, ["--jsonl-input", "--format", "jsonl",
-                                                                   "-o", os.devnull]),
-                                       ("parquet archive", parquet, ["--id-column", "id",
-                                                                     "-o", str(Path(scratch) / "out.parquet")])):
-                rss, wall = peak_rss_mb([*command, "scan", str(path), *extra, "--quiet", *model_args])
+            for shape, path, extra in (("single", single, ["--format", "jsonl", "-o", os.devnull]),
+                                       ("jsonl", archive, ["--jsonl-input", "--format", "jsonl", "-o", os.devnull]),
+                                       ("parquet", parquet, ["--id-column", "id",
+                                                             "-o", str(Path(scratch) / "out.parquet")])):
+                if shape not in args.memory_inputs:
+                    continue
+                rss, wall = peak_rss_mb([*command, "scan", str(path), *extra, "--quiet", "--max-input-size",
+                                         str(2 * target), *model_args])
                 memory.append({"input": shape, "input_mb": size, "peak_rss_mb": rss, "wall_s": wall})
                 print(f"memory: {size} MB {shape} -> peak RSS {rss:.0f} MB in {wall:.0f} s", flush=True)
     return memory
@@ -371,7 +413,7 @@ def measure_ray(args: argparse.Namespace, texts: list[str]) -> dict[str, object]
     return results
 
 
-PARTS = ("throughput", "profile", "cold", "memory", "ray")
+PARTS = ("throughput", "profile", "cold", "scan", "memory", "ray")
 
 
 def main() -> None:
@@ -381,8 +423,11 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=3000, help="sentences drawn from the corpus")
     parser.add_argument("--batch-size", type=int, default=64, help="sentences per encoder batch (the pipeline's)")
     parser.add_argument("--runs", type=int, default=5, help="runs per cold-start measurement")
+    parser.add_argument("--scan-runs", type=int, default=3, help="runs per precision of the whole-process scan")
     parser.add_argument("--memory-mb", type=float, nargs="*", default=[1.0, 10.0],
                         help="input sizes of the memory runs (MB)")
+    parser.add_argument("--memory-inputs", nargs="+", choices=MEMORY_INPUTS, default=list(MEMORY_INPUTS),
+                        help="which inputs the memory runs scan [all]")
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS), help="what to measure [all]")
     parser.add_argument("--baseline", type=Path, default=None,
                         help="an earlier checkout to measure end-to-end beside this one (its own model)")
@@ -413,7 +458,9 @@ def main() -> None:
     if "profile" in args.parts:
         results["profile"] = measure_profile(args, reviews_of(sentences))
     if "cold" in args.parts:
-        results["cold_start"] = measure_cold_start(args, command, model_args)
+        results["cold_start"] = measure_cold_start(args, command, model_args, sentences)
+    if "scan" in args.parts:
+        results["scan"] = measure_scan(args, command, model_args, reviews_of(sentences))
     if "memory" in args.parts:
         results["memory"] = measure_memory(args, sentences, command, model_args)
     if "ray" in args.parts:

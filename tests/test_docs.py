@@ -318,3 +318,12 @@ def test_the_python_api_example_runs_as_written(shipped_model_dir: Path, monkeyp
                               text=True, check=True).stdout
     assert out.startswith(redacted + "\n")
     assert re.fullmatch(r"\d+ finding\(s\), \d+ failing\n", out[len(redacted) + 1:])
+
+
+def test_the_usage_table_lists_every_command() -> None:
+    from typer.main import get_command
+
+    commands = set(get_command(app).commands)  # type: ignore[attr-defined]  (a group: typer's own click)
+    table = (DOCS / "usage.md").read_text(encoding="utf-8").split("\n\n")[2]
+    listed = set(re.findall(r"`([a-z]+)`", " ".join(line.split("|")[1] for line in table.splitlines()[2:])))
+    assert listed == commands, (commands - listed, listed - commands)

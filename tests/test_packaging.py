@@ -6,7 +6,6 @@ the declared metadata of the installed distribution.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from importlib.metadata import metadata, requires, version
 from pathlib import Path
@@ -51,12 +50,3 @@ def test_the_package_is_typed_without_type_ignores() -> None:
                for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                if "type: ignore" in line]
     assert not ignored, ignored
-
-
-def test_the_documented_pre_commit_rev_and_install_tag_are_this_release() -> None:
-    tag = f"v{__version__}"
-    for document in ("README.md", "docs/check.md", ".pre-commit-hooks.yaml"):
-        text = (REPO / document).read_text(encoding="utf-8")
-        revs = re.findall(r"^\s*#?\s*rev:\s*(\S+)", text, flags=re.MULTILINE)
-        assert revs and set(revs) == {tag}, (document, revs)
-        assert set(re.findall(r"git\+[^\"@]+@([^\"]+)\"", text)) <= {tag}, document  # pip install "… @ git+URL@TAG"

@@ -2,8 +2,8 @@
 
 ``gate`` reads, scores and judges the reviews with a :class:`~spoilerscan.runtime.Runtime`
 (``run_check`` is the whole command as one call; its settings are :mod:`spoilerscan.settings`'),
-``formats`` writes the report. The names below
-are the package's public API; they load lazily, so ``spoilerscan --help`` stays fast.
+``formats`` writes the report, ``ci`` the files a CI job reads beside it. The names below are the
+package's public API; they load lazily, so ``spoilerscan --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
-    "spoilerscan.check.formats": ("FORMATTERS", "RULE_ID", "CheckFormat", "as_dict", "as_sarif",
+    "spoilerscan.check.ci": ("check_ci_files", "markdown_summary", "step_outputs", "write_ci_files"),
+    "spoilerscan.check.formats": ("FORMATTERS", "RULE_ID", "CheckFormat", "as_dict", "as_sarif", "counts",
                                   "format_github", "format_json", "format_sarif", "format_text", "how_to_mark",
                                   "summary"),
     "spoilerscan.check.gate": ("CheckOptions", "FileReport", "Finding", "Report", "check_readings", "check_texts",

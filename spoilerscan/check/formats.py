@@ -36,9 +36,9 @@ class CheckFormat(StrEnum):
     sarif = "sarif"
 
 
-def how_to_mark(styles: Sequence[Style]) -> str:
-    """The hint that ends each message: how to mark the sentence, or how to let it pass."""
-    return markup.how_to_mark(styles, IGNORE_PRAGMA)
+def how_to_mark(styles: Sequence[Style], count: int = 1) -> str:
+    """The hint that ends each message: how to mark the sentence (``count`` of them), or how to let it pass."""
+    return markup.how_to_mark(styles, IGNORE_PRAGMA, count)
 
 
 def _clip(text: str, limit: int = 200) -> str:
@@ -172,7 +172,10 @@ def as_sarif(report: Report) -> dict[str, Any]:
     invocation: dict[str, Any] = {"executionSuccessful": not report.unreadable}
     if report.unreadable:
         invocation["toolExecutionNotifications"] = [
-            {"level": "error", "message": {"text": f"could not read {name}"}} for name in report.unreadable]
+            {"level": "error", "message": {"text": f"could not read {name}: {report.reasons[name]}"
+                                           if report.reasons.get(name) else f"could not read {name}"},
+             "locations": [{"physicalLocation": {"artifactLocation": _artifact(name, root)}}]}
+            for name in report.unreadable]
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -200,15 +203,22 @@ FORMATTERS: dict[CheckFormat, Callable[[Report], str]] = {
 }
 
 
-def summary(report: Report) -> str:
-    """One line for stderr: what was found, in how many files."""
+def counts(report: Report) -> str:
+    """What was found, in how many files: the summary line without its hint."""
     files = len(report.files)
     hit = sum(1 for r in report.files if r.findings)
     unread = f"; {len(report.unreadable)} could not be read" if report.unreadable else ""
     if not report.findings:
         return f"no unmarked spoilers in {files} file{'s' if files != 1 else ''}{unread}"
     errors, warnings = len(report.failing), len(report.findings) - len(report.failing)
-    counts = ", ".join(part for part in (f"{errors} failing" if errors else "",
-                                         f"{warnings} below the fail threshold" if warnings else "") if part)
-    return (f"{len(report.findings)} unmarked spoiler{'s' if len(report.findings) != 1 else ''} ({counts}) "
-            f"in {hit} of {files} file{'s' if files != 1 else ''}{unread}; to fix: {how_to_mark(report.styles)}")
+    parts = ", ".join(part for part in (f"{errors} failing" if errors else "",
+                                        f"{warnings} below the fail threshold" if warnings else "") if part)
+    return (f"{len(report.findings)} unmarked spoiler{'s' if len(report.findings) != 1 else ''} ({parts}) "
+            f"in {hit} of {files} file{'s' if files != 1 else ''}{unread}")
+
+
+def summary(report: Report) -> str:
+    """One line for stderr: what was found, in how many files, and how to fix it."""
+    if not report.findings:
+        return counts(report)
+    return f"{counts(report)}; to fix: {how_to_mark(report.styles, len(report.findings))}"

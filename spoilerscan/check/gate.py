@@ -71,6 +71,7 @@ class Report:
     unreadable: list[str] = field(default_factory=list)
     root: Path | None = None  # what report paths are relative to for SARIF and GitHub (None: the current directory)
     gate: ReviewGate | None = None  # the length-aware fail cut, where it replaced fail_threshold
+    reasons: dict[str, str] = field(default_factory=dict)  # why each unreadable input could not be read
 
     @property
     def findings(self) -> list[Finding]:
@@ -166,9 +167,12 @@ def run_check(runtime: Runtime, options: CheckOptions,
     names = expand_inputs(list(options.paths), options.recursive, runtime.selection)
     limit = runtime.settings.max_input_size
     unreadable: list[str] = []
+    reasons: dict[str, str] = {}
 
     def failed(name: str, message: str) -> None:
-        unreadable.append(options.stdin_filename if name == STDIN else name)
+        shown = options.stdin_filename if name == STDIN else name
+        unreadable.append(shown)
+        reasons[shown] = message.removeprefix(f"{name}: ")
         on_error(message)
 
     reviews = english_notices(iter_reviews(names, failed, limit) if names else iter(()), on_note,
@@ -178,7 +182,7 @@ def run_check(runtime: Runtime, options: CheckOptions,
              for r in reviews)
     files = list(check_readings(texts, scoring(runtime.scorer, len(names)), project.check_threshold,
                                 project.fail_threshold, project.gate))
-    return _report(runtime, files, unreadable)
+    return _report(runtime, files, unreadable, reasons)
 
 
 def check_text(runtime: Runtime, text: str, options: CheckOptions = CheckOptions()) -> Report:
@@ -190,7 +194,8 @@ def check_text(runtime: Runtime, text: str, options: CheckOptions = CheckOptions
     return _report(runtime, files, [])
 
 
-def _report(runtime: Runtime, files: list[FileReport], unreadable: list[str]) -> Report:
+def _report(runtime: Runtime, files: list[FileReport], unreadable: list[str],
+            reasons: dict[str, str] | None = None) -> Report:
     project = runtime.project
     return Report(files, project.check_threshold, project.fail_threshold, project.styles, unreadable,
-                  source_root(runtime.settings.config), project.gate)
+                  source_root(runtime.settings.config), project.gate, reasons or {})

@@ -6,33 +6,64 @@ Exit codes: 0 success, 1 spoilers found (``check`` only), 2 usage, input or mode
 
 from __future__ import annotations
 
+import importlib
 import signal
 import sys
+from collections.abc import Iterable
+from functools import cache
 from typing import Annotated
 
 import typer
 
 from spoilerscan import __version__
-from spoilerscan.cli import adapt, check, lsp, review, scan, serve, training
 from spoilerscan.cli.help import Command, Group
 from spoilerscan.cli.output import error
 from spoilerscan.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE
 
-app = typer.Typer(
-    name="spoilerscan",
-    help="Find the sentences of a review that give the story away, and hide or mark them.\n\n"
-    "Every command reads review files, globs, directories (--recursive) or stdin ('-' or nothing). "
-    "--threshold SCORE: a sentence from this score is a spoiler \\[default: the model's own]; "
-    "--model DIR \\[default: the shipped model]; --quiet: nothing but errors on stderr. "
-    "'spoilerscan COMMAND --help' explains each command with an example.\n\n"
-    "Exit codes: 0 success, 1 unmarked spoilers found (check), 2 usage, input or model error.",
-    cls=Group,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-for command in (review.redact, review.highlight, scan.scan, check.check, adapt.adapt, lsp.lsp, serve.serve,
-                training.train, training.evaluate):
-    app.command(cls=Command)(command)
+# Each command, in help order, and the module of spoilerscan.cli that holds it. A run imports only
+# the module of the command it names (redact does not pay for serve's, lsp's or adapt's imports);
+# the top-level help, and a name that is no command, import them all.
+COMMANDS = {"redact": "review", "highlight": "review", "scan": "scan", "check": "check", "adapt": "adapt",
+            "lsp": "lsp", "serve": "serve", "train": "training", "evaluate": "training"}
+
+
+def build_app(commands: Iterable[str] = tuple(COMMANDS)) -> typer.Typer:
+    """The Typer app with these commands (default: all of them)."""
+    built = typer.Typer(
+        name="spoilerscan",
+        help="Find the sentences of a review that give the story away, and hide or mark them.\n\n"
+        "Every command reads review files, globs, directories (--recursive) or stdin ('-' or nothing). "
+        "--threshold SCORE: a sentence from this score is a spoiler \\[default: the model's own]; "
+        "--model DIR \\[default: the shipped model]; --quiet: nothing but errors on stderr. "
+        "'spoilerscan COMMAND --help' explains each command with an example.\n\n"
+        "Exit codes: 0 success, 1 unmarked spoilers found (check), 2 usage, input or model error.",
+        cls=Group,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    for name in commands:
+        built.command(cls=Command)(getattr(importlib.import_module(f"spoilerscan.cli.{COMMANDS[name]}"), name))
+    built.callback(invoke_without_command=True)(_root)
+    return built
+
+
+@cache
+def full_app() -> typer.Typer:
+    return build_app()
+
+
+def app_for(argv: list[str]) -> typer.Typer:
+    """The app a command line needs: its command alone where it names one (the root options take no value,
+    so the first word that is not an option is the command), else every command."""
+    named = next((word for word in argv if not word.startswith("-")), None)
+    return build_app([named]) if named in COMMANDS else full_app()
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``app``: the app with every command, built on first use (tests, docs; the entry point builds its own)."""
+    if name == "app":
+        return full_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _version(value: bool) -> None:
@@ -41,7 +72,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback(invoke_without_command=True)
 def _root(
     context: typer.Context,
     version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
@@ -67,7 +97,7 @@ def main() -> None:
     SIGTERM end with one line and 130 or 143, leaving no temporary file behind."""
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        code = app(standalone_mode=False)
+        code = app_for(sys.argv[1:])(standalone_mode=False)
     except typer.TyperException as problem:  # bad option, bad value, missing argument
         # typer validates choices with pydantic, whose message opens "Value error, ": not the user's concern
         message = problem.format_message().replace("\n", " ").replace("Value error, ", "").strip()

@@ -46,6 +46,15 @@ def check(
         "\\[default: config, else all].", show_default=False)] = None,
     config: Annotated[Path | None, typer.Option("--config", metavar="FILE", help="Read \\[tool.spoilerscan] from "
         "this file \\[default: the nearest pyproject.toml that has the table].", show_default=False)] = None,
+    sarif_file: Annotated[Path | None, typer.Option("--sarif-file", metavar="FILE", help="Also write the report "
+        "as SARIF 2.1.0 to this file, whatever --format prints (for code-scanning upload).",
+        show_default=False)] = None,
+    summary_file: Annotated[Path | None, typer.Option("--summary-file", metavar="FILE", help="Append a Markdown "
+        "summary to this file: the counts and a table of the findings (in GitHub Actions: $GITHUB_STEP_SUMMARY).",
+        show_default=False)] = None,
+    outputs_file: Annotated[Path | None, typer.Option("--outputs-file", metavar="FILE", help="Append "
+        "failing=N, warnings=N and, with --sarif-file, sarif-file=FILE lines to this file (in GitHub Actions: "
+        "$GITHUB_OUTPUT).", show_default=False)] = None,
     stdin_filename: Annotated[str, typer.Option("--stdin-filename", metavar="NAME", help="File name to report for "
         "text read from stdin, a path relative to the current directory; its suffix picks how stdin is read "
         "(x.html: HTML).")] = STDIN_FILENAME,
@@ -76,10 +85,11 @@ def check(
     2 usage, input, config or model error.
     """
     from spoilerscan.api import check as check_reviews
-    from spoilerscan.check import format_text, summary
+    from spoilerscan.check import check_ci_files, format_text, summary, write_ci_files
     from spoilerscan.settings import resolve, styles_option
 
     with output.user_errors():
+        check_ci_files(sarif_file, summary_file, outputs_file)
         settings = resolve(config, styles=styles_option(style), fail_threshold=fail_threshold,
                            **scoring.scoring_options(model, adapter, precision, threshold, known_spoilers,
                                                      max_input_size))
@@ -96,6 +106,8 @@ def check(
         Console(file=sys.stdout, highlight=False, soft_wrap=True).print(format_text(report), end="")
     else:
         output.emit(FORMATTERS[format](report), None)
+    with output.user_errors():
+        write_ci_files(report, sarif_file, summary_file, outputs_file)
     if report.unreadable:  # each was its one line on stderr: no summary after them
         raise typer.Exit(EXIT_USAGE)
     if not quiet:

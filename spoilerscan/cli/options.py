@@ -43,7 +43,7 @@ AdapterOpt = Annotated[Path | None, typer.Option(
     "the config's adapter, else none].", show_default=False)]
 PrecisionOpt = Annotated[Precision, typer.Option(
     "--precision", help="The sentence encoder to run: int8 (faster) or fp32; auto: the one the model card's "
-                        "accuracy check made the default.")]
+                        "precision rule made the default.")]
 
 
 def _size(value: str | int | None) -> int | None:

@@ -37,6 +37,12 @@ DEFAULT_BATCH_SIZE = 64
 TOKENIZE_CHUNK = 4096
 # Reviews scored together: enough sentences to batch well, few enough to stream.
 STREAM_CHUNK_SENTENCES = 2048
+# The review head reads a review of more sentences than HEAD_WINDOW in windows of that many, each with
+# HEAD_CONTEXT sentences of the review on either side read along and then dropped, so that a very long
+# review's memory is bounded by the window, not by the review (a 10 MB review has about 80,000 sentences;
+# read whole, the head alone took about 350 MB). Structure features are of the whole review.
+HEAD_WINDOW = 4096
+HEAD_CONTEXT = 256
 # Cosine similarity from which a sentence counts as saying a known spoiler (see the model card).
 DEFAULT_KNOWN_SIMILARITY = 0.7
 
@@ -284,7 +290,7 @@ class Detector:
         """Load a model directory written by ``spoilerscan train`` (default: the shipped one).
 
         ``precision`` picks the encoder: ``fp32``, ``int8`` (faster; shipped only where its
-        recorded accuracy check passed) or ``auto``: the one the model's card made the default.
+        recorded precision rule passed) or ``auto``: the one the model's card made the default.
         ``threads``: ONNX Runtime's threads (default: the cores this process may use); ``spinning``:
         whether its idle threads spin (see :meth:`OnnxModel.load`).
         ``adapter``: a file ``spoilerscan adapt`` wrote for this model (refused on any other).
@@ -386,10 +392,24 @@ class Detector:
         begin = 0
         for review in reviews:
             end = begin + len(review)
-            out.append(self.model.logits(np.concatenate([embeddings[begin:end], structure_features(review)], axis=1))
+            out.append(self._review_logits(embeddings[begin:end], structure_features(review))
                        if end > begin else np.zeros(0))
             begin = end
         return out
+
+    def _review_logits(self, embeddings: np.ndarray, features: np.ndarray) -> np.ndarray:
+        """One review's logits; a review longer than HEAD_WINDOW is read in windows with HEAD_CONTEXT sentences
+        of context on each side (the bidirectional head's state carries little further than that)."""
+        count = len(embeddings)
+        if count <= HEAD_WINDOW:
+            return self.model.logits(np.concatenate([embeddings, features], axis=1))
+        parts = []
+        for start in range(0, count, HEAD_WINDOW):
+            stop = min(count, start + HEAD_WINDOW)
+            low, high = max(0, start - HEAD_CONTEXT), min(count, stop + HEAD_CONTEXT)
+            logits = self.model.logits(np.concatenate([embeddings[low:high], features[low:high]], axis=1))
+            parts.append(logits[start - low : stop - low])
+        return np.concatenate(parts)
 
     def __call__(self, reviews: Sequence[Sequence[SentenceInput]]) -> list[list[SentenceScore]]:
         return self.score_reviews(reviews)

@@ -17,12 +17,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
-
-from pathspec import GitIgnoreSpec
+from typing import TYPE_CHECKING, BinaryIO
 
 from spoilerscan.errors import InputError
 from spoilerscan.reading.document import Format, format_for
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"  # stdin in messages
@@ -256,7 +257,10 @@ def _without_lone_surrogates(text: str) -> str:
 
 @lru_cache(maxsize=32)
 def path_spec(patterns: tuple[str, ...]) -> GitIgnoreSpec:
-    """Patterns with gitignore semantics; a leading ``./`` is dropped."""
+    """Patterns with gitignore semantics; a leading ``./`` is dropped. (pathspec is imported on first use:
+    a run that names its files matches no pattern, and a short run's start-up is mostly imports.)"""
+    from pathspec import GitIgnoreSpec
+
     return GitIgnoreSpec.from_lines(pattern.strip().removeprefix("./") for pattern in patterns)
 
 

@@ -431,11 +431,14 @@ def blank(text: str, regions: Iterable[Region | tuple[int, int]]) -> str:
     return "".join(parts)
 
 
-def how_to_mark(styles: Sequence[Style], pragma: str) -> str:
-    """The hint that ends each ``check`` message: how to mark the sentence, or how to let it pass."""
+def how_to_mark(styles: Sequence[Style], pragma: str, count: int = 1) -> str:
+    """The hint that ends each ``check`` message: how to mark the sentence (``count`` of them), or how
+    to let it pass."""
     # Inline markup is the smallest fix, so it is suggested before a warning heading; replacing
     # the sentence (block, label) is the last resort.
     order = {Style.warning: 1, Style.block: 2, Style.label: 2}
     ordered = sorted(styles, key=lambda s: order.get(s, 0))
-    mark = f"mark it as a spoiler ({MARKUP[ordered[0]].hint})" if ordered else "rewrite it"
-    return f"{mark}, or put {pragma} before it if it is fine"
+    it, spoiler, fine = ("it", "a spoiler", "it if it is fine") if count == 1 else ("them", "spoilers",
+                                                                                "each one that is fine")
+    mark = f"mark {it} as {spoiler} ({MARKUP[ordered[0]].hint})" if ordered else f"rewrite {it}"
+    return f"{mark}, or put {pragma} before {fine}"

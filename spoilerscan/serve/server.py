@@ -9,6 +9,7 @@ command exits 0. uvicorn's own messages are warnings and errors only, each one l
 
 from __future__ import annotations
 
+import errno
 import logging
 import logging.config
 import os
@@ -43,10 +44,14 @@ def serve(settings: ServeSettings, host: str, port: int, announce: Callable[[str
     app = create_app(settings) if detector is None else create_app(settings, lambda _: detector)
     server = AnnouncingServer(uvicorn_config(app, host, port, settings), lambda bound: announce(address(host, bound)),
                               lambda: app.state.traffic.stop(settings.shutdown_seconds))
+    listening = _listen(host, port)  # bound here, so that a taken port is our one line, not uvicorn's [Errno 98]
+    if listening is None:
+        return False
     previous = quiet_signals()
     try:
-        server.run()
-    except SystemExit:  # uvicorn exits 3 when the socket cannot be bound or the app cannot start
+        with listening:
+            server.run(sockets=[listening])
+    except SystemExit:  # uvicorn exits 3 when the app cannot start
         return False
     finally:
         for signum, handler in previous.items():
@@ -56,14 +61,25 @@ def serve(settings: ServeSettings, host: str, port: int, announce: Callable[[str
     return server.started
 
 
+def _listen(host: str, port: int) -> socket.socket | None:
+    """A socket listening on host:port, or None after one line on stderr saying why it cannot."""
+    try:
+        return socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET,
+                                    backlog=2048)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            reason = "address already in use (another server is listening there; pick another --port)"
+        else:
+            reason = (error.strerror or str(error)).lower()
+        logging.getLogger("uvicorn.error").error("cannot listen on %s: %s", address(host, port), reason)
+        return None
+
+
 def _serve_workers(settings: ServeSettings, host: str, port: int, announce: Callable[[str], None],
                    workers: int) -> bool:
     logging.config.dictConfig(log_config(settings.log_requests))  # the parent's own messages: one line each too
-    try:
-        listening = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET,
-                                         backlog=2048)
-    except OSError as error:
-        logging.getLogger("uvicorn.error").error("cannot listen on %s: %s", address(host, port), error.strerror)
+    listening = _listen(host, port)
+    if listening is None:
         return False
     with listening:
         bound = address(host, listening.getsockname()[1])

@@ -134,6 +134,8 @@ class AucDifference:
     low: float
     high: float
     resamples: int
+    units: int = 0  # what the ROC-AUC ranks: sentences, or whole reviews where level is "reviews"
+    level: str = "sentences"
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -141,7 +143,7 @@ class AucDifference:
 
 def paired_auc_difference(dataset: str, labels: Sequence[Sequence[int]], scores: Sequence[Sequence[float]],
                           baseline: Sequence[Sequence[float]], resamples: int = 1000,
-                          seed: int = 0) -> AucDifference | None:
+                          seed: int = 0, level: str = "sentences") -> AucDifference | None:
     """Sentence ROC-AUC of ``scores`` minus that of ``baseline``, with a paired bootstrap 95 % interval.
 
     Each argument holds one list per review. The bootstrap resamples whole reviews, because the
@@ -175,7 +177,7 @@ def paired_auc_difference(dataset: str, labels: Sequence[Sequence[int]], scores:
     low, high = np.percentile(differences, [2.5, 97.5]) if differences else (float("nan"), float("nan"))
     return AucDifference(dataset=dataset, reviews=len(labels), roc_auc=whole[0], baseline_roc_auc=whole[1],
                          difference=whole[0] - whole[1], low=float(low), high=float(high),
-                         resamples=len(differences))
+                         resamples=len(differences), units=sum(len(r) for r in label_arrays), level=level)
 
 
 def probabilities(scorer: Any, reviews: Sequence[Any]) -> list[list[float]]:
@@ -189,13 +191,18 @@ def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]], basel
     """Metrics of a detector on labelled files (``part``: None for the whole file, "test" for its held-out part).
 
     ``scorer`` is a Detector (a Scorer with ``threshold`` and ``fail_threshold``). With a
-    ``baseline`` Scorer, "differences" holds each sentence dataset's ROC-AUC difference to it.
+    ``baseline`` Scorer, "differences" holds each dataset's ROC-AUC difference to it (sentence
+    ROC-AUC, or review ROC-AUC for files labelled by whole review only), and "pooled_difference" the
+    one of all labelled sentences of every file pooled (each file read once, not entry by entry).
     ``scores_out``, where given, receives each sentence dataset's labels and probabilities (for the
     card's figures), by the dataset's name in the results.
     """
     from spoilerscan.training.data import LabelledReview, has_entries, load_reviews
 
     results: dict[str, list[dict[str, Any]]] = {"sentences": [], "reviews": [], "challenge": []}
+    pooled_labels: list[Sequence[int]] = []
+    pooled_scores: list[list[float]] = []
+    pooled_baseline: list[list[float]] = []
     if baseline is not None:
         results["differences"] = []
     read: list[LabelledReview] = []
@@ -206,19 +213,24 @@ def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]], basel
         for per_entry, how in groupings:
             reviews = load_reviews(path, part, per_entry=True) if per_entry else whole
             scores = probabilities(scorer, reviews)
+            compared = probabilities(baseline, reviews) if baseline is not None else None
             name = reviews[0].source + suffix + how
-            labelled = [(r, s) for r, s in zip(reviews, scores, strict=True) if r.sentence_labels]
-            labels = [label for r, _ in labelled for label in r.labels]
-            flat = [p for _, review in labelled for p in review]
+            labelled = [i for i, r in enumerate(reviews) if r.sentence_labels]
+            labels = [label for i in labelled for label in reviews[i].labels]
+            flat = [p for i in labelled for p in scores[i]]
             if labelled:  # files labelled by whole review only have review results alone
                 results["sentences"].append(compute_metrics(name, labels, flat, scorer.threshold).as_dict())
             if scores_out is not None and labelled:
                 scores_out[name] = (labels, flat)
-            if baseline is not None and labelled:
-                difference = paired_auc_difference(name, [r.labels for r, _ in labelled], [s for _, s in labelled],
-                                                   probabilities(baseline, [r for r, _ in labelled]))
+            if compared is not None and labelled:
+                difference = paired_auc_difference(name, [reviews[i].labels for i in labelled],
+                                                   [scores[i] for i in labelled], [compared[i] for i in labelled])
                 if difference is not None:
                     results["differences"].append(difference.as_dict())
+                if not per_entry:
+                    pooled_labels += [reviews[i].labels for i in labelled]
+                    pooled_scores += [scores[i] for i in labelled]
+                    pooled_baseline += [compared[i] for i in labelled]
             if per_entry:
                 continue
             read += reviews
@@ -226,9 +238,15 @@ def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]], basel
                 results["reviews"].append(review_metrics(name, [r.review_label for r in reviews], scores,
                                                          scorer.fail_threshold,
                                                          getattr(scorer, "review_gate", None)).as_dict())
-                if baseline is not None:
+                if compared is not None and not labelled:  # judged on whole reviews: their highest sentence
+                    difference = paired_auc_difference(
+                        name, [[r.review_label] for r in reviews], [[max(s, default=0.0)] for s in scores],
+                        [[max(s, default=0.0)] for s in compared], level="reviews")
+                    if difference is not None:
+                        results["differences"].append(difference.as_dict())
+                if baseline is not None and compared is not None:
                     results.setdefault("reviews_baseline", []).append(review_metrics(
-                        name, [r.review_label for r in reviews], probabilities(baseline, reviews),
+                        name, [r.review_label for r in reviews], compared,
                         baseline.fail_threshold, getattr(baseline, "review_gate", None)).as_dict())
             categories = sorted({r.category for r in reviews if r.category})
             for category in categories:
@@ -237,6 +255,10 @@ def evaluate_files(scorer: Any, sets: Sequence[tuple[Path, Split | None]], basel
                 results["challenge"].append({"category": category, "sentences": len(chosen),
                                              "spoiler": any(r.review_label for r, _ in chosen),
                                              "flagged": flagged / len(chosen)})
+    if baseline is not None and pooled_labels:
+        difference = paired_auc_difference("all held-out sentences, pooled", pooled_labels, pooled_scores,
+                                           pooled_baseline)
+        results["pooled_difference"] = [difference.as_dict()] if difference is not None else []
     from spoilerscan.training.composed import composed_results
 
     results["composed"] = composed_results(scorer, read)

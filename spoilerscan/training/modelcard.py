@@ -219,7 +219,11 @@ def render_card(meta: dict[str, Any]) -> str:
                   "Each sentence read as a review of its own, at the threshold.", "",
                   _challenge_table(meta["challenge"])]
     lines += _composed(meta)
-    if meta.get("int8_check"):
+    if meta.get("int8_rule"):
+        from spoilerscan.training.precision import describe
+
+        lines += ["", describe(meta["int8_rule"])]
+    elif meta.get("int8_check"):
         lines += ["", meta["int8_check"]]
     lines += _figures(meta.get("figures", {}))
     for note in meta.get("notes", []):

@@ -60,18 +60,19 @@ def make_output_directory(out: Path) -> None:
         raise ModelError(f"cannot write the model to {out}: {error.strerror or error}") from None
 
 
-INT8_MAX_AUC_LOSS = 0.005
-
-
 def record_test_metrics(directory: Path, results: dict[str, list[dict[str, Any]]], precision: str,
                         scores: Scores | None = None, baseline: str = "") -> None:
-    """Store held-out metrics per precision, and make int8 the default only if it keeps accuracy.
+    """Store held-out metrics per precision; an int8 run paired with this model's fp32 decides the default.
 
-    int8 becomes the default only if its sentence ROC-AUC is within INT8_MAX_AUC_LOSS of fp32 on
-    every held-out dataset evaluated with both. With each sentence dataset's ``scores`` (labels and
-    probabilities), the card's figures of this precision are drawn too (:mod:`.figures`). With ``baseline``
-    (the name of the model compared), the baseline's results on the composed reviews are recorded too.
+    With int8 results that carry "differences" to the same model's fp32 (each set's paired interval
+    and the pooled one), :func:`spoilerscan.training.precision.decide` sets the default precision.
+    With each sentence dataset's ``scores`` (labels and probabilities), the card's figures of this
+    precision are drawn too (:mod:`.figures`). With ``baseline`` (the name of another model compared),
+    the baseline's results on the composed reviews are recorded too.
     """
+    from spoilerscan.model.engines import ENCODER_FILES
+    from spoilerscan.training.precision import decide, megabytes
+
     meta = read_metadata(directory)
     if scores is not None:
         from spoilerscan.training.figures import write_figures
@@ -89,18 +90,11 @@ def record_test_metrics(directory: Path, results: dict[str, list[dict[str, Any]]
         meta[f"composed_baseline{suffix}"] = {"model": baseline, "results": results["composed_baseline"],
                                               "differences": results.get("differences", []),
                                               "reviews": results.get("reviews_baseline", [])}
-    reference = {m["dataset"]: m["roc_auc"] for m in meta.get("test_metrics", []) if m["roc_auc"] is not None}
-    candidate = {m["dataset"]: m["roc_auc"] for m in meta.get("test_metrics_int8", []) if m["roc_auc"] is not None}
-    changes = {name: candidate[name] - reference[name] for name in sorted(reference.keys() & candidate.keys())}
-    if changes:
-        worst = max(-change for change in changes.values())
-        passed = worst <= INT8_MAX_AUC_LOSS
-        meta["precision"] = "int8" if passed else "fp32"
-        meta["int8_check"] = (
-            "int8 dynamic quantisation vs fp32, ROC-AUC change on held-out data: "
-            + ", ".join(f"{name} {change:+.4f}" for name, change in changes.items())
-            + f"; largest loss {max(worst, 0.0):.4f} {'<=' if passed else '>'} {INT8_MAX_AUC_LOSS}, so "
-            + ("int8 is the default (--precision fp32 to opt out)." if passed
-               else "fp32 stays the default (--precision int8 to opt in).")
-        )
+    if precision == "int8" and "differences" in results and not baseline:
+        pooled = results.get("pooled_difference") or []
+        decision = decide(results["differences"], pooled[0] if pooled else None,
+                          {name: megabytes(directory / file) for name, file in ENCODER_FILES.items()})
+        meta["precision"] = decision["precision"]
+        meta["int8_rule"] = decision
+        meta.pop("int8_check", None)  # the earlier rule's verdict, replaced by this one
     write_metadata(directory, meta)

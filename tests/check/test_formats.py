@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonschema
 
 from spoilerscan import check
 from spoilerscan.check import check_texts
 from tests.helpers.checkstub import keyword_scorer, known_scorer
-
-SARIF_SCHEMA = Path(__file__).parents[1] / "fixtures" / "sarif-schema-2.1.0.json"
+from tests.helpers.tools import sarif_schema
 
 
 def sample_report() -> check.Report:
@@ -28,7 +26,7 @@ def test_github_commands_escape_properties_and_data() -> None:
 
 
 def test_sarif_is_valid_against_the_official_schema_and_the_check_can_fail() -> None:
-    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    schema = sarif_schema()
     validator_class = jsonschema.validators.validator_for(schema)
     validator_class.check_schema(schema)
     validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)

@@ -22,10 +22,10 @@ from typer.testing import CliRunner
 from spoilerscan import check, cli
 from spoilerscan.settings.config import CONFIG_KEYS
 from tests.helpers.checkstub import KeywordDetector, one_error_line, use_stub, write, write_pyproject
+from tests.helpers.tools import sarif_schema
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 REPO = Path(__file__).parents[2]
-SARIF_SCHEMA = FIXTURES / "sarif-schema-2.1.0.json"
 runner = CliRunner()
 
 
@@ -177,7 +177,7 @@ def test_sarif_format_from_the_command_is_schema_valid(detector: KeywordDetector
     result = run("my reviews/a.md", "--format", "sarif", "--fail-threshold", "0.95")
     assert result.exit_code == 0
     document = json.loads(result.stdout)
-    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    schema = sarif_schema()
     jsonschema.validators.validator_for(schema)(schema).validate(document)
     [item] = document["runs"][0]["results"]
     assert item["level"] == "warning"
@@ -189,7 +189,7 @@ def test_sarif_format_from_the_command_is_schema_valid(detector: KeywordDetector
 def sarif_of(result: Any) -> dict[str, Any]:
     """The SARIF log a run wrote, checked against the official schema."""
     document = json.loads(result.stdout)
-    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    schema = sarif_schema()
     jsonschema.validators.validator_for(schema)(schema).validate(document)
     return document
 

@@ -89,3 +89,23 @@ def test_root_help() -> None:
         assert command in result.stdout
 
 
+
+
+def test_a_command_imports_only_its_own_module() -> None:
+    """The entry point builds the app of the command it runs: redact does not import serve, lsp, adapt,
+    training or scan (start-up time), while the top-level help still lists every command."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\nsys.argv = ['spoilerscan', *sys.argv[1:]]\nfrom spoilerscan.cli import main\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\n"
+             "print(sorted(m for m in sys.modules if m.startswith('spoilerscan.cli.')), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", probe, "redact", "--help"], capture_output=True, text=True,
+                          check=True)
+    loaded = done.stderr.strip().splitlines()[-1]
+    assert "spoilerscan.cli.review" in loaded and "Usage: spoilerscan redact" in done.stdout
+    for other in ("serve", "lsp", "adapt", "training", "scan", "check"):
+        assert f"'spoilerscan.cli.{other}'" not in loaded
+    listing = subprocess.run([sys.executable, "-c", probe, "--help"], capture_output=True, text=True, check=True)
+    for command in ("redact", "highlight", "scan", "check", "adapt", "lsp", "serve", "train", "evaluate"):
+        assert f" {command} " in listing.stdout

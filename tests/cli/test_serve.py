@@ -199,9 +199,11 @@ def test_several_workers_share_the_port_and_stop_together(tmp_path: Path, model:
 
 
 @pytest.mark.slow
-def test_a_port_in_use_is_one_line_and_exit_2(held_port: int, model: str) -> None:
-    done = subprocess.run([str(COMMAND), "serve", "--port", str(held_port), "-m", model], capture_output=True,
-                          text=True, timeout=120, check=False, env={**os.environ, "OMP_NUM_THREADS": "1"})
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_port_in_use_is_one_line_and_exit_2(held_port: int, model: str, workers: str) -> None:
+    done = subprocess.run([str(COMMAND), "serve", "--port", str(held_port), "-m", model, "--workers", workers],
+                          capture_output=True, text=True, timeout=120, check=False,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert done.returncode == 2
-    lines = done.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("spoilerscan: error: ") and "address already in use" in lines[0]
+    assert done.stderr.splitlines() == [f"spoilerscan: error: cannot listen on http://127.0.0.1:{held_port}: address "
+                                        "already in use (another server is listening there; pick another --port)"]

@@ -24,7 +24,8 @@ COVERED = "rgba(0, 0, 0, 0)"  # the computed colour of a covered spoiler's text:
 def chromium() -> Path:
     found = CHROMIUM if CHROMIUM.exists() else Path(shutil.which("chromium") or CHROMIUM)
     if not found.exists():
-        pytest.skip("no chromium binary (.ci/run installs Debian's chromium package)")
+        pytest.skip("chromium is missing: the review page's browser tests need Debian's chromium package "
+                    "(apt-get install chromium; .ci/run installs it)")
     return found
 
 

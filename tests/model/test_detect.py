@@ -257,3 +257,25 @@ def test_annotate_stream_takes_readings_too() -> None:
     assert (key, text) == ("k", "# Title\n\nHe dies.")
     assert [(s.text, s.kind) for s in annotation.sentences] == [("Title", BlockKind.heading),
                                                                 ("He dies.", BlockKind.paragraph)]
+
+
+def test_a_very_long_review_is_read_by_the_head_in_windows_with_context(tiny_model_dir: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import spoilerscan.model.detect as detect
+
+    detector = Detector.load(tiny_model_dir)
+    review = [SentenceInput(f"{SENTENCES[i % len(SENTENCES)]} Part {i}.") for i in range(90)]
+    embeddings = detector.embed([s.text for s in review])
+    [whole] = detector.head_logits([review], embeddings)  # 90 <= HEAD_WINDOW: one reading
+    widths: list[int] = []
+    logits = detector.model.logits
+    monkeypatch.setattr(detector.model, "logits", lambda rows: widths.append(len(rows)) or logits(rows))
+    monkeypatch.setattr(detect, "HEAD_WINDOW", 20)
+    monkeypatch.setattr(detect, "HEAD_CONTEXT", 10)
+    [windowed] = detector.head_logits([review], embeddings)
+    assert widths == [30, 40, 40, 40, 20]  # bounded by window + context on both sides, whatever the length
+    assert windowed.shape == whole.shape
+    np.testing.assert_allclose(windowed, whole, rtol=0.02)  # what lies beyond 10 sentences barely reaches a logit
+    monkeypatch.setattr(detect, "HEAD_CONTEXT", 0)
+    cut = detector.head_logits([review], embeddings)[0]
+    assert np.abs(cut - whole).max() > np.abs(windowed - whole).max()  # the context is what keeps them close

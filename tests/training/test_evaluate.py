@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -206,3 +207,20 @@ def test_evaluate_files_against_a_baseline(tmp_path: Path) -> None:
     assert difference["roc_auc"] == difference["baseline_roc_auc"] == results["sentences"][0]["roc_auc"]
     assert (difference["difference"], difference["low"], difference["high"]) == (0.0, 0.0, 0.0)
     assert "differences" not in evaluate_files(StubDetector(), [(reviews, None)])
+
+
+def test_evaluate_files_pools_sentences_and_judges_review_labelled_files_by_review(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    sentences = tmp_path / "data" / "sentences.csv"
+    sentences.write_text("sentence,spoiler\nHe dies.,1\nGreat acting.,0\nShe was the killer.,1\nI loved it.,0\n",
+                         encoding="utf-8")
+    whole = tmp_path / "data" / "tweets.jsonl"
+    whole.write_text("".join(json.dumps({"text": text, "is_spoiler": label}) + "\n" for text, label in
+                             (("He dies at the end. Sad.", True), ("Lovely film.", False),
+                              ("The hero is dead all along.", True), ("Fine score. Good cast.", False))),
+                     encoding="utf-8")
+    results = evaluate_files(StubDetector(), [(sentences, None), (whole, None)], StubDetector())
+    assert [(d["dataset"], d["level"], d["units"]) for d in results["differences"]] == [
+        ("data/sentences", "sentences", 4), ("data/tweets", "reviews", 4)]
+    [pooled] = results["pooled_difference"]  # sentence-labelled files only: the tweets have no sentence labels
+    assert (pooled["dataset"], pooled["units"], pooled["difference"]) == ("all held-out sentences, pooled", 4, 0.0)

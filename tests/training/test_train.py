@@ -246,15 +246,19 @@ def test_train_to_an_unwritable_output_is_one_line(tiny_base_dir: Path, tmp_path
     assert result.stderr.count("\n") == 1
 
 
-@pytest.mark.parametrize(("command", "missing"), [("train", "torch"), ("evaluate", "sklearn")])
-def test_model_development_without_the_train_extra_is_one_line(command: str, missing: str, tiny_model_dir: Path,
-                                                               tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("command", "missing", "with_data"), [("train", "torch", True), ("evaluate", "sklearn", True),
+                                                           ("train", "torch", False), ("evaluate", "sklearn", False)])
+def test_model_development_without_the_train_extra_is_one_line(command: str, missing: str, with_data: bool,
+                                                               tiny_model_dir: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The missing extra is named first, before any complaint about options (no --data) it would not fix."""
     import importlib.util
 
     find_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == missing else find_spec(name, *a))
-    args = (["train", "--data", str(TINY_LABELLED), "--out", str(tmp_path / "out")] if command == "train"
-            else ["evaluate", "--model", str(tiny_model_dir), "--data", str(TINY_LABELLED)])
+    data = ["--data", str(TINY_LABELLED)] if with_data else []
+    args = (["train", *data, "--out", str(tmp_path / "out")] if command == "train"
+            else ["evaluate", "--model", str(tiny_model_dir), *data])
     result = runner.invoke(app, args, env={"COLUMNS": "300"})
     assert result.exit_code == 2
     assert result.stderr == (f"spoilerscan: error: '{command}' needs the 'train' extra "
@@ -326,7 +330,11 @@ def test_evaluate_int8_and_write_card(tiny_model_copy: Path) -> None:
         assert meta[key][0]["dataset"] == "fixtures/tiny_labelled (held-out test part)"
     card = (tiny_model_copy / "README.md").read_text(encoding="utf-8")
     assert "## Held-out test metrics, fp32" in card and "## Held-out test metrics, int8" in card
-    assert meta["int8_check"] in card
+    rule = meta["int8_rule"]  # the int8 run scored the same sentences with fp32 too, and applied the rule
+    assert rule["precision"] == meta["precision"] and rule["sets"][0]["dataset"].startswith("fixtures/tiny_labelled")
+    assert rule["pooled"]["dataset"] == "all held-out sentences, pooled"
+    assert "## Default precision: the int8 rule" in card
+    assert set(rule["encoder_mb"]) == {"fp32", "int8"}
     assert Detector.load(tiny_model_copy).precision == meta["precision"]
     # The card's figures, per precision, next to the card and embedded in it.
     stems = ["roc", "precision-recall", "reliability", "scores"]
@@ -380,22 +388,38 @@ def results(*aucs: tuple[str, float]) -> dict[str, list[dict[str, object]]]:
     return {"sentences": sentences, "reviews": [], "challenge": []}
 
 
-@pytest.mark.parametrize(("int8_auc", "expected"), [(0.846, "int8"), (0.844, "fp32")])
-def test_int8_becomes_default_only_within_the_accuracy_budget(tiny_model_copy: Path, int8_auc: float,
-                                                               expected: str) -> None:
+def paired(name: str, difference: float, low: float, high: float) -> dict[str, object]:
+    return {"dataset": name, "reviews": 10, "units": 40, "level": "sentences", "roc_auc": 0.8 + difference,
+            "baseline_roc_auc": 0.8, "difference": difference, "low": low, "high": high, "resamples": 1000}
+
+
+@pytest.mark.parametrize(("small_set", "pooled", "expected"), [
+    ((-0.006, -0.02, +0.008), -0.001, "int8"),  # a noisy small-set loss whose interval reaches above -0.005
+    ((-0.012, -0.02, -0.006), -0.001, "fp32"),  # a loss the interval says is real
+    ((-0.001, -0.004, +0.002), -0.006, "fp32"),  # small losses that add up in the pool
+])
+def test_int8_becomes_default_only_by_the_rule(tiny_model_copy: Path, small_set: tuple[float, float, float],
+                                              pooled: float, expected: str) -> None:
     from spoilerscan.training.modeldir import record_test_metrics
 
     record_test_metrics(tiny_model_copy, results(("tv", 0.85), ("gr", 0.90)), "fp32")
     before = model_metadata(tiny_model_copy)
-    assert "int8_check" not in before and before["precision"] == "fp32"
-    record_test_metrics(tiny_model_copy, results(("tv", int8_auc), ("gr", 0.91)), "int8")
+    assert "int8_rule" not in before and before["precision"] == "fp32"
+    found = results(("tv", 0.85), ("gr", 0.90 + small_set[0])) | {
+        "differences": [paired("tv", 0.0, -0.002, 0.002), paired("gr", *small_set)],
+        "pooled_difference": [paired("all held-out sentences, pooled", pooled, pooled - 0.003, pooled + 0.003)]}
+    record_test_metrics(tiny_model_copy, found, "int8")
     meta = model_metadata(tiny_model_copy)
-    assert meta["precision"] == expected
-    assert f"gr +0.0100, tv {int8_auc - 0.85:+.4f}" in meta["int8_check"]
+    assert meta["precision"] == meta["int8_rule"]["precision"] == expected
+    assert meta["int8_rule"]["vetoes"] == (["gr"] if small_set[2] < -0.005 else [])
     card = (tiny_model_copy / "README.md").read_text(encoding="utf-8")
-    assert f"Default precision: **{expected}**" in card and meta["int8_check"] in card
+    assert f"Default precision: **{expected}**" in card
+    assert f"| gr | sentences | 40 | 0.8000 | {0.8 + small_set[0]:.4f} | {small_set[0]:+.4f} | " \
+           f"[{small_set[1]:+.4f}, {small_set[2]:+.4f}] |" in card
     assert Detector.load(tiny_model_copy).precision == expected
     assert Detector.load(tiny_model_copy, precision="fp32").precision == "fp32"  # still there on request
+    record_test_metrics(tiny_model_copy, results(("tv", 0.85), ("gr", 0.90)), "fp32")  # fp32 again: decision kept
+    assert model_metadata(tiny_model_copy)["precision"] == expected
 
 
 def test_record_test_metrics_keeps_review_and_challenge_results(tiny_model_copy: Path) -> None:
