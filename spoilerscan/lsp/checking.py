@@ -96,6 +96,25 @@ class CheckResult:
         return [i for i, f in enumerate(self.findings) if f.start <= end and start <= f.end]
 
 
+class TooLarge(InputError):
+    """A document over the settings' max input size: not read or scored (its reading would cost many
+    times its size in memory, and its scoring hold the model for minutes)."""
+
+
+def over(text: str, limit: int) -> bool:
+    """Whether the text's UTF-8 size is over ``limit`` bytes (encoding it only when in doubt)."""
+    if len(text) > limit or len(text) * 4 <= limit:
+        return len(text) > limit
+    return len(text.encode("utf-8", "surrogatepass")) > limit
+
+
+def within_limit(snapshot: Snapshot, limit: int) -> None:
+    """Refuse what ``check`` refuses of a file over ``--max-input-size``, naming the setting that raises it."""
+    if over(snapshot.text, limit):
+        raise TooLarge(f"{snapshot.name}: not checked: larger than the maximum input size ({limit:,} bytes); "
+                       "raise it with max-input-size in [tool.spoilerscan]")
+
+
 def readable(snapshot: Snapshot) -> None:
     """Refuse what ``check`` refuses of a file: text with NUL characters is binary, not a review."""
     if "\x00" in snapshot.text:
@@ -116,7 +135,9 @@ class Checker:
         readable(snapshot)
         settings = self.settings()
         resolved = await asyncio.to_thread(self.projects.config_for, snapshot, self.roots())
-        model = await self.models.get(resolved.settings(settings))
+        core = resolved.settings(settings)
+        within_limit(snapshot, core.max_input_size)
+        model = await self.models.get(core)
         project = await self.projects.project(resolved, settings, model)
 
         def read() -> Reading:

@@ -5,7 +5,9 @@ document just opened or saved is checked at once). A check works on the snapshot
 its result is published only if that snapshot is still the document's latest version, so a slow
 check never overwrites a newer one. A check that fails (a bad config, a missing model, a
 document that cannot be read, or a bug) clears that document's diagnostics and is reported once
-with ``window/showMessage``; the other documents go on being checked.
+with ``window/showMessage``; the other documents go on being checked. A document over the
+settings' max input size is not read or scored: one warning diagnostic at its start says so and
+names the setting that raises the limit.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from lsprotocol import types
 
 from spoilerscan.check.formats import RULE_ID
 from spoilerscan.errors import SpoilerscanError
-from spoilerscan.lsp.checking import CheckResult
+from spoilerscan.lsp.checking import CheckResult, TooLarge
 from spoilerscan.lsp.documents import Documents, Snapshot
 
 log = logging.getLogger(__name__)
 SOURCE = "spoilerscan"
+TOO_LARGE = "too-large"  # the code of the diagnostic on a document not checked for its size
 
 
 class Client(Protocol):
@@ -133,6 +136,9 @@ class DiagnosticsFeature:
             result = await self._check(snapshot)
         except asyncio.CancelledError:
             raise
+        except TooLarge as problem:
+            self._too_large(snapshot, str(problem))
+            return
         except SpoilerscanError as problem:
             self._failed(snapshot, str(problem))
             return
@@ -145,6 +151,18 @@ class DiagnosticsFeature:
         self.results[snapshot.uri] = result
         self._problems.pop(snapshot.uri, None)
         self.client.publish(snapshot.uri, snapshot.version, to_diagnostics(result))
+
+    def _too_large(self, snapshot: Snapshot, message: str) -> None:
+        """One diagnostic at the document's start says it was not checked and why; its results are dropped."""
+        if not self.documents.is_current(snapshot):
+            return
+        self.results.pop(snapshot.uri, None)
+        self._problems.pop(snapshot.uri, None)
+        log.warning("%s", message)
+        start = types.Position(0, 0)
+        self.client.publish(snapshot.uri, snapshot.version, [types.Diagnostic(
+            range=types.Range(start, start), message=message, severity=types.DiagnosticSeverity.Warning,
+            code=TOO_LARGE, source=SOURCE)])
 
     def _failed(self, snapshot: Snapshot, message: str) -> None:
         if not self.documents.is_current(snapshot):

@@ -10,13 +10,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from lsprotocol import types
 from typer.testing import CliRunner
 
+from spoilerscan.check.formats import RULE_ID
 from spoilerscan.check.gate import check_texts
 from spoilerscan.cli import app
 from spoilerscan.errors import InputError
 from spoilerscan.lsp.checking import Checker, CheckResult, adjacent_groups, mark_style
-from spoilerscan.lsp.documents import Snapshot
+from spoilerscan.lsp.diagnostics import TOO_LARGE, DiagnosticsFeature
+from spoilerscan.lsp.documents import Documents, Snapshot
 from spoilerscan.lsp.models import ModelPool
 from spoilerscan.lsp.positions import Encoding
 from spoilerscan.lsp.projects import Projects
@@ -25,6 +28,7 @@ from spoilerscan.model.detect import Detector, sentence_scorer
 from spoilerscan.reading.markup import RedactStyle, Style
 from spoilerscan.reading.segment import read
 from spoilerscan.settings import Settings as CoreSettings
+from tests.lsp.test_diagnostics import Recorder
 from tests.lsp.test_models import one_thread
 
 REPO = Path(__file__).parents[2]
@@ -132,3 +136,50 @@ def test_adjacent_flagged_sentences_of_a_paragraph_form_one_group() -> None:
 ])
 def test_mark_as_spoiler_writes_the_projects_style(styles: tuple[Style, ...], expected: RedactStyle | None) -> None:
     assert mark_style(styles) is expected
+
+
+def test_a_document_over_the_max_input_size_is_not_read_or_scored(tmp_path: Path, tiny_model_dir: Path) -> None:
+    """The workspace's max-input-size (1 KiB here) bounds a document as it bounds `check`'s files: one
+    warning diagnostic names the setting, the model is not even loaded; a version back under it is checked."""
+    (tmp_path / "pyproject.toml").write_text('[tool.spoilerscan]\nmax-input-size = "1K"\n', encoding="utf-8")
+    review = tmp_path / "review.md"
+    review.write_text("x", encoding="utf-8")
+    loads: list[CoreSettings] = []
+
+    def load(settings: CoreSettings) -> Detector:
+        loads.append(settings)
+        return one_thread(settings)
+
+    pool = ModelPool(load)
+    check = checker(tiny_model_dir, Settings(threshold=0.0), pool)
+    documents = Documents()
+    recorder = Recorder()
+    diagnostics = DiagnosticsFeature(documents, check, recorder, lambda: 0.0)
+    published: list[list[types.Diagnostic]] = []
+    recorder.publish = lambda uri, version, found: published.append(found)  # type: ignore[method-assign]
+    big = "Ça va. " * 146  # 1,168 bytes in UTF-8, 1,022 characters: over the limit only as bytes
+    assert len(big) <= 1024 < len(big.encode("utf-8"))
+
+    async def scenario() -> None:
+        try:
+            snapshot = documents.open(types.TextDocumentItem(review.as_uri(), "markdown", 1, big))
+            assert snapshot is not None
+            diagnostics.opened(snapshot)
+            await asyncio.wait_for(diagnostics.idle(), 60)
+            assert loads == [] and review.as_uri() not in diagnostics.results
+            smaller = documents.change(types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(uri=review.as_uri(), version=2),
+                [types.TextDocumentContentChangeWholeDocument(text="A quiet film. He was dead all along.")]))
+            assert smaller is not None
+            diagnostics.changed(smaller)
+            await asyncio.wait_for(diagnostics.idle(), 60)
+        finally:
+            pool.stop()
+
+    asyncio.run(scenario())
+    [too_large], after = published
+    assert too_large.code == TOO_LARGE and too_large.severity == types.DiagnosticSeverity.Warning
+    assert too_large.message == (f"{review}: not checked: larger than the maximum input size (1,024 bytes); "
+                                 "raise it with max-input-size in [tool.spoilerscan]")
+    assert recorder.shown == [] and len(loads) == 1
+    assert after and {d.code for d in after} == {RULE_ID}  # threshold 0: the smaller version is scored

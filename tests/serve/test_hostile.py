@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from typing import Any
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
+from spoilerscan.reading.segment import MAX_SENTENCE_CHARS
+from spoilerscan.runtime import Project
 from spoilerscan.serve import ServeSettings
 from spoilerscan.serve.guard import RequestGuard, Traffic
 from tests.serve.conftest import StubDetector, app_of, service_of, serving, until, wait_for
@@ -124,6 +127,31 @@ async def test_a_request_past_its_time_is_a_503_and_its_work_is_dropped(stub: St
     assert not any("This waits past its time." in batch for batch in stub.batches)
 
 
+async def test_the_reading_of_a_request_counts_against_its_time(stub: StubDetector,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text whose reading outlasts --request-timeout is answered 503 timeout; nothing of it is scored."""
+    reading = threading.Event()
+    release = threading.Event()
+    read = Project.read_for_redaction
+
+    def slow_read(self: Project, text: str, fmt: Any) -> Any:
+        if "slow" in text:
+            reading.set()
+            release.wait(20)
+        return read(self, text, fmt)
+
+    monkeypatch.setattr(Project, "read_for_redaction", slow_read)
+    async with serving(app_of(stub, request_seconds=0.5)) as client:
+        warm = len(stub.batches)
+        try:
+            late = await client.post("/v1/annotate", json={"text": "A slow read."})
+        finally:
+            release.set()
+    assert reading.is_set()
+    assert "longer than 0.5 s (--request-timeout)" in error_of(late, 503, "timeout")
+    assert stub.batches[warm:] == []
+
+
 async def test_a_request_over_the_sentence_limit_is_a_413(stub: StubDetector) -> None:
     async with serving(app_of(stub, max_queued_sentences=3)) as client:
         one = await client.post("/v1/annotate", json={"text": "One. Two. Three. Four. Five."})
@@ -134,6 +162,27 @@ async def test_a_request_over_the_sentence_limit_is_a_413(stub: StubDetector) ->
     assert "over the limit of 3 a request" in error_of(batch, 413, "too_many_sentences")
     assert fits.status_code == 200
     assert not any(len(b) > 3 for b in stub.batches)
+
+
+async def test_1_mb_bodies_are_read_whole_and_judged_by_their_sentences(stub: StubDetector) -> None:
+    """Issue 33's 1 MB bodies under the default limits (--max-bytes 1 MB, 50,000 sentences a request),
+    read in linear time now: "Go. " * 249,000 holds 249,000 sentences and is refused 413 before any is
+    scored; "A. " * 333,000 is one run of initials, cut into windows of MAX_SENTENCE_CHARS, few enough
+    to be scored (in the engine's slices, interleaved with other requests)."""
+    settings = ServeSettings()
+    many, initials = "Go. " * 249_000, "A. " * 333_000
+    assert max(len(many), len(initials)) < settings.max_bytes
+    async with serving(app_of(stub)) as client:
+        warm = len(stub.batches)  # the start-up's warm-up run
+        refused = await client.post("/v1/annotate", json={"text": many})
+        answered = await client.post("/v1/annotate", json={"text": initials})
+    assert "249000 sentences, over the limit of 50000" in error_of(refused, 413, "too_many_sentences")
+    assert not any("Go." in batch for batch in stub.batches)
+    sentences = answered.json()["sentences"]
+    assert answered.status_code == 200 and len(sentences) < settings.max_queued_sentences
+    assert max(len(s["text"]) for s in sentences) <= MAX_SENTENCE_CHARS
+    assert "".join(s["text"] + " " for s in sentences) == initials  # every byte scored, none dropped
+    assert sum(len(batch) for batch in stub.batches[warm:]) == len(sentences)
 
 
 async def test_at_shutdown_what_is_in_flight_is_answered_503_within_the_timeout(stub: StubDetector) -> None:
