@@ -21,7 +21,8 @@ def test_a_set_vetoes_int8_only_with_its_whole_interval_below_the_margin() -> No
     clear = decide([difference("small", -0.0075, -0.02, -0.0051), difference("big", 0.0, -0.001, 0.001)], pooled,
                    drift=0.0)
     assert clear["precision"] == "fp32" and clear["vetoes"] == ["small"]
-    edge = decide([difference("small", -0.01, -0.02, -MARGIN)], pooled, drift=0.0)  # touching -MARGIN is not wholly below it
+    # touching -MARGIN is not wholly below it
+    edge = decide([difference("small", -0.01, -0.02, -MARGIN)], pooled, drift=0.0)
     assert edge["precision"] == "int8"
 
 
