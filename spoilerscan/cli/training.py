@@ -243,7 +243,8 @@ def evaluate(
 
             sample = [s.text for path, part in sets for review in load_reviews(path, part) for s in review.sentences]
             engine = getattr(detector, "detector", detector)  # the encoder itself, not stored embeddings
-            results["batch_drift"] = batch_drift(engine, sample[:DRIFT_SENTENCES])  # type: ignore[assignment]
+            chosen = sample[:DRIFT_SENTENCES]
+            results["batch_drift"] = [{"max_change": batch_drift(engine, chosen), "sentences": len(chosen)}]
         if write_card and detector.path is not None:
             from spoilerscan.training.modeldir import record_test_metrics
 

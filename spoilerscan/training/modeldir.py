@@ -92,10 +92,10 @@ def record_test_metrics(directory: Path, results: dict[str, list[dict[str, Any]]
                                               "reviews": results.get("reviews_baseline", [])}
     if precision == "int8" and "differences" in results and not baseline:
         pooled = results.get("pooled_difference") or []
-        drift = results.get("batch_drift")
+        drift = results.get("batch_drift") or []  # evaluate's measure: [{"max_change", "sentences"}]
         decision = decide(results["differences"], pooled[0] if pooled else None,
                           {name: megabytes(directory / file) for name, file in ENCODER_FILES.items()},
-                          None if drift is None else float(drift))  # type: ignore[arg-type]
+                          float(drift[0]["max_change"]) if drift else None)
         meta["precision"] = decision["precision"]
         meta["int8_rule"] = decision
         meta.pop("int8_check", None)  # the earlier rule's verdict, replaced by this one

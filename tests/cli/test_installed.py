@@ -103,7 +103,10 @@ def test_installed_command_ten_megabyte_single_line(tmp_path: Path, model: str) 
     big = tmp_path / "big.txt"
     big.write_bytes((chunk * (10_000_000 // len(chunk) + 1)).encode("ascii"))
     assert big.stat().st_size >= 10_000_000 and b"\n" not in big.read_bytes()
-    result = spoilerscan("scan", big, "--format", "jsonl", "--threshold", "1", "--model", model, "--quiet")
+    refused = spoilerscan("scan", big, "--format", "jsonl", "--threshold", "1", "--model", model, "--quiet")
+    assert refused.returncode == 2 and b"larger than the maximum input size" in refused.stderr  # 5 MiB by default
+    result = spoilerscan("scan", big, "--format", "jsonl", "--threshold", "1", "--model", model, "--quiet",
+                         "--max-input-size", "11M")
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stderr == b""
     [line] = result.stdout.decode().splitlines()

@@ -408,7 +408,7 @@ def test_int8_becomes_default_only_by_the_rule(tiny_model_copy: Path, small_set:
     found = results(("tv", 0.85), ("gr", 0.90 + small_set[0])) | {
         "differences": [paired("tv", 0.0, -0.002, 0.002), paired("gr", *small_set)],
         "pooled_difference": [paired("all held-out sentences, pooled", pooled, pooled - 0.003, pooled + 0.003)],
-        "batch_drift": 0.0}
+        "batch_drift": [{"max_change": 0.0, "sentences": 64}]}
     record_test_metrics(tiny_model_copy, found, "int8")
     meta = model_metadata(tiny_model_copy)
     assert meta["precision"] == meta["int8_rule"]["precision"] == expected
