@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from spoilerscan import check, cli
 from spoilerscan.settings.config import CONFIG_KEYS
-from tests.helpers.checkstub import KeywordDetector, one_error_line, use_stub, write, write_pyproject
+from tests.helpers.checkstub import KeywordDetector, one_error_line, stub_in_empty_folder, write, write_pyproject
 from tests.helpers.tools import sarif_schema
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -32,10 +32,7 @@ runner = CliRunner()
 @pytest.fixture()
 def detector(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> KeywordDetector:
     """The keyword stub as the CLI's model, run from an empty directory (no pyproject above it)."""
-    stub = KeywordDetector()
-    use_stub(monkeypatch, stub)
-    monkeypatch.chdir(tmp_path)
-    return stub
+    return stub_in_empty_folder(monkeypatch, tmp_path)
 
 
 def run(*args: str, input: str | None = None) -> Any:

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from spoilerscan import cli
-from tests.helpers.checkstub import KeywordDetector, one_error_line, use_stub, write
+from tests.helpers.checkstub import KeywordDetector, one_error_line, stub_in_empty_folder, write
 from tests.helpers.tools import assert_valid_sarif
 
 runner = CliRunner()
@@ -18,10 +18,7 @@ runner = CliRunner()
 @pytest.fixture()
 def detector(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> KeywordDetector:
     """The keyword stub as the command's model, run from an empty directory (no pyproject above it)."""
-    stub = KeywordDetector()
-    use_stub(monkeypatch, stub)
-    monkeypatch.chdir(tmp_path)
-    return stub
+    return stub_in_empty_folder(monkeypatch, tmp_path)
 
 
 def test_the_command_writes_sarif_appends_the_summary_and_the_outputs(detector: KeywordDetector,

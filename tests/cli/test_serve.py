@@ -11,8 +11,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import httpx
 import pytest
 
 from tests.cli.conftest import COMMAND, EXAMPLE, one_error_line, run, spoilerscan
-from tests.helpers.serverprocess import Server, serving
+from tests.helpers.serverprocess import Server, big_review, posting, serving, wait_in_flight
 
 
 @pytest.fixture()
@@ -127,27 +125,10 @@ def test_a_server_starts_answers_and_exits_0_on_sigterm(tmp_path: Path, model: s
 def test_sigterm_finishes_the_request_in_flight_then_exits_0(tmp_path: Path, model: str) -> None:
     """A review of about 800 kB takes the server a second or more to read and score. Once the
     server counts it in flight, SIGTERM: it is still answered in full, and the process exits 0."""
-    text = EXAMPLE.read_text(encoding="utf-8")
-    big = "\n\n".join([text] * (800_000 // len(text)))
-    answer: dict[str, httpx.Response] = {}
-    with serving(tmp_path, "-m", model, "--max-bytes", "2MB") as server:
-        def post() -> None:
-            answer["big"] = httpx.post(f"{server.url}/v1/annotate", json={"text": big, "format": "markdown"},
-                                       timeout=120)
-
-        sender = threading.Thread(target=post)
-        sender.start()
-        try:
-            in_flight = 0
-            for _ in range(600):  # at most 60 s
-                in_flight = httpx.get(f"{server.url}/v1/model", timeout=30).json()["engine"]["requests_in_flight"]
-                if in_flight >= 2 or "big" in answer:  # this one, and the big one
-                    break
-                time.sleep(0.1)
-            assert in_flight >= 2 and "big" not in answer, "the big request was never seen in flight"
-            code = stop(server)
-        finally:
-            sender.join(120)
+    with serving(tmp_path, "-m", model, "--max-bytes", "2MB") as server, posting(server, big_review()) as answer:
+        in_flight = wait_in_flight(server, answer)
+        assert in_flight >= 2 and "big" not in answer, "the big request was never seen in flight"
+        code = stop(server)
     assert code == 0
     response = answer["big"]
     assert response.status_code == 200

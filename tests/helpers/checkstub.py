@@ -95,3 +95,11 @@ def use_stub(monkeypatch: Any, detector: object) -> None:
     import spoilerscan.runtime.runtime as runtime
 
     monkeypatch.setattr(runtime, "load_detector", lambda settings: detector)
+
+
+def stub_in_empty_folder(monkeypatch: Any, folder: Path) -> KeywordDetector:
+    """The keyword stub as every runtime's model, run from ``folder`` (empty: no pyproject above it)."""
+    stub = KeywordDetector()
+    use_stub(monkeypatch, stub)
+    monkeypatch.chdir(folder)
+    return stub

@@ -6,8 +6,6 @@ server is killed by its pid in a ``finally``."""
 from __future__ import annotations
 
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -16,7 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.helpers.serverprocess import Server, serving
+from tests.helpers.serverprocess import Server, big_review, posting, serving, wait_in_flight
 
 pytestmark = pytest.mark.slow
 TRICKLERS = 64
@@ -83,25 +81,10 @@ def test_sigterm_during_a_big_request_answers_it_and_exits_0(tmp_path: Path, mod
     """A review of about 800 kB is in flight when SIGTERM comes, with --shutdown-timeout 2: it is
     answered (in full if it was done in time, else 503 shutting_down), never 500 or left hanging,
     and the process exits 0 (not killed by an abort under the model's worker)."""
-    example = (Path(__file__).parents[2] / "examples" / "sixth-sense-review.md").read_text(encoding="utf-8")
-    big = "\n\n".join([example] * (800_000 // len(example)))
-    answer: dict[str, httpx.Response] = {}
-    with serving(tmp_path, "-m", model, "--max-bytes", "2MB", "--shutdown-timeout", "2", "--quiet") as server:
-        def post() -> None:
-            answer["big"] = httpx.post(f"{server.url}/v1/annotate", json={"text": big, "format": "markdown"},
-                                       timeout=120)
-
-        sender = threading.Thread(target=post)
-        sender.start()
-        try:
-            for _ in range(600):  # at most 60 s: until the server counts it in flight
-                model_info = httpx.get(f"{server.url}/v1/model", timeout=30).json()["engine"]
-                if model_info["requests_in_flight"] >= 2 or "big" in answer:
-                    break
-                time.sleep(0.1)
-            code = server.stop()
-        finally:
-            sender.join(120)
+    with (serving(tmp_path, "-m", model, "--max-bytes", "2MB", "--shutdown-timeout", "2", "--quiet") as server,
+          posting(server, big_review()) as answer):
+        wait_in_flight(server, answer)
+        code = server.stop()
     assert code == 0
     response = answer["big"]
     assert response.status_code == 200 or response.json()["error"]["code"] == "shutting_down", response.text
