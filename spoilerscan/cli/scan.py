@@ -156,8 +156,7 @@ def scan(
                     written += 1
             else:
                 found = list(results)
-                json.dump({"reviews": found}, sink, ensure_ascii=False, indent=2)
-                sink.write("\n")
+                write_json({"reviews": found}, sink)
                 written = len(found)
             if pending is not None and (written or not failures):  # the run got to its end and read something
                 pending.commit()
@@ -236,3 +235,19 @@ def jsonl_stream(names: list[str], failures: list[str], max_size: int = DEFAULT_
             yield from iter_jsonl_reviews(name, report, max_size)
         except InputError as problem:
             report(str(problem))
+
+
+JSON_PIECES = 4096  # json's encoder yields a piece per token; written in groups, not one call each
+
+
+def write_json(value: object, sink: TextSink) -> None:
+    """``value`` as indented JSON and a newline, in groups of pieces: one write per token (what
+    ``json.dump`` does) made a review of 300,000 tiny sentences spend more time writing than scoring,
+    and one string of the whole would hold the output twice in memory."""
+    pieces: list[str] = []
+    for piece in json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(value):
+        pieces.append(piece)
+        if len(pieces) >= JSON_PIECES:
+            sink.write("".join(pieces))
+            pieces.clear()
+    sink.write("".join(pieces) + "\n")

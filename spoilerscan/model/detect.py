@@ -325,8 +325,17 @@ class Detector:
         """Unit-length embeddings, in input order.
 
         Sentences are tokenized a chunk at a time and run in batches of similar token counts, so
-        that batches carry little padding (a batch is as long as its longest sentence).
+        that batches carry little padding (a batch is as long as its longest sentence). A sentence
+        that occurs several times is encoded once: reviews rarely repeat one, hostile input does
+        (``"a\\n\\n"`` a hundred thousand times is one encoder run, not a hundred thousand).
         """
+        distinct = list(dict.fromkeys(sentences))
+        if len(distinct) < len(sentences):
+            vectors = self.embed(distinct, batch_size, on_batch)
+            where = {text: row for row, text in enumerate(distinct)}
+            if on_batch is not None:
+                on_batch(len(sentences) - len(distinct))
+            return vectors[[where[text] for text in sentences]] if len(vectors) else vectors
         batch_size = batch_size or self.batch_size
         embeddings: np.ndarray | None = None
         for start in range(0, len(sentences), TOKENIZE_CHUNK):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -279,3 +280,25 @@ def test_a_very_long_review_is_read_by_the_head_in_windows_with_context(tiny_mod
     monkeypatch.setattr(detect, "HEAD_CONTEXT", 0)
     cut = detector.head_logits([review], embeddings)[0]
     assert np.abs(cut - whole).max() > np.abs(windowed - whole).max()  # the context is what keeps them close
+
+
+def test_a_repeated_sentence_is_encoded_once(detector: Detector, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hostile input repeats one sentence 100,000 times; the encoder runs once for it, and the rows
+    come back in order, each the same as the sentence's own embedding."""
+    encoded: list[int] = []
+    encode = detector.model.encode
+
+    def counting(tokens: Any, rows: np.ndarray | None = None) -> np.ndarray:
+        result = encode(tokens, rows)
+        encoded.append(len(result))
+        return result
+
+    monkeypatch.setattr(detector.model, "encode", counting)
+    reported: list[int] = []
+    texts = ["He dies.", "Good.", "He dies.", "He dies.", "Good.", "I loved it."]
+    vectors = detector.embed(texts, on_batch=reported.append)
+    assert sum(encoded) == 3 and sum(reported) == len(texts)
+    np.testing.assert_array_equal(vectors[0], vectors[2])
+    np.testing.assert_array_equal(vectors[1], vectors[4])
+    for row, text in enumerate(texts):
+        np.testing.assert_allclose(vectors[row], detector.embed([text])[0], atol=1e-6)
