@@ -12,7 +12,7 @@ import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from spoilerscan.reading.document import (
@@ -140,22 +140,51 @@ def _front_matter_end(text: str) -> int:
 
 # markdown-it drops what is nested deeper than maxNesting, 20 in its CommonMark preset: a list 10 deep
 # was never read, so never scored. Blocks are read to 100 levels (its default preset's; the parser
-# recurses per level, so not without bound), inline text to 20: each "[" of a run costs a link-label
-# search as deep as that (200 KB of "[" took 10.9 s of CPU at 100, 2.0 s at 20).
+# recurses per level, so not without bound). Its inline pass is not run: the reader takes only the
+# block tokens and the inline tokens' content (links, tags and code are found by _INLINE), and the
+# pass cost half of markdown-it's time on short paragraphs and a link-label search per "[" of a run.
 _BLOCK_NESTING = 100
-_INLINE_NESTING = 20
+
+
+def _plain_paragraph(trim: Callable[[str], str], state: Any, start: int, end: int, silent: bool) -> bool:
+    """A block rule tried before all others: a paragraph whose every line opens with a letter and
+    that a blank line or the end closes, read as the paragraph rule reads it, without the ten rules
+    (none can match a line that opens with a letter) and their logging tried first for each one.
+
+    1 MB of one-letter paragraphs took 7 s in markdown-it. Only the ``inline`` token is pushed, the
+    one the reader takes, its content trimmed by ``trim`` as the paragraph rule trims it; any other
+    paragraph is left to markdown-it's rules.
+    """
+    if state.sCount[start] - state.blkIndent >= 4:  # indented code
+        return False
+    src, begins, shifts, ends = state.src, state.bMarks, state.tShift, state.eMarks
+    line, last = start, state.lineMax
+    while line < last:
+        first = begins[line] + shifts[line]
+        if first >= ends[line]:  # a blank line ends it
+            break
+        if not src[first].isalpha():  # a marker, a setext underline or a table's delimiter row may follow
+            return False
+        line += 1
+    if silent:
+        return True
+    token = state.push("inline", "", 0)
+    token.content = trim(state.getLines(start, line, state.blkIndent, False))
+    token.map = [start, line]
+    token.children = []
+    state.line = line
+    return True
 
 
 def _markdown_parser() -> Any:
     from markdown_it import MarkdownIt
-    from markdown_it.rules_core import StateCore
+    from markdown_it.common import utils
 
+    # How the paragraph rule trims its content: the CommonMark whitespace (markdown-it-py 4), str.strip (3).
+    trim: Callable[[str], str] = getattr(utils, "mdTrim", str.strip)
     parser = MarkdownIt("commonmark", {"maxNesting": _BLOCK_NESTING}).enable("table")
-
-    def inline_nesting(state: StateCore) -> None:  # a core rule between the block and the inline pass
-        state.md.options["maxNesting"] = _INLINE_NESTING
-
-    parser.core.ruler.before("inline", "inline_nesting", inline_nesting)
+    parser.disable(["inline", "text_join"])
+    parser.block.ruler.before("table", "plain_paragraph", partial(_plain_paragraph, trim))
     return parser
 
 
