@@ -7,13 +7,17 @@ sentence and ``--threshold 1`` flags none: the outcomes are deterministic.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from spoilerscan.cli.scan import write_json
 from spoilerscan.model.detect import Detector
 from spoilerscan.reading.segment import split_sentences
 from tests.cli.conftest import MESSY, one_error_line, run
@@ -177,3 +181,19 @@ def test_a_failed_scan_never_overwrites_its_output(tmp_path: Path, review: Path,
     assert [r["file"] for r in json.loads(out.read_text())["reviews"]] == [str(review)]
 
 
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=4),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=3), children, max_size=4),
+    max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON_VALUES)
+def test_scan_writes_json_as_json_dumps_with_indent_writes_it(value: object) -> None:
+    """write_json's C-encoder pieces (a list or dict of plain values in one call) are byte for byte
+    what json's own indented encoder writes, NaN, empty containers and nesting included."""
+    sink = io.StringIO()
+    write_json(value, sink)
+    assert sink.getvalue() == json.dumps(value, ensure_ascii=False, indent=2) + "\n"
