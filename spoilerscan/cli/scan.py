@@ -238,13 +238,15 @@ def jsonl_stream(names: list[str], failures: list[str], max_size: int = DEFAULT_
 
 
 JSON_PIECES = 4096  # pieces written in groups, not one call each
+JSON_ROWS = 1024  # dicts of plain values encoded by one call of the C encoder
 
 
 def _json_pieces(value: object, depth: int = 0) -> Iterator[str]:
     """``value`` as ``json.dumps(value, ensure_ascii=False, indent=2)`` writes it, in pieces. ``indent``
     selects json's pure-Python encoder, a generator per token (40 µs a sentence: a review of 300,000
-    tiny sentences spent more time writing than scoring); here each list or dict of plain values is
-    one call of the C encoder, whose item separator carries the line break and the indentation."""
+    tiny sentences spent more time writing than scoring); here a list or dict of plain values is one
+    call of the C encoder, whose item separator carries the line break and the indentation, and a
+    list of such dicts (a review's sentences) one call per :data:`JSON_ROWS` of them."""
     inner, outer = "\n" + "  " * (depth + 1), "\n" + "  " * depth
     keyed = isinstance(value, dict)
     items: list[tuple[object, object]] = list(value.items()) if isinstance(value, dict) \
@@ -253,12 +255,29 @@ def _json_pieces(value: object, depth: int = 0) -> Iterator[str]:
         flat = json.dumps(value, ensure_ascii=False, separators=("," + inner, ": "))
         yield flat if len(flat) <= 2 or flat[0] not in "[{" else flat[0] + inner + flat[1:-1] + outer + flat[-1]
         return
+    if isinstance(value, list | tuple) and all(isinstance(row, dict) and row and not any(
+            isinstance(item, dict | list | tuple) for item in row.values()) for row in value):
+        yield from _json_rows(value, depth)
+        return
     yield "{" if keyed else "["
     for number, (key, item) in enumerate(items):
         name = json.dumps(key if isinstance(key, str) else json.dumps(key), ensure_ascii=False) + ": " if keyed else ""
         yield ("," if number else "") + inner + name
         yield from _json_pieces(item, depth + 1)
     yield outer + ("}" if keyed else "]")
+
+
+def _json_rows(rows: list[Any] | tuple[Any, ...], depth: int) -> Iterator[str]:
+    """A list of non-empty dicts of plain values at ``depth``: each group of rows encoded in one call with
+    the rows' own indentation, then the rows' boundaries (``},`` before a line break: the only ones,
+    for a plain value never ends with ``}`` and a line break inside a string is escaped) re-indented."""
+    middle, inner = "\n" + "  " * (depth + 1), "\n" + "  " * (depth + 2)
+    between = middle + "}," + middle + "{" + inner
+    yield "[" + middle + "{" + inner
+    for at in range(0, len(rows), JSON_ROWS):
+        flat = json.dumps(rows[at : at + JSON_ROWS], ensure_ascii=False, separators=("," + inner, ": "))
+        yield (between if at else "") + flat[2:-2].replace("}," + inner + "{", between)
+    yield middle + "}" + "\n" + "  " * depth + "]"
 
 
 def write_json(value: object, sink: TextSink) -> None:

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from spoilerscan.cli.scan import write_json
@@ -183,17 +183,23 @@ def test_a_failed_scan_never_overwrites_its_output(tmp_path: Path, review: Path,
 
 
 
+_JSON_PLAIN = st.none() | st.booleans() | st.integers() | st.floats() | st.text(
+    alphabet="{}[],:\n\"\\ aé\u2028", max_size=5)
 _JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=4),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=3), children, max_size=4),
+    _JSON_PLAIN,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=3), children, max_size=4)
+    | st.lists(st.dictionaries(st.text(alphabet="{},\n\" a", max_size=3), _JSON_PLAIN, min_size=1, max_size=3),
+               max_size=4),  # the rows that are encoded in groups
     max_leaves=30)
 
 
 @settings(max_examples=300, deadline=None)
 @given(_JSON_VALUES)
+@example({"reviews": [{"file": "a", "sentences": [{"index": i, "text": "},\n{" * (i % 3)} for i in range(2500)]}]})
 def test_scan_writes_json_as_json_dumps_with_indent_writes_it(value: object) -> None:
-    """write_json's C-encoder pieces (a list or dict of plain values in one call) are byte for byte
-    what json's own indented encoder writes, NaN, empty containers and nesting included."""
+    """write_json's C-encoder pieces (a list or dict of plain values in one call, rows of them in groups
+    of JSON_ROWS) are byte for byte what json's own indented encoder writes, NaN, empty containers,
+    nesting and strings that look like the rows' boundaries included."""
     sink = io.StringIO()
     write_json(value, sink)
     assert sink.getvalue() == json.dumps(value, ensure_ascii=False, indent=2) + "\n"
