@@ -192,6 +192,6 @@ class Document:
 
 def _blank(piece: str) -> str:
     """Spaces of the same length, line breaks kept."""
-    if not piece:
+    if not piece.strip("\r\n"):  # nothing but line breaks: the gap between two paragraphs
         return piece
     return re.sub(r"[^\r\n]", " ", piece)

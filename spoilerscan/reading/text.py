@@ -117,6 +117,8 @@ _INLINE = re.compile(
     r"|(?P<open>!?\[)(?=(?:[^\[\]\\]|\\.|\[[^\[\]]*\])*\]\()"
     r"|(?P<target>\]\((?:[^()\s\\]|\\.|\([^()\s]*\))*(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\))"
 )
+# A character that each part of _INLINE starts with ("!" only before "["): where none is, none matches.
+_MARKUP_START = re.compile(r"[`\\<\[\]]")
 # Where a comment, processing instruction, declaration or CDATA section ends, by its opening.
 _LONG_ENDS = {"<!--": "-->", "<![": "]]>", "<?": "?>", "<!": ">"}  # the first that opens it
 # Inline HTML whose content is never shown as text (raw text, or not rendered in a body): never prose.
@@ -342,8 +344,8 @@ def _without_inline_markup(text: str, ranges: list[tuple[int, int]], tags: list[
     The ranges' lines are matched as one text, joined by line breaks as markdown-it joins them (no
     quote or list markers), so a tag, comment or link target that runs over a line break is found.
     """
-    if not ranges:
-        return ranges
+    if not any(_MARKUP_START.search(text, begin, stop) for begin, stop in ranges):
+        return ranges  # nothing of _INLINE can match: a short paragraph's common case, kept cheap
     joined = "\n".join(text[begin:stop] for begin, stop in ranges)
     starts = list(itertools.accumulate((stop - begin + 1 for begin, stop in ranges[:-1]), initial=0))
 
