@@ -24,6 +24,7 @@ from spoilerscan.lsp.models import ModelPool
 from spoilerscan.lsp.projects import Projects
 from spoilerscan.lsp.settings import Settings
 from spoilerscan.reading.document import Document
+from spoilerscan.reading.inputs import larger_than
 from spoilerscan.reading.markup import RedactStyle, Style
 from spoilerscan.reading.segment import Reading
 from spoilerscan.runtime import Project
@@ -101,16 +102,9 @@ class TooLarge(InputError):
     times its size in memory, and its scoring hold the model for minutes)."""
 
 
-def over(text: str, limit: int) -> bool:
-    """Whether the text's UTF-8 size is over ``limit`` bytes (encoding it only when in doubt)."""
-    if len(text) > limit or len(text) * 4 <= limit:
-        return len(text) > limit
-    return len(text.encode("utf-8", "surrogatepass")) > limit
-
-
 def within_limit(snapshot: Snapshot, limit: int) -> None:
     """Refuse what ``check`` refuses of a file over ``--max-input-size``, naming the setting that raises it."""
-    if over(snapshot.text, limit):
+    if larger_than(snapshot.text, limit):
         raise TooLarge(f"{snapshot.name}: not checked: larger than the maximum input size ({limit:,} bytes); "
                        "raise it with max-input-size in [tool.spoilerscan]")
 

@@ -104,6 +104,14 @@ def parse_size(value: str | int) -> int:
     return size
 
 
+def larger_than(text: str, max_size: int) -> bool:
+    """Whether a text already decoded (an editor's document, a text sent to the service) is over ``max_size``
+    bytes as UTF-8, as a file of it would be; encoded only when its length leaves it in doubt."""
+    if len(text) > max_size or len(text) * 4 <= max_size:
+        return len(text) > max_size
+    return len(text.encode("utf-8", "surrogatepass")) > max_size
+
+
 def too_large(name: str, max_size: int) -> InputError:
     return InputError(f"{name}: larger than the maximum input size ({max_size:,} bytes); "
                       "raise it with --max-input-size or max-input-size in [tool.spoilerscan]")

@@ -33,7 +33,8 @@ _STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404:
 _MEANINGS = {400: "The body is not valid UTF-8, or its text holds an unpaired surrogate.",
              401: "A bearer token is needed (the server was started with --token), or it is wrong.",
              408: "The body did not arrive within the server's --body-timeout.",
-             413: "The body is over the server's --max-bytes, or its texts over its sentence limit.",
+             413: "The body is over the server's --max-bytes, a text over its max-input-size, or its texts over its "
+                  "sentence limit.",
              422: "A field is missing, unknown or invalid; the message names it (and the allowed values).",
              503: "Busy (too much work waiting), past --request-timeout, shutting down, or not ready; "
                   "retry after Retry-After seconds."}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -162,6 +163,39 @@ async def test_a_request_over_the_sentence_limit_is_a_413(stub: StubDetector) ->
     assert "over the limit of 3 a request" in error_of(batch, 413, "too_many_sentences")
     assert fits.status_code == 200
     assert not any(len(b) > 3 for b in stub.batches)
+
+
+async def test_a_text_over_the_configs_max_input_size_is_a_413_before_it_is_read(
+        stub: StubDetector, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The config's max-input-size, which the commands apply to a file, applies to each text of a
+    request (counted in UTF-8 bytes, as a file of it): refused before it is read or scored."""
+    config = tmp_path / "pyproject.toml"
+    config.write_text('[tool.spoilerscan]\nmax-input-size = "1K"\n', encoding="utf-8")
+    reads: list[str] = []
+
+    def counted(read: Any) -> Any:
+        def reading(self: Project, text: str, fmt: Any) -> Any:
+            reads.append(text)
+            return read(self, text, fmt)
+        return reading
+
+    for name in ("read_for_redaction", "read_for_check"):
+        monkeypatch.setattr(Project, name, counted(getattr(Project, name)))
+    at_limit, over = "é" * 512, "é" * 512 + "."  # 1,024 and 1,025 bytes, in 512 and 513 characters
+    async with serving(app_of(stub, config=config, max_bytes=100_000)) as client:
+        warm = len(stub.batches)
+        answers = {path: await client.post(path, json={"text": over}) for path in ("/v1/annotate", "/v1/redact",
+                                                                                    "/v1/check")}
+        batch = await client.post("/v1/annotate/batch", json={"reviews": [{"text": "Fine."}, {"text": over}]})
+        fits = await client.post("/v1/annotate", json={"text": at_limit})
+    for answer in answers.values():
+        assert error_of(answer, 413, "input_too_large") == (
+            "text: larger than the maximum input size (1,024 bytes); "
+            "raise it with max-input-size in [tool.spoilerscan] of the server's config")
+    assert error_of(batch, 413, "input_too_large").startswith("reviews[1].text: larger than the maximum input size")
+    assert fits.status_code == 200, fits.text
+    assert reads == [at_limit]  # the only text read, and scored (in two windows): nothing of the others
+    assert "".join(window for batch in stub.batches[warm:] for window in batch) == at_limit
 
 
 async def test_1_mb_bodies_are_read_whole_and_judged_by_their_sentences(stub: StubDetector) -> None:

@@ -18,9 +18,10 @@ from spoilerscan import __version__
 from spoilerscan.check.formats import as_dict
 from spoilerscan.check.gate import Report
 from spoilerscan.model.detect import Annotation
+from spoilerscan.reading.inputs import larger_than
 from spoilerscan.render.findings import findings
 from spoilerscan.serve import schemas
-from spoilerscan.serve.errors import error_responses, not_ready
+from spoilerscan.serve.errors import ApiError, error_responses, not_ready
 from spoilerscan.serve.state import Service
 from spoilerscan.service import operations
 
@@ -45,6 +46,15 @@ def annotation_body(annotation: Annotation) -> dict[str, Any]:
     return body
 
 
+def within_input_size(service: Service, text: str, where: str = "text") -> None:
+    """Refuse a text over the config's ``max-input-size`` (5 MiB by default), as the commands refuse such a
+    file, before it is read: ``--max-bytes`` bounds the body, this each text of it."""
+    limit = service.runtime.settings.max_input_size
+    if larger_than(text, limit):
+        raise ApiError(413, "input_too_large", f"{where}: larger than the maximum input size ({limit:,} bytes); "
+                       "raise it with max-input-size in [tool.spoilerscan] of the server's config")
+
+
 async def all_or_none(coroutines: list[Coroutine[Any, Any, T]]) -> list[T]:
     """Run these together; the first failure cancels the rest and is raised as it is."""
     try:
@@ -59,6 +69,7 @@ async def all_or_none(coroutines: list[Coroutine[Any, Any, T]]) -> list[T]:
 async def annotate(body: schemas.AnnotateRequest, request: Request) -> dict[str, Any]:
     """Every sentence of the text with its offsets, score and whether it is a spoiler (as ``scan``)."""
     service = service_of(request)
+    within_input_size(service, body.text)
     annotation = await operations.annotate(service.engine, service.project, body.text, body.format, body.threshold)
     return annotation_body(annotation)
 
@@ -67,6 +78,7 @@ async def annotate(body: schemas.AnnotateRequest, request: Request) -> dict[str,
 async def redact(body: schemas.RedactRequest, request: Request) -> dict[str, Any]:
     """The text with its spoiler sentences hidden in ``style``: ``redact``'s output, byte for byte."""
     service = service_of(request)
+    within_input_size(service, body.text)
     text, annotation = await operations.redact(service.engine, service.project, body.text, body.format, body.style,
                                                body.threshold)
     return {"text": text, "style": body.style, "spoilers": len(annotation.spoilers),
@@ -81,6 +93,7 @@ async def check(body: schemas.CheckRequest, request: Request) -> dict[str, Any]:
     (--threshold, --fail-threshold, --config): a publish gate's policy is not the client's to choose.
     """
     service = service_of(request)
+    within_input_size(service, body.text)
     project = service.project
     checked = await operations.check(service.engine, project, body.text, body.format, body.name)
     report = Report([checked], project.check_threshold, project.fail_threshold, project.styles, gate=project.gate)
@@ -91,6 +104,8 @@ async def check(body: schemas.CheckRequest, request: Request) -> dict[str, Any]:
 async def annotate_batch(body: schemas.BatchRequest, request: Request) -> dict[str, Any]:
     """Annotate many texts in one call (at most 1000; the body limit applies to the whole call)."""
     service = service_of(request)
+    for number, review in enumerate(body.reviews):
+        within_input_size(service, review.text, f"reviews[{number}].text")
     annotations = await all_or_none([
         operations.annotate(service.engine, service.project, review.text, review.format, review.threshold)
         for review in body.reviews])
