@@ -28,7 +28,7 @@ from spoilerscan.reading.inputs import larger_than
 from spoilerscan.reading.markup import RedactStyle, Style
 from spoilerscan.reading.segment import Reading
 from spoilerscan.runtime import Project
-from spoilerscan.service import check_reading
+from spoilerscan.service import check_reading, read_in_thread
 
 Span = tuple[int, int]
 
@@ -139,7 +139,7 @@ class Checker:
             snapshot.lines  # noqa: B018 - build this version's line table here, off the event loop
             return reading
 
-        reading = await asyncio.to_thread(read)
+        reading = await read_in_thread(read)  # stopped if an edit makes this check stale
         report = await check_reading(model.engine, project, reading, snapshot.name)
         findings = report.findings
         return CheckResult(snapshot, project, findings, adjacent_groups(reading, findings),

@@ -12,6 +12,7 @@ import re
 from html.parser import HTMLParser
 
 from spoilerscan.reading.document import Block, BlockKind, Tag
+from spoilerscan.reading.stopping import check_stop
 
 __all__ = ["HTML_VOID", "html_blocks"]
 
@@ -81,9 +82,11 @@ class _Walker(HTMLParser):
         return end
 
     def parse_starttag(self, i: int) -> int:
+        check_stop()
         return self._unclosed(i) if i > self.last_gt else super().parse_starttag(i)
 
     def parse_endtag(self, i: int) -> int:
+        check_stop()
         return self._unclosed(i) if i > self.last_gt else super().parse_endtag(i)
 
     def parse_pi(self, i: int) -> int:

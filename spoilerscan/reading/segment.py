@@ -23,6 +23,7 @@ import sentencex
 
 from spoilerscan.reading.document import BOM, Block, BlockKind, Document, Format
 from spoilerscan.reading.markup import HIDING_STYLES, Region, Style, blank, exemptions
+from spoilerscan.reading.stopping import check_stop
 from spoilerscan.reading.text import parse
 
 # An ordered-list marker opening a plain-text block: sentencex would split "1." off as a sentence.
@@ -149,6 +150,7 @@ def iter_sentences(text: str, fmt: Format | str = Format.text, *, document: Docu
     document = document if document is not None else parse(text, fmt)
     source = scorable if scorable is not None else document.prose
     for number, block in enumerate(document.blocks):
+        check_stop()
         yield from _block_sentences(source, block, number)
 
 

@@ -28,6 +28,7 @@ from spoilerscan.reading.document import (
     lines,
 )
 from spoilerscan.reading.htmlblocks import HTML_VOID, html_blocks
+from spoilerscan.reading.stopping import check_stop
 
 __all__ = ["parse"]
 
@@ -86,6 +87,7 @@ def _text_blocks(text: str) -> Iterator[Block]:
         return Block(start, end, kind, ((start, end),), level, single)
 
     for line_start, content_end, _ in lines(text):
+        check_stop()
         content = text[line_start:content_end].lstrip(BOM)
         if not content.strip():
             if start is not None:
@@ -157,6 +159,7 @@ def _plain_paragraph(trim: Callable[[str], str], state: Any, start: int, end: in
     one the reader takes, its content trimmed by ``trim`` as the paragraph rule trims it; any other
     paragraph is left to markdown-it's rules.
     """
+    check_stop()  # the rule markdown-it tries first for every block, in every container: a place to stop
     if state.sCount[start] - state.blkIndent >= 4:  # indented code
         return False
     src, begins, shifts, ends = state.src, state.bMarks, state.tShift, state.eMarks
@@ -235,6 +238,7 @@ def _parse_markdown(text: str) -> Document:
             else:
                 blocks.append(Block(begin, stop, BlockKind.rule if token.type == "hr" else BlockKind.code))
         elif token.type == "inline" and token.map:
+            check_stop()
             if cell_row >= 0:
                 ranges, cell_cursor = _cell_range(text, token.content, line_range(cell_row, cell_row + 1),
                                                   cell_cursor)

@@ -9,7 +9,7 @@ one text, the same library calls the commands make, judged by a
 from __future__ import annotations
 
 from spoilerscan.service.engine import JobTimes, NotReady, Overloaded, ScoringEngine, job_times
-from spoilerscan.service.operations import annotate, check, check_reading, redact
+from spoilerscan.service.operations import annotate, check, check_reading, read_in_thread, redact
 
 __all__ = ["JobTimes", "NotReady", "Overloaded", "ScoringEngine", "annotate", "check", "check_reading",
-           "job_times", "redact"]
+           "job_times", "read_in_thread", "redact"]

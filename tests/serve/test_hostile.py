@@ -14,6 +14,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from spoilerscan.reading.segment import MAX_SENTENCE_CHARS
+from spoilerscan.reading.stopping import ReadingStopped
 from spoilerscan.runtime import Project
 from spoilerscan.serve import ServeSettings
 from spoilerscan.serve.guard import RequestGuard, Traffic
@@ -151,6 +152,37 @@ async def test_the_reading_of_a_request_counts_against_its_time(stub: StubDetect
     assert reading.is_set()
     assert "longer than 0.5 s (--request-timeout)" in error_of(late, 503, "timeout")
     assert stub.batches[warm:] == []
+
+
+async def test_the_reading_of_a_request_past_its_time_stops_and_is_not_read_to_its_end(
+        stub: StubDetector, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reading's thread cannot be killed; a cancelled request sets its stop event, and the reader
+    stops at its next check: held until the request has been answered 503, the reading of 150,000
+    Markdown paragraphs (750 KB of JSON) then stops instead of reading on for nobody."""
+    held, release, outcome = threading.Event(), threading.Event(), []
+    read = Project.read_for_redaction
+
+    def held_read(self: Project, text: str, fmt: Any) -> Any:
+        held.set()
+        release.wait(20)
+        try:
+            reading = read(self, text, fmt)
+        except ReadingStopped:
+            outcome.append("stopped")
+            raise
+        outcome.append("read to its end")
+        return reading
+
+    monkeypatch.setattr(Project, "read_for_redaction", held_read)
+    async with serving(app_of(stub, request_seconds=0.5)) as client:
+        warm = len(stub.batches)
+        try:
+            late = await client.post("/v1/annotate", json={"text": "a\n\n" * 150_000, "format": "markdown"})
+        finally:
+            release.set()
+        await until(lambda: bool(outcome), "the reading to end")
+    assert held.is_set() and "longer than 0.5 s (--request-timeout)" in error_of(late, 503, "timeout")
+    assert outcome == ["stopped"] and stub.batches[warm:] == []
 
 
 async def test_a_request_over_the_sentence_limit_is_a_413(stub: StubDetector) -> None:
