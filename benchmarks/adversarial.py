@@ -5,6 +5,7 @@ bytes, their ratio, and 1 MB of each, beside the time of reading alone.
     python benchmarks/adversarial.py --all --sizes 50000 --mb 0        # every family, no 1 MB runs
     python benchmarks/adversarial.py --checkout /path/to/older/checkout  # its code, for a before/after
     python benchmarks/adversarial.py --all --reading-only               # the readers alone, every family
+    python benchmarks/adversarial.py --all --stop-latency               # how soon a stopped 1 MB reading stops
 
 The families (tests/reading/pathological.py) are a unit repeated to a size, as cmark's pathological
 tests build them: unclosed ``[spoiler]``, ``>!``, ``||``, ``<details>``, ``<div>``, nested lists and
@@ -76,6 +77,30 @@ def reading_time(family: Family, size: int, checkout: Path) -> float:
     return round(float(done.stdout), 3)
 
 
+def stop_latency(family: Family, size: int, checkout: Path, after: list[float]) -> float | None:
+    """The longest time, in seconds, from setting a reading's stop event (what serve does when a request
+    is cancelled) to the reading stopping, over readings of ``size`` characters stopped ``after`` those
+    seconds (a fresh reading each); None when each reading ended before its stop."""
+    code = ("import sys, threading, time; from spoilerscan.reading.segment import read; "
+            "from spoilerscan.reading.markup import ALL_STYLES; "
+            "from spoilerscan.reading.stopping import ReadingStopped, stoppable\n"
+            "text, fmt, worst = sys.stdin.read(), sys.argv[1], None; read('a', fmt, ALL_STYLES)\n"
+            "for after in map(float, sys.argv[2:]):\n"
+            "    stop, stopped = threading.Event(), []\n"
+            "    def run():\n"
+            "        with stoppable(stop):\n"
+            "            try: read(text, fmt, ALL_STYLES)\n"
+            "            except ReadingStopped: stopped.append(time.perf_counter())\n"
+            "    thread = threading.Thread(target=run); thread.start(); time.sleep(after)\n"
+            "    at = time.perf_counter(); stop.set(); thread.join()\n"
+            "    if stopped: worst = max(worst or 0.0, stopped[0] - at)\n"
+            "print(worst)")
+    done = subprocess.run([sys.executable, "-c", code, family.format, *map(str, after)], input=family.build(size),
+                          text=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(checkout)},
+                          timeout=600, check=True)
+    return None if done.stdout.strip() == "None" else round(float(done.stdout), 3)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[50_000], help="N: each family is run at N and 4N")
@@ -85,12 +110,29 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds a scan may run before it is killed")
     parser.add_argument("--checkout", type=Path, default=REPO, help="the code to run (default: this checkout)")
     parser.add_argument("--reading-only", action="store_true", help="time reading alone, no scan processes")
+    parser.add_argument("--stop-latency", action="store_true",
+                        help="how long a reading of --mb characters takes to stop once its stop event is set "
+                             "(serve's cancelled requests), stopped at several points; no scan processes")
     parser.add_argument("--out", type=Path, help="write the results here as JSON")
     args = parser.parse_args()
     families = [f for f in (FAMILIES if args.all or args.family else FAMILIES[:ISSUE_FAMILIES])
                 if not args.family or f.name in args.family]
     results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                            "checkout": str(args.checkout)}, "families": []}
+    if args.stop_latency:
+        print(f"{'family':42} {'size':>8} {'reading':>8} {'stop latency':>12} load")
+        for family in families:
+            whole = reading_time(family, args.mb, args.checkout)
+            points = [round(whole * share, 3) for share in (0.05, 0.25, 0.5, 0.75, 0.95)]
+            latency = stop_latency(family, args.mb, args.checkout, points)
+            results["families"].append({"family": family.name, "size": args.mb, "reading": whole,
+                                        "stopped_after": points, "stop_latency": latency,
+                                        "load": os.getloadavg()[0]})
+            print(f"{family.name:42} {args.mb:>8} {whole:>8.3f} {latency if latency is not None else '-'!s:>12} "
+                  f"{os.getloadavg()[0]:.1f}", flush=True)
+        if args.out:
+            args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+        return
     folder = Path(tempfile.mkdtemp(prefix="spoilerscan-adversarial-"))
     try:
         print(f"{'family':42} {'N':>8} {'scan N':>8} {'scan 4N':>8} {'ratio':>6} {'read N':>7} {'read 4N':>7} "

@@ -90,9 +90,11 @@ class _Walker(HTMLParser):
         return self._unclosed(i) if i > self.last_gt else super().parse_endtag(i)
 
     def parse_pi(self, i: int) -> int:
+        check_stop()
         return self._unclosed(i) if i > self.last_gt else super().parse_pi(i)
 
     def parse_comment(self, i: int, report: bool = True) -> int:
+        check_stop()
         if i > self.last_gt:
             return self._unclosed(i)
         if i >= self.comment_open_from:
@@ -194,6 +196,7 @@ def html_blocks(text: str, start: int, end: int) -> tuple[list[Block], list[Tag]
         ranges = []
 
     for index, (at, what, name) in enumerate(events):
+        check_stop()
         token_start = start + at
         token_end = start + events[index + 1][0] if index + 1 < len(events) else end
         if what == "data":

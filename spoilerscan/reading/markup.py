@@ -18,6 +18,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from spoilerscan.reading.document import BOM, BlockKind, Document, lines
+from spoilerscan.reading.stopping import check_stop
 from spoilerscan.reading.text import parse
 
 
@@ -127,6 +128,7 @@ def _paired(openers: Iterable[_Tag], accept: Callable[[int, int], bool], tags: C
     covered = 0
     pairs: dict[str, dict[int, int]] = {}  # per tag name, found once
     for start, end, closing, name in openers:
+        check_stop()
         if closing or start < covered or not accept(start, end):
             continue
         if name not in pairs:
@@ -175,6 +177,7 @@ def _reddit(document: Document) -> list[Region]:
     regions: list[Region] = []
     cursor = 0
     for match in re.finditer(">!", text):
+        check_stop()
         start = match.start()
         if start < cursor:
             continue
@@ -246,6 +249,7 @@ def _structure(document: Document) -> Iterator[tuple[str, int, int, int, str]]:
     """(what, start, end, level, text) in order: headings, rules, and each prose line of other blocks."""
     prose = document.prose
     for block in document.blocks:
+        check_stop()
         if block.kind is BlockKind.heading:
             yield "heading", block.start, block.end, block.level, prose[block.start : block.end]
         elif block.kind is BlockKind.rule:
@@ -344,6 +348,7 @@ def marked_regions(document: Document | str, styles: Iterable[Style] = ALL_STYLE
         document = parse(document)
     found: list[Region] = []
     for style in dict.fromkeys(Style(s) for s in styles):
+        check_stop()
         found += MARKUP[style].find(document)
     return sorted(found, key=lambda r: (r.start, r.end))
 

@@ -126,6 +126,7 @@ def _block_sentences(scorable: str, block: Block, number: int) -> Iterator[Span]
     begin, stop = block.ranges[0][0], block.ranges[-1][1]
     list_item = block.kind is BlockKind.list_item
     for start, end in _cut(scorable, begin, stop, MAX_BLOCK_CHARS):
+        check_stop()
         piece_start = start
         ends = [] if block.whole else _sentence_ends(scorable[start:end], list_item and start == begin)
         for offset in [*ends, end - start]:

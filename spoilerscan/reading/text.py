@@ -352,6 +352,7 @@ def _inline_markup(joined: str) -> Iterator[tuple[str, int, int]]:
     never_ends_from: dict[str, int] = {}
     at = 0
     while (match := _INLINE.search(joined, at)) is not None:
+        check_stop()
         at = match.end()
         opening = match.group("long")
         if opening is not None:
