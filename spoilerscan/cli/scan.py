@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import sys
 from collections.abc import Iterator
@@ -255,8 +256,7 @@ def _json_pieces(value: object, depth: int = 0) -> Iterator[str]:
         flat = json.dumps(value, ensure_ascii=False, separators=("," + inner, ": "))
         yield flat if len(flat) <= 2 or flat[0] not in "[{" else flat[0] + inner + flat[1:-1] + outer + flat[-1]
         return
-    if isinstance(value, list | tuple) and all(isinstance(row, dict) and row and not any(
-            isinstance(item, dict | list | tuple) for item in row.values()) for row in value):
+    if isinstance(value, list | tuple) and _plain_rows(value):
         yield from _json_rows(value, depth)
         return
     yield "{" if keyed else "["
@@ -265,6 +265,14 @@ def _json_pieces(value: object, depth: int = 0) -> Iterator[str]:
         yield ("," if number else "") + inner + name
         yield from _json_pieces(item, depth + 1)
     yield outer + ("}" if keyed else "]")
+
+
+def _plain_rows(rows: list[Any] | tuple[Any, ...]) -> bool:
+    """Whether every row is a non-empty dict of plain values: the types looked at in C, a few in Python."""
+    if not all(rows) or not all(issubclass(kind, dict) for kind in set(map(type, rows))):
+        return False
+    kinds = set(map(type, itertools.chain.from_iterable(map(dict.values, rows))))
+    return not any(issubclass(kind, dict | list | tuple) for kind in kinds)
 
 
 def _json_rows(rows: list[Any] | tuple[Any, ...], depth: int) -> Iterator[str]:

@@ -125,7 +125,8 @@ def _block_sentences(scorable: str, block: Block, number: int) -> Iterator[Span]
         return
     begin, stop = block.ranges[0][0], block.ranges[-1][1]
     list_item = block.kind is BlockKind.list_item
-    for start, end in _cut(scorable, begin, stop, MAX_BLOCK_CHARS):
+    pieces = ((begin, stop),) if stop - begin <= MAX_BLOCK_CHARS else _cut(scorable, begin, stop, MAX_BLOCK_CHARS)
+    for start, end in pieces:
         check_stop()
         piece_start = start
         ends = [] if block.whole else _sentence_ends(scorable[start:end], list_item and start == begin)
@@ -133,6 +134,9 @@ def _block_sentences(scorable: str, block: Block, number: int) -> Iterator[Span]
             sentence_start, sentence_end = _stripped(scorable, piece_start, start + offset)
             piece_start = max(piece_start, start + offset)
             if sentence_start >= sentence_end:
+                continue
+            if sentence_end - sentence_start <= MAX_SENTENCE_CHARS:  # one window, already stripped
+                yield Span(sentence_start, sentence_end, number, block.kind, 0)
                 continue
             for part, (window_start, window_end) in enumerate(
                     _cut(scorable, sentence_start, sentence_end, MAX_SENTENCE_CHARS)):

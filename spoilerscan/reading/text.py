@@ -252,7 +252,20 @@ def _parse_markdown(text: str) -> Document:
     cell_row = -1
     cell_cursor = 0
     for token in _markdown_parser().parse(body):
-        if token.type in _MD_CONTAINERS:
+        if token.type == "inline" and token.map:  # most tokens: the text of a paragraph, heading or cell
+            check_stop()
+            if cell_row >= 0:
+                ranges, cell_cursor = _cell_range(text, token.content, line_range(cell_row, cell_row + 1),
+                                                  cell_cursor)
+                kind = BlockKind.table_cell
+            else:
+                kind = BlockKind.heading if heading_level else containers[-1] if containers else BlockKind.paragraph
+                ranges = _line_ranges(text, token.content, token.map, line_range, heading_level)
+            ranges = _without_inline_markup(text, ranges, tags)
+            if ranges:
+                blocks.append(Block(ranges[0][0], ranges[-1][1], kind, tuple(ranges), heading_level,
+                                    kind is BlockKind.heading))
+        elif token.type in _MD_CONTAINERS:
             containers.append(_MD_CONTAINERS[token.type])
         elif token.type in ("blockquote_close", "list_item_close"):
             containers.pop()
@@ -272,19 +285,6 @@ def _parse_markdown(text: str) -> Document:
                 tags.extend(found_tags)
             else:
                 blocks.append(Block(begin, stop, BlockKind.rule if token.type == "hr" else BlockKind.code))
-        elif token.type == "inline" and token.map:
-            check_stop()
-            if cell_row >= 0:
-                ranges, cell_cursor = _cell_range(text, token.content, line_range(cell_row, cell_row + 1),
-                                                  cell_cursor)
-                kind = BlockKind.table_cell
-            else:
-                kind = BlockKind.heading if heading_level else containers[-1] if containers else BlockKind.paragraph
-                ranges = _line_ranges(text, token.content, token.map, line_range, heading_level)
-            ranges = _without_inline_markup(text, ranges, tags)
-            if ranges:
-                blocks.append(Block(ranges[0][0], ranges[-1][1], kind, tuple(ranges), heading_level,
-                                    kind is BlockKind.heading))
     blocks.sort(key=lambda b: b.start)
     return Document(text, Format.markdown, tuple(blocks), tuple(sorted(tags, key=lambda t: t.start)))
 
