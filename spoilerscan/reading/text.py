@@ -13,7 +13,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from functools import lru_cache, partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from spoilerscan.reading.document import (
     BOM,
@@ -211,6 +211,55 @@ def _thematic_break(state: Any, start: int, end: int, silent: bool) -> bool:
     return True
 
 
+class _Inline(NamedTuple):
+    """What the reader takes of markdown-it's ``inline`` token: its lines and its content."""
+
+    map: list[int]
+    content: str
+    type: str = "inline"
+    tag: str = ""
+
+
+_INDENTED_LINE = re.compile(r"^[ \t]+[^ \t\n]", re.MULTILINE)
+_LINE_OPENING = re.compile(r"^[^ \t\n]", re.MULTILINE)
+
+
+def _plain_paragraphs(body: str, trim: Callable[[str], str]) -> list[_Inline] | None:
+    """The inline tokens markdown-it gives a text whose every line is blank or opens with a letter in
+    its first column: one paragraph for each run of lines between blank ones, for no such line can
+    open or interrupt another block. None for any other text, and for one with a CR or NUL (which
+    markdown-it rewrites first); 1 MB of one-letter paragraphs spent 2 s in markdown-it's line index,
+    rules and tokens."""
+    if "\r" in body or "\0" in body or _INDENTED_LINE.search(body) is not None \
+            or not all(opening.isalpha() for opening in set(_LINE_OPENING.findall(body))):
+        return None
+    tokens: list[_Inline] = []
+    lines_ = body.split("\n")
+    start = -1
+    for number, line in enumerate(lines_):
+        if line.strip(" \t"):
+            start = number if start < 0 else start
+        elif start >= 0:
+            tokens.append(_Inline([start, number], trim("\n".join(lines_[start:number]))))
+            start = -1
+    if start >= 0:
+        tokens.append(_Inline([start, len(lines_)], trim("\n".join(lines_[start:]))))
+    return tokens
+
+
+def _markdown_tokens(body: str, own_rules: bool = True) -> list[Any]:
+    """The block tokens of ``body``: :func:`_plain_paragraphs` where it applies, else markdown-it's
+    (``own_rules=False``: markdown-it alone, its own rules; the tests compare the two)."""
+    if own_rules:
+        from markdown_it.common import utils
+
+        plain = _plain_paragraphs(body, getattr(utils, "mdTrim", str.strip))
+        if plain is not None:
+            return plain
+    tokens: list[Any] = _markdown_parser(own_rules).parse(body)
+    return tokens
+
+
 def _markdown_parser(own_rules: bool = True) -> Any:
     """markdown-it as the reader uses it; ``own_rules=False`` without the rules that replace or precede its
     own for speed (the tests compare the two)."""
@@ -251,7 +300,7 @@ def _parse_markdown(text: str) -> Document:
     heading_level = 0
     cell_row = -1
     cell_cursor = 0
-    for token in _markdown_parser().parse(body):
+    for token in _markdown_tokens(body):
         if token.type == "inline" and token.map:  # most tokens: the text of a paragraph, heading or cell
             check_stop()
             if cell_row >= 0:

@@ -202,14 +202,27 @@ def test_markdown_read_with_the_readers_own_block_rules_reads_as_with_markdown_i
     """The rule that reads a paragraph of lines opening with a letter ahead of markdown-it's own rules
     (1 MB of one-letter paragraphs: 7 s of markdown-it, 2 s with it) and the thematic-break rule without
     a loop per character (1 MB of nested "- ": 8 s) leave every document as it was."""
+    _read_as_markdown_it_alone_reads(end.join(lines_))
+
+
+def _read_as_markdown_it_alone_reads(markdown: str) -> None:
     from spoilerscan.reading import text as reader
 
-    markdown = end.join(lines_)
     with_rules = reader.parse(markdown, "markdown")
-    build = reader._markdown_parser
+    tokens = reader._markdown_tokens
     try:
-        reader._markdown_parser = lambda: build(own_rules=False)  # type: ignore[assignment]
+        reader._markdown_tokens = lambda body: tokens(body, own_rules=False)  # type: ignore[assignment]
         without = reader.parse(markdown, "markdown")
     finally:
-        reader._markdown_parser = build  # type: ignore[assignment]
+        reader._markdown_tokens = tokens  # type: ignore[assignment]
     assert with_rules == without
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "Ab cd.", "é [l](u) <b>x</b>", "Zed  ", "z\t", "", "", " ", "\t ", "a\u00a0",
+                                 "a\u2003", "b >!c!<", "Ⅷ", "ª b"]), min_size=1, max_size=14),
+       st.sampled_from(["", "\n", "\n\n"]))
+@example(["a", "", "b"], "")
+def test_markdown_of_plain_paragraphs_only_reads_as_with_markdown_it(lines_: list[str], tail: str) -> None:
+    """A text of blank lines and lines opening with a letter is read without markdown-it, as it reads it."""
+    _read_as_markdown_it_alone_reads("\n".join([*lines_, tail]))
