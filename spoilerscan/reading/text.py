@@ -220,17 +220,16 @@ class _Inline(NamedTuple):
     tag: str = ""
 
 
-_INDENTED_LINE = re.compile(r"^[ \t]+[^ \t\n]", re.MULTILINE)
-_LINE_OPENING = re.compile(r"^[^ \t\n]", re.MULTILINE)
+_LINE_OPENING = re.compile(r"^[ \t]*([^ \t\n])", re.MULTILINE)
 
 
 def _plain_paragraphs(body: str, trim: Callable[[str], str]) -> list[_Inline] | None:
-    """The inline tokens markdown-it gives a text whose every line is blank or opens with a letter in
-    its first column: one paragraph for each run of lines between blank ones, for no such line can
-    open or interrupt another block. None for any other text, and for one with a CR or NUL (which
-    markdown-it rewrites first); 1 MB of one-letter paragraphs spent 2 s in markdown-it's line index,
-    rules and tokens."""
-    if "\r" in body or "\0" in body or _INDENTED_LINE.search(body) is not None \
+    """The inline tokens markdown-it gives a text whose every line is blank or opens with a letter
+    (after spaces and tabs; a paragraph's first line after fewer than 4 spaces, else it is code): one
+    paragraph for each run of lines between blank ones, for no such line can open or interrupt
+    another block. None for any other text, and for one with a CR or NUL (which markdown-it rewrites
+    first); 1 MB of one-letter paragraphs spent 2 s in markdown-it's line index, rules and tokens."""
+    if "\r" in body or "\0" in body \
             or not all(opening.isalpha() for opening in set(_LINE_OPENING.findall(body))):
         return None
     tokens: list[_Inline] = []
@@ -238,7 +237,11 @@ def _plain_paragraphs(body: str, trim: Callable[[str], str]) -> list[_Inline] | 
     start = -1
     for number, line in enumerate(lines_):
         if line.strip(" \t"):
-            start = number if start < 0 else start
+            if start < 0:
+                indent = line[: len(line) - len(line.lstrip(" \t"))]
+                if len(indent) >= 4 or "\t" in indent:  # indented code: four columns (a tab reaches them)
+                    return None
+                start = number
         elif start >= 0:
             tokens.append(_Inline([start, number], trim("\n".join(lines_[start:number]))))
             start = -1

@@ -220,9 +220,12 @@ def _read_as_markdown_it_alone_reads(markdown: str) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["a", "Ab cd.", "é [l](u) <b>x</b>", "Zed  ", "z\t", "", "", " ", "\t ", "a\u00a0",
-                                 "a\u2003", "b >!c!<", "Ⅷ", "ª b"]), min_size=1, max_size=14),
+                                 "a\u2003", "b >!c!<", "Ⅷ", "ª b", " a", "   b", "    c", "\tc", " \td", "  \u00a0e"]),
+                min_size=1, max_size=14),
        st.sampled_from(["", "\n", "\n\n"]))
 @example(["a", "", "b"], "")
+@example(["a", "    c", "", "   b", "\tc", "", "    c"], "")
 def test_markdown_of_plain_paragraphs_only_reads_as_with_markdown_it(lines_: list[str], tail: str) -> None:
-    """A text of blank lines and lines opening with a letter is read without markdown-it, as it reads it."""
+    """A text of blank lines and lines opening with a letter (some indented: a paragraph's first line
+    four columns in is code) is read without markdown-it, as markdown-it reads it."""
     _read_as_markdown_it_alone_reads("\n".join([*lines_, tail]))
