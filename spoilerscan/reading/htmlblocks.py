@@ -133,6 +133,7 @@ class _Walker(HTMLParser):
     def parse_html_declaration(self, i: int) -> int:
         """``<!…``: a doctype, or (as browsers read HTML) a bogus comment up to the next ``>``; Python
         3.11 raised on a malformed ``<![…``, and scanned to the end for each unclosed ``<![CDATA[``."""
+        check_stop()
         if i > self.last_gt:
             return self._unclosed(i)
         if self.rawdata.startswith("<!--", i):

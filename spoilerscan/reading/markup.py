@@ -114,6 +114,7 @@ def _closing_ends(tags: Iterable[_Tag]) -> dict[int, int]:
     ends: dict[int, int] = {}
     open_at: list[int] = []
     for start, end, closing, _ in tags:
+        check_stop()
         if not closing:
             open_at.append(start)
         elif open_at:
@@ -257,6 +258,7 @@ def _structure(document: Document) -> Iterator[tuple[str, int, int, int, str]]:
         elif block.ranges:
             piece_start = block.ranges[0][0]
             for start, content_end, _ in lines(prose[piece_start : block.end]):
+                check_stop()
                 content = prose[piece_start + start : piece_start + content_end].lstrip(BOM).strip()
                 if content:
                     yield "line", piece_start + start, piece_start + content_end, 0, content
@@ -362,6 +364,7 @@ def pragma_regions(text: str) -> tuple[list[Region], list[int]]:
     ignores: list[int] = []
     off_at: int | None = None
     for match in _PRAGMA.finditer(text):
+        check_stop()
         regions.append(Region(match.start(), match.end(), "pragma"))
         verb = match.group(1).lower()
         if verb == "off" and off_at is None:
@@ -426,6 +429,7 @@ def blank(text: str, regions: Iterable[Region | tuple[int, int]]) -> str:
     cursor = 0
     spans = sorted((r.start, r.end) if isinstance(r, Region) else r for r in regions)
     for start, end in spans:
+        check_stop()
         start = max(start, cursor)
         if end <= start:
             continue

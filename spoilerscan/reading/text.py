@@ -238,6 +238,7 @@ def _plain_paragraphs(body: str, trim: Callable[[str], str]) -> list[_Inline] | 
     for number, line in enumerate(lines_):
         if line.strip(" \t"):
             if start < 0:
+                check_stop()
                 indent = line[: len(line) - len(line.lstrip(" \t"))]
                 if len(indent) >= 4 or "\t" in indent:  # indented code: four columns (a tab reaches them)
                     return None
