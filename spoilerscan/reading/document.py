@@ -18,6 +18,8 @@ from enum import StrEnum
 from functools import cached_property
 from pathlib import PurePath
 
+from spoilerscan.reading.stopping import check_stop
+
 BOM = "\ufeff"
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -156,6 +158,7 @@ class Document:
         parts: list[str] = []
         cursor = 0
         for start, end in self._range_starts[1]:
+            check_stop()
             start = max(start, cursor)
             if start >= end:
                 continue

@@ -191,7 +191,11 @@ def html_blocks(text: str, start: int, end: int) -> tuple[list[Block], list[Tag]
 
     def close_block() -> None:
         nonlocal ranges
-        trimmed = [_trim(text, *r) for r in ranges if text[r[0] : r[1]].strip()]
+        trimmed: list[tuple[int, int]] = []
+        for begin, stop in ranges:  # one block may hold every text node of the document
+            check_stop()
+            if text[begin:stop].strip():
+                trimmed.append(_trim(text, begin, stop))
         if trimmed:
             blocks.append(Block(trimmed[0][0], trimmed[-1][1], kind, tuple(trimmed), level, kind is BlockKind.heading))
         ranges = []
