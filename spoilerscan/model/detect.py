@@ -337,6 +337,8 @@ class Detector:
                 on_batch(len(sentences) - len(distinct))
             return vectors[[where[text] for text in sentences]] if len(vectors) else vectors
         batch_size = batch_size or self.batch_size
+        if self.precision == "int8":  # dynamic int8 scales a run's activations together: alone, a score is its own
+            batch_size = 1
         embeddings: np.ndarray | None = None
         for start in range(0, len(sentences), TOKENIZE_CHUNK):
             tokens = self.model.tokenize(sentences[start : start + TOKENIZE_CHUNK])
