@@ -121,6 +121,7 @@ def stage_profile(detector: Any, texts: list[str], batch_size: int) -> dict[str,
     """Seconds spent in each stage of the pipeline over these reviews, run one stage at a time."""
     from spoilerscan.model.detect import SentenceScore, _sigmoid, annotation_of
     from spoilerscan.model.detect import model_inputs as inputs_of
+    from spoilerscan.model.engines import width_batches
     from spoilerscan.model.features import structure_features
     from spoilerscan.reading.segment import read
     from spoilerscan.render import findings
@@ -136,10 +137,8 @@ def stage_profile(detector: Any, texts: list[str], batch_size: int) -> dict[str,
     tokens = model.tokenize(flat)
     spent["tokenize_s"] = clock() - started
     started = clock()
-    order = np.argsort(tokens.lengths, kind="stable")
     embeddings = np.empty((len(flat), model.encoder.get_outputs()[0].shape[-1]), dtype=np.float32)
-    for begin in range(0, len(order), batch_size):
-        rows = order[begin : begin + batch_size]
+    for rows in width_batches(tokens.lengths, batch_size):
         embeddings[rows] = model.encode(tokens, rows)
     spent["encoder_s"] = clock() - started
     started = clock()
