@@ -285,7 +285,7 @@ class Detector:
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, precision: str = "auto", threads: int | None = None,
-             adapter: str | Path | None = None, spinning: bool = True, cache: EmbeddingCache | None = None,
+             adapter: str | Path | None = None, spinning: bool = False, cache: EmbeddingCache | None = None,
              batch_size: int = DEFAULT_BATCH_SIZE) -> Detector:
         """Load a model directory written by ``spoilerscan train`` (default: the shipped one).
 

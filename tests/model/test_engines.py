@@ -111,15 +111,15 @@ def test_threads_counts_the_cores_this_process_may_use() -> None:
     assert 1 <= threads() <= (os.cpu_count() or 1)
 
 
-def test_a_service_can_load_the_model_with_idle_threads_sleeping(tiny_model_dir: Path) -> None:
+def test_idle_threads_sleep_unless_spinning_is_asked_for(tiny_model_dir: Path) -> None:
+    """On a shared machine a spinning pool thread holds a core that the thread with work waits for."""
     key = "session.intra_op.allow_spinning"
-    quiet = Detector.load(tiny_model_dir, threads=2, spinning=False)
     plain = Detector.load(tiny_model_dir, threads=2)
-    for session in (quiet.model.encoder, quiet.model.head):
+    spinning = Detector.load(tiny_model_dir, threads=2, spinning=True)
+    for session in (plain.model.encoder, plain.model.head):
         assert session.get_session_options().get_session_config_entry(key) == "0"
-    with pytest.raises(RuntimeError, match="does not have configuration"):  # the default: spinning
-        plain.model.encoder.get_session_options().get_session_config_entry(key)
-    assert quiet.score(["He dies.", "Fine."]) == plain.score(["He dies.", "Fine."])
+    assert spinning.model.encoder.get_session_options().get_session_config_entry(key) == "1"
+    assert plain.score(["He dies.", "Fine."]) == spinning.score(["He dies.", "Fine."])
 
 
 def test_cli_precision_option(tiny_model_dir: Path) -> None:
