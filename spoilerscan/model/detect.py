@@ -327,7 +327,9 @@ class Detector:
         Sentences are tokenized a chunk at a time and run in batches of one padded width (see
         :func:`~spoilerscan.model.engines.width_batches`), so that batches carry little padding. A sentence
         that occurs several times is encoded once: reviews rarely repeat one, hostile input does
-        (``"a\\n\\n"`` a hundred thousand times is one encoder run, not a hundred thousand).
+        (``"a\\n\\n"`` a hundred thousand times is one encoder run, not a hundred thousand). The int8
+        encoder runs each sentence alone, whatever ``batch_size`` says: its dynamic quantisation scales a
+        run's activations together, so in a batch a sentence's score would move with its companions.
         """
         distinct = list(dict.fromkeys(sentences))
         if len(distinct) < len(sentences):
