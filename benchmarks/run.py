@@ -13,8 +13,9 @@
   with --baseline's code where given; then where one cold redact's time goes (startup.py);
 - scan: whole `scan` processes over the corpus's reviews with the default precision and each
   encoder, interleaved: the default's time over fp32's;
-- memory: peak RSS of `spoilerscan scan` on one large single-review file, on a JSONL archive and on
-  a Parquet archive of 30-sentence reviews, each at two sizes (flatness; --memory-inputs picks);
+- memory: peak RSS of `spoilerscan scan` on one large single-review file (the corpus repeated, so each
+  distinct sentence is encoded once; and one whose sentences all differ, the encoder's whole work), on a
+  JSONL archive and on a Parquet archive of 30-sentence reviews, each at two sizes (--memory-inputs picks);
 - ray: `scan --engine ray` of a Parquet archive with 1 and 2 workers of one CPU each (the scaling
   ratio), beside the single process on the same file; a small run of each gives the start-up cost,
   taken out of the steady-state rate.
@@ -43,7 +44,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "sixth-sense-review.md"
 PRECISIONS = ("fp32", "int8")
-MEMORY_INPUTS = ("single", "jsonl", "parquet")  # one review of that size, JSONL and Parquet archives
+# one review of that size (the corpus repeated; its sentences all distinct), JSONL and Parquet archives
+MEMORY_INPUTS = ("single", "distinct", "jsonl", "parquet")
 
 
 def spoilerscan_command() -> list[str]:
@@ -121,6 +123,7 @@ def stage_profile(detector: Any, texts: list[str], batch_size: int) -> dict[str,
     """Seconds spent in each stage of the pipeline over these reviews, run one stage at a time."""
     from spoilerscan.model.detect import SentenceScore, _sigmoid, annotation_of
     from spoilerscan.model.detect import model_inputs as inputs_of
+    from spoilerscan.model.engines import width_batches
     from spoilerscan.model.features import structure_features
     from spoilerscan.reading.segment import read
     from spoilerscan.render import findings
@@ -136,10 +139,8 @@ def stage_profile(detector: Any, texts: list[str], batch_size: int) -> dict[str,
     tokens = model.tokenize(flat)
     spent["tokenize_s"] = clock() - started
     started = clock()
-    order = np.argsort(tokens.lengths, kind="stable")
     embeddings = np.empty((len(flat), model.encoder.get_outputs()[0].shape[-1]), dtype=np.float32)
-    for begin in range(0, len(order), batch_size):
-        rows = order[begin : begin + batch_size]
+    for rows in width_batches(tokens.lengths, batch_size):
         embeddings[rows] = model.encode(tokens, rows)
     spent["encoder_s"] = clock() - started
     started = clock()
@@ -324,6 +325,8 @@ def measure_memory(args: argparse.Namespace, sentences: list[str], command: list
             target = int(size * 1_000_000)
             single = Path(scratch) / f"big-{size}.txt"
             single.write_text((block * (target // len(block) + 1))[:target], encoding="utf-8")
+            distinct = Path(scratch) / f"distinct-{size}.txt"
+            distinct.write_text(distinct_review(sentences, target), encoding="utf-8")
             archive = Path(scratch) / f"archive-{size}.jsonl"
             with archive.open("w", encoding="utf-8") as out:
                 written = number = 0
@@ -334,6 +337,7 @@ def measure_memory(args: argparse.Namespace, sentences: list[str], command: list
             parquet = Path(scratch) / f"archive-{size}.parquet"
             write_parquet_archive(parquet, reviews, target)
             for shape, path, extra in (("single", single, ["--format", "jsonl", "-o", os.devnull]),
+                                       ("distinct", distinct, ["--format", "jsonl", "-o", os.devnull]),
                                        ("jsonl", archive, ["--jsonl-input", "--format", "jsonl", "-o", os.devnull]),
                                        ("parquet", parquet, ["--id-column", "id",
                                                              "-o", str(Path(scratch) / "out.parquet")])):
@@ -344,6 +348,22 @@ def measure_memory(args: argparse.Namespace, sentences: list[str], command: list
                 memory.append({"input": shape, "input_mb": size, "peak_rss_mb": rss, "wall_s": wall})
                 print(f"memory: {size} MB {shape} -> peak RSS {rss:.0f} MB in {wall:.0f} s", flush=True)
     return memory
+
+
+def distinct_review(sentences: list[str], target_bytes: int) -> str:
+    """One review of about ``target_bytes`` whose sentences all differ: the corpus's, then again with the
+    number of the round in front ("(2) ..."), so that the encoder runs for every sentence (``single``
+    repeats the corpus, and a sentence that occurs again is encoded once)."""
+    parts: list[str] = []
+    written = round_ = 0
+    while written < target_bytes:
+        for sentence in sentences:
+            parts.append(f"({round_}) {sentence}" if round_ else sentence)
+            written += len(parts[-1].encode("utf-8")) + 1
+            if written >= target_bytes:
+                break
+        round_ += 1
+    return " ".join(parts) + "\n"
 
 
 def write_parquet_archive(path: Path, reviews: list[str], target_bytes: int) -> int:

@@ -40,10 +40,16 @@ def load() -> float:
     return os.getloadavg()[0]
 
 
+def as_installed(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a timed run: Python caches bytecode, as an installed package's is (an environment
+    with PYTHONDONTWRITEBYTECODE set compiles every spoilerscan module at every start)."""
+    return {k: v for k, v in (env if env is not None else os.environ).items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def run_once(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """Wall and CPU (user + system) seconds of one whole process."""
     started = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=as_installed(env))
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) not in (0, 1):
@@ -62,6 +68,9 @@ def paired_runs(commands: dict[str, list[str]], runs: int, baseline: Path | None
     command (its code on PYTHONPATH) right after each: medians of wall and CPU seconds, and the load."""
     sides = {"this": None} | ({"baseline": {**os.environ, "PYTHONPATH": str(baseline)}} if baseline else {})
     samples: dict[tuple[str, str], list[tuple[float, float]]] = collections.defaultdict(list)
+    for command in commands.values():  # a warm-up of each: bytecode written, files in the page cache
+        for env in sides.values():
+            run_once(command, env)
     loads = [load()]
     for _ in range(runs):
         for name, command in commands.items():
@@ -103,7 +112,7 @@ def where_time_goes(command_args: list[str]) -> dict[str, Any]:
     rest (argument parsing, reading, rendering); then the imports' own time grouped by top-level package
     (``-X importtime``). The profiler slows Python code, so read the shares, not the seconds."""
     done = subprocess.run([sys.executable, "-c", PROFILE_PROBE, *command_args], capture_output=True, text=True,
-                          check=True)
+                          check=True, env=as_installed())
     phases: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     phases["rest_s"] = phases["total_s"] - sum(v for k, v in phases.items() if k != "total_s")
     with tempfile.TemporaryDirectory() as scratch:
@@ -112,7 +121,7 @@ def where_time_goes(command_args: list[str]) -> dict[str, Any]:
             subprocess.run([sys.executable, "-X", "importtime", "-c",
                             "import sys; sys.argv = ['spoilerscan', *sys.argv[1:]]\n"
                             "from spoilerscan.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass",
-                            *command_args], stdout=subprocess.DEVNULL, stderr=sink, check=False)
+                            *command_args], stdout=subprocess.DEVNULL, stderr=sink, check=False, env=as_installed())
         packages: collections.Counter[str] = collections.Counter()
         for line in log.read_text(encoding="utf-8").splitlines():
             found = re.match(r"import time:\s+(\d+) \|\s+\d+ \|\s+(\S+)", line)

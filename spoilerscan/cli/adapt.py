@@ -68,7 +68,7 @@ def adapt(
         settings = resolve(find=False, model=model, precision=precision.value)
         result = fit_adapter(data, out, settings, unmarked_are_clean=unmarked_are_clean, force=force, folds=folds,
                              on_skipped=skipped.append, progress=lambda sentences: ReviewProgress(
-                                 output.stderr, quiet, len(sentences), "embedding").working(sentences),
+                                 None, quiet, len(sentences), "embedding").working(sentences),
                              on_read=read, on_units=fitting)
     report, written = result.report, result.written is not None
     if as_json:

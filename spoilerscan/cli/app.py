@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 spoilers found (``check`` only), 2 usage, input or mode
 from __future__ import annotations
 
 import importlib
+import os
 import signal
 import sys
 from collections.abc import Iterable
@@ -21,14 +22,33 @@ from spoilerscan.cli.output import error
 from spoilerscan.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE
 
 # Each command, in help order, and the module of spoilerscan.cli that holds it. A run imports only
-# the module of the command it names (redact does not pay for serve's, lsp's or adapt's imports);
-# the top-level help, and a name that is no command, import them all.
+# the module of the command it names (redact does not pay for serve's, lsp's or adapt's imports).
 COMMANDS = {"redact": "review", "highlight": "review", "scan": "scan", "check": "check", "adapt": "adapt",
             "lsp": "lsp", "serve": "serve", "train": "training", "evaluate": "training"}
+# What the top-level help says of each command: the first paragraph of its docstring (a test holds them
+# equal), so that `spoilerscan --help` lists the commands without importing their modules.
+SUMMARIES = {
+    "redact": "Hide spoiler sentences; everything else comes back byte for byte.",
+    "highlight": "Show the review with its spoiler sentences marked, and their scores.",
+    "scan": "Score every sentence: file, index, start, end, text, score, spoiler, plus a summary.",
+    "check": "Fail when a review has a spoiler its writer has not marked: a gate for CI and pre-commit.",
+    "adapt": "Fit an adapter to the site's own labels: a small head over the frozen model, kilobytes, no torch.",
+    "lsp": "Run the language server: editors show unmarked spoilers while the review is written.",
+    "serve": "Serve the detector over HTTP: a JSON API (/v1), its docs (/docs), and a review page (/).",
+    "train": "Fine-tune the review model (sentence encoder + review head) and write a model directory with its card.",
+    "evaluate": "Sentence ROC-AUC, PR-AUC, precision/recall/F1 per dataset; whole reviews; challenge categories.",
+}
+# Set by a shell asking for completions (typer's variable for the prog name): they need every command's options.
+COMPLETION_VARIABLE = "_SPOILERSCAN_COMPLETE"
 
 
-def build_app(commands: Iterable[str] = tuple(COMMANDS)) -> typer.Typer:
-    """The Typer app with these commands (default: all of them)."""
+def _listed_only() -> None:
+    """Stands for a command in the index app; never runs (a named command gets its own app)."""
+
+
+def build_app(commands: Iterable[str] = tuple(COMMANDS), index: bool = False) -> typer.Typer:
+    """The Typer app with these commands (default: all of them); ``index``: each command only as its name
+    and summary, for the top-level help and for a word that is no command (nothing of theirs imported)."""
     built = typer.Typer(
         name="spoilerscan",
         help="Find the sentences of a review that give the story away, and hide or mark them.\n\n"
@@ -42,7 +62,10 @@ def build_app(commands: Iterable[str] = tuple(COMMANDS)) -> typer.Typer:
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     for name in commands:
-        built.command(cls=Command)(getattr(importlib.import_module(f"spoilerscan.cli.{COMMANDS[name]}"), name))
+        if index:
+            built.command(name, help=SUMMARIES[name], cls=Command)(_listed_only)
+        else:
+            built.command(cls=Command)(getattr(importlib.import_module(f"spoilerscan.cli.{COMMANDS[name]}"), name))
     built.callback(invoke_without_command=True)(_root)
     return built
 
@@ -54,9 +77,12 @@ def full_app() -> typer.Typer:
 
 def app_for(argv: list[str]) -> typer.Typer:
     """The app a command line needs: its command alone where it names one (the root options take no value,
-    so the first word that is not an option is the command), else every command."""
+    so the first word that is not an option is the command), else the index of the commands (the help,
+    the version, a word that is no command), or every command for a shell's completion."""
     named = next((word for word in argv if not word.startswith("-")), None)
-    return build_app([named]) if named in COMMANDS else full_app()
+    if named in COMMANDS:
+        return build_app([named])
+    return full_app() if os.environ.get(COMPLETION_VARIABLE) else build_app(index=True)
 
 
 def __getattr__(name: str) -> typer.Typer:

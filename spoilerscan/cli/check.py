@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from spoilerscan.check.formats import FORMATTERS, CheckFormat
 from spoilerscan.cli import output, scoring
@@ -93,7 +92,7 @@ def check(
         settings = resolve(config, styles=styles_option(style), fail_threshold=fail_threshold,
                            **scoring.scoring_options(model, adapter, precision, threshold, known_spoilers,
                                                      max_input_size))
-        progress = ReviewProgress(output.stderr, quiet, verb="checking")
+        progress = ReviewProgress(None, quiet, verb="checking")
 
         def failed(message: str) -> None:
             output.error(message)
@@ -103,6 +102,8 @@ def check(
                                stdin_filename=stdin_filename, input_format=input_format, on_error=failed,
                                scoring=progress.scorer, on_note=lambda message: None if quiet else output.note(message))
     if format is CheckFormat.text:
+        from rich.console import Console
+
         Console(file=sys.stdout, highlight=False, soft_wrap=True).print(format_text(report), end="")
     else:
         output.emit(FORMATTERS[format](report), None)

@@ -1,5 +1,6 @@
 """Help text conventions for every command: value placeholders (FILE, SCORE), never Python types,
-and paragraphs that rich wraps at the terminal's width."""
+and paragraphs that rich wraps at the terminal's width; and parameters whose plain values skip typer's
+pydantic check (:mod:`spoilerscan.cli.coercion`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,15 @@ from typing import Any
 
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
+from spoilerscan.cli.coercion import PlainOrChecked
+
+
+class _Option(TyperOption):
+    """An option as typer makes it, but for the check of its value (see PlainOrChecked)."""
+
+    def get_runtime_param(self) -> Any:
+        return PlainOrChecked(super().get_runtime_param)
+
 
 class _PlainArgument(TyperArgument):
     """A positional argument shown by its name alone (typer would add its Python type, '<list[str]>')."""
@@ -15,14 +25,20 @@ class _PlainArgument(TyperArgument):
     def display_type_rich(self, ctx: Any) -> str | None:
         return None
 
+    def get_runtime_param(self) -> Any:
+        return PlainOrChecked(super().get_runtime_param)
+
 
 def _plain_help(params: list[Any]) -> list[Any]:
-    """Parameters as help should show them: a flag takes no value, so no '<bool>' placeholder."""
+    """Parameters as help should show them (a flag takes no value, so no '<bool>' placeholder), and
+    checking plain values without pydantic."""
     for param in params:
-        if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
-            param.metavar = ""
+        if type(param) is TyperOption:
+            param.__class__ = _Option
         elif type(param) is TyperArgument:
             param.__class__ = _PlainArgument
+        if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
+            param.metavar = ""
     return params
 
 

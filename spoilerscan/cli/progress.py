@@ -15,9 +15,8 @@ from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import Progress
 
     from spoilerscan.model.detect import BatchScorer, Scorer, SentenceScore
@@ -39,23 +38,32 @@ def _clock(seconds: float) -> str:
 class ReviewProgress:
     """Reviews done of how many, sentences scored and the time left, on stderr.
 
-    Shown only where ``console`` is a terminal and not ``quiet``. Where the number of reviews is
+    Shown only where ``console`` (None: the command's stderr, ``output.console()``) is a terminal and not
+    ``quiet``; a quiet run never makes the console, nor imports rich. Where the number of reviews is
     unknown (``total`` None: a JSONL stream), the bar is a counter with the time taken. A command
     that writes to stdout tells :meth:`wrote`: where stdout is the same terminal and its output
     ended mid-line, the bar stays away for a batch, since clearing it would erase that line.
     """
 
-    def __init__(self, console: Console, quiet: bool, total: int | None = None, verb: str = "scoring",
+    def __init__(self, console: Console | None, quiet: bool, total: int | None = None, verb: str = "scoring",
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.console = console
+        self._console = console
         self.clock = clock
-        self.enabled = not quiet and console.is_terminal
+        self.enabled = not quiet and self.console.is_terminal
         self.total = total
         self.verb = verb
         self.reviews = 0  # done, including inputs that could not be read
         self.sentences = 0
         self.started: float | None = None
         self.mid_line = False  # stdout, a terminal, last wrote no line end
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from spoilerscan.cli import output
+
+            self._console = output.console()
+        return self._console
 
     def scorer(self, detector: BatchScorer, total: int | None = None) -> Scorer:
         """``detector`` as a Scorer that shows the bar while it scores; ``total`` sets the number of

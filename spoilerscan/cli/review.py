@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from spoilerscan.cli import output, scoring
 from spoilerscan.cli.options import (
@@ -134,7 +133,7 @@ def run_per_review(run: PerReview, options: dict[str, Any], render: Callable[[Re
                 raise typer.Exit(EXIT_USAGE)
         settings = resolve(**options)
         runtime = scoring.open_runtime(settings)
-        progress = ReviewProgress(output.stderr, quiet, len(expanded), verb)
+        progress = ReviewProgress(None, quiet, len(expanded), verb)
         reviews = scoring.iter_reviews(expanded, failures, progress, settings.max_input_size)
         for review, annotation in scoring.annotated(runtime, reviews, quiet, progress, run.input_format):
             spoilers += len(annotation.spoilers)
@@ -225,6 +224,8 @@ def highlight(
             return render.highlight_html(review.text, annotation, title=page_title(review.name))
         if format is HighlightFormat.markdown:
             return render.highlight_markdown(review.text, annotation)
+        from rich.console import Console
+
         console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
         if out is not None or not console.is_terminal:  # a file or a pipe: the text byte for byte, and scores
             return render.highlight_plain(review.text, annotation)

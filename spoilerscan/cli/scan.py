@@ -134,7 +134,7 @@ def scan(
     if names and not expanded and not quiet:
         output.note(scoring.no_reviews_in(names))
     names = expanded
-    progress = ReviewProgress(output.stderr, quiet, None if jsonl_input else len(names), "scanning")
+    progress = ReviewProgress(None, quiet, None if jsonl_input else len(names), "scanning")
     with output.user_errors():
         settings = resolve(**scoring.scoring_options(model, adapter, precision, threshold, known_spoilers,
                                                      max_input_size))
@@ -214,7 +214,7 @@ def scan_parquet_archive(names: list[str], out: Path | None, archive: ArchiveOpt
             source = open_parquet(Path(names[0]))  # a bad file or column fails before the model loads
             columns.check(source.schema_arrow, names[0])
             runtime = scoring.open_runtime(settings)
-            progress = ReviewProgress(output.stderr, quiet, source.metadata.num_rows, "scanning")
+            progress = ReviewProgress(None, quiet, source.metadata.num_rows, "scanning")
             stats = scan_parquet(Path(names[0]), out, progress.scorer(runtime.scorer), runtime.threshold, columns,
                                  reader_for(input_format, settings.allowed_phrases), archive.batch_rows)
     if not quiet:

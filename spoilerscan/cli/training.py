@@ -77,6 +77,13 @@ def train(
     composed: Annotated[int, typer.Option(min=0, metavar="N", help="Add N short reviews composed from the training "
         "sentences: one spoiler sentence among clean ones, at any place (source composed/reveals; training only).")
     ] = 0,
+    composed_reveals: Annotated[list[Path] | None, typer.Option("--composed-reveals", metavar="FILE", help="With "
+        "--composed: take the reveals from this file's spoiler sentences (e.g. tweets/got-collected.jsonl, hashtags "
+        "dropped) instead of the training ones: one half by a stable hash composes training reviews, the other "
+        "the reviews the review gate is fitted on (repeatable).")] = None,
+    anchor: Annotated[float, typer.Option(min=0.0, metavar="WEIGHT", help="With --from-head: weight in the loss of "
+        "how far the head's logits move from the head it starts from on the real (not composed) training reviews; "
+        "it learns composed reviews without forgetting the rest.")] = 0.0,
     contrast: Annotated[bool, typer.Option("--contrast", help="The head also reads each sentence's embedding less "
         "its review's mean: what sets a sentence apart from its company.")] = False,
     encoder: Annotated[Path | None, typer.Option("--encoder", metavar="MODEL_DIR", help="Train only a new head over "
@@ -110,13 +117,16 @@ def train(
         weights = parse_source_weights(source_weight or [])
         if base is None:
             base = default_base_model()
-        training = gather_data(data or [], holdout or [], dev or [], synthetic, seed, composed)
+        if composed_reveals and not composed:
+            raise typer.BadParameter("needs --composed N (how many reviews to compose)",
+                                     param_hint="'--composed-reveals'")
+        training = gather_data(data or [], holdout or [], dev or [], synthetic, seed, composed, composed_reveals or [])
         config = TrainConfig(base=base, out=out, epochs=epochs, batch_sentences=batch_sentences,
                              learning_rate=learning_rate, head_learning_rate=head_learning_rate,
                              max_length=max_length, seed=seed, max_steps=max_steps, title_share=title_share,
                              source_weights=weights, per_source_balance=balance is Balance.per_source,
                              loose_group=loose_group, keep_similarity=keep_similarity, device=device.value,
-                             contrast=contrast)
+                             contrast=contrast, anchor=anchor)
         if encoder is not None:
             from spoilerscan.model.detect import check_model_directory
             from spoilerscan.training.data import load_reviews
@@ -127,7 +137,7 @@ def train(
                      + [load_reviews(p, "dev") for p in gate_holdout or []]}
             meta = train_head(config, encoder, training, output.stderr, gates, embedding_cache, from_head)
         else:
-            if gate_dev or gate_holdout or embedding_cache or from_head:
+            if gate_dev or gate_holdout or embedding_cache or from_head or anchor:
                 raise typer.BadParameter("only with --encoder (a head-only run)", param_hint="'--gate-dev'")
             meta = run_training(config, training, output.stderr)
     output.stderr.print(f"model written to {out} (threshold {meta['threshold']:.4f}, fail threshold "

@@ -21,7 +21,7 @@ import numpy as np
 
 from spoilerscan.errors import ModelError
 from spoilerscan.model.adapter import Adapter
-from spoilerscan.model.engines import ENCODER_FILES, HEAD_FILE, TOKENIZER_FILE, OnnxModel
+from spoilerscan.model.engines import ENCODER_FILES, HEAD_FILE, TOKENIZER_FILE, OnnxModel, width_batches
 from spoilerscan.model.features import SentenceInput, structure_features
 from spoilerscan.model.review_gate import ReviewGate
 from spoilerscan.reading.document import BlockKind, Format
@@ -285,7 +285,7 @@ class Detector:
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, precision: str = "auto", threads: int | None = None,
-             adapter: str | Path | None = None, spinning: bool = True, cache: EmbeddingCache | None = None,
+             adapter: str | Path | None = None, spinning: bool = False, cache: EmbeddingCache | None = None,
              batch_size: int = DEFAULT_BATCH_SIZE) -> Detector:
         """Load a model directory written by ``spoilerscan train`` (default: the shipped one).
 
@@ -324,10 +324,12 @@ class Detector:
               on_batch: Callable[[int], None] | None = None) -> np.ndarray:
         """Unit-length embeddings, in input order.
 
-        Sentences are tokenized a chunk at a time and run in batches of similar token counts, so
-        that batches carry little padding (a batch is as long as its longest sentence). A sentence
+        Sentences are tokenized a chunk at a time and run in batches of one padded width (see
+        :func:`~spoilerscan.model.engines.width_batches`), so that batches carry little padding. A sentence
         that occurs several times is encoded once: reviews rarely repeat one, hostile input does
-        (``"a\\n\\n"`` a hundred thousand times is one encoder run, not a hundred thousand).
+        (``"a\\n\\n"`` a hundred thousand times is one encoder run, not a hundred thousand). The int8
+        encoder runs each sentence alone, whatever ``batch_size`` says: its dynamic quantisation scales a
+        run's activations together, so in a batch a sentence's score would move with its companions.
         """
         distinct = list(dict.fromkeys(sentences))
         if len(distinct) < len(sentences):
@@ -337,12 +339,12 @@ class Detector:
                 on_batch(len(sentences) - len(distinct))
             return vectors[[where[text] for text in sentences]] if len(vectors) else vectors
         batch_size = batch_size or self.batch_size
+        if self.precision == "int8":  # dynamic int8 scales a run's activations together: alone, a score is its own
+            batch_size = 1
         embeddings: np.ndarray | None = None
         for start in range(0, len(sentences), TOKENIZE_CHUNK):
             tokens = self.model.tokenize(sentences[start : start + TOKENIZE_CHUNK])
-            order = np.argsort(tokens.lengths, kind="stable")
-            for begin in range(0, len(order), batch_size):
-                rows = order[begin : begin + batch_size]
+            for rows in width_batches(tokens.lengths, batch_size):
                 batch = self.model.encode(tokens, rows)
                 if embeddings is None:
                     embeddings = np.empty((len(sentences), batch.shape[1]), dtype=np.float32)

@@ -6,13 +6,15 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from spoilerscan.model.detect import Annotation
 from spoilerscan.reading.document import Format
 from spoilerscan.render.pieces import inside_plain_text, reading_of, rewrite, spoiler_pieces
 from spoilerscan.render.review_page import spoiler_count, standalone_page
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 
 def highlight_markdown(text: str, annotation: Annotation, fmt: Format | str | None = None) -> str:
@@ -80,6 +82,8 @@ def highlight_plain(text: str, annotation: Annotation) -> str:
 def highlight_terminal(text: str, annotation: Annotation, for_terminal: bool = False) -> Text:
     """Rich text: spoiler sentences in red with their score after them (text already marked as a
     spoiler is left plain). ``for_terminal`` shows control characters safely (:func:`terminal_safe`)."""
+    from rich.text import Text  # only for a terminal: a redact run does not import rich
+
     out = Text()
     for part, style in _highlighted(text, annotation, terminal_safe(text) if for_terminal else None):
         out.append(part, style=style)

@@ -40,7 +40,7 @@ class Settings:
     adapter_option: Path | None = None  # over config.adapter
     precision: str = "auto"
     threads: int | None = None  # ONNX Runtime threads (None: the cores this process may use)
-    spinning: bool = True  # idle ONNX Runtime threads spin (one-shot commands) or sleep (a service)
+    spinning: bool = False  # idle ONNX Runtime threads sleep (True: they spin, which pays only on idle cores)
     encoder_batch: int = DEFAULT_BATCH_SIZE  # sentences an encoder run takes
     cache_sentences: int = 0  # embeddings kept between calls (an editor's re-checks); 0: none
     threshold: float | None = None

@@ -91,12 +91,15 @@ GATE_SLOPES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 
 def fit_gate(sets: Mapping[str, tuple[Sequence[int], Sequence[Sequence[float]]]], allowed: Mapping[str, int],
              floor: float, slopes: Sequence[float] = GATE_SLOPES, max_sentences: int = 100) -> Any:
-    """The review gate that catches the most spoiler reviews of ``sets`` while failing at most ``allowed[name]``
-    clean reviews of each (``sets``: name -> (review labels, each review's sentence probabilities)).
+    """The review gate that catches the largest share of spoiler reviews, averaged over the sets of ``sets``, while
+    failing at most ``allowed[name]`` clean reviews of each (``sets``: name -> (review labels, each review's sentence
+    probabilities)).
 
-    For each slope the intercept is the lowest one within every set's allowance; the slope that catches
-    most wins (the smaller on a tie). A review fails when max logit - slope * log(min(n, cap)) reaches the
-    intercept, so a set's allowance fixes the intercept just above its (allowed + 1)-th highest clean value (by 1e-6).
+    Why the average of shares: each set is a kind of text (short composed reviews, Reddit comments, long IMDB
+    reviews), so a set of 600 composed reviews must not outvote a set of 40 long reviews. For each slope the
+    intercept is the lowest one within every set's allowance; the slope with the highest average share wins (the
+    smaller on a tie). A review fails when max logit - slope * log(min(n, cap)) reaches the intercept, so a set's
+    allowance fixes the intercept just above its (allowed + 1)-th highest clean value (by 1e-6).
     """
     from spoilerscan.model.review_gate import ReviewGate
 
@@ -105,7 +108,7 @@ def fit_gate(sets: Mapping[str, tuple[Sequence[int], Sequence[Sequence[float]]]]
         lengths = np.minimum([len(p) for p in probabilities], max_sentences)
         return np.log(top / (1 - top)) - slope * np.log(lengths)
 
-    best: tuple[int, Any] | None = None
+    best: tuple[float, Any] | None = None
     for slope in slopes:
         intercept = -np.inf
         for name, (labels, probabilities) in sets.items():
@@ -113,9 +116,10 @@ def fit_gate(sets: Mapping[str, tuple[Sequence[int], Sequence[Sequence[float]]]]
             if len(clean) > allowed[name]:
                 intercept = max(intercept, float(clean[allowed[name]]) + 1e-6)  # just above it, rounding included
         gate = ReviewGate(slope, float(intercept) if np.isfinite(intercept) else -10.0, max_sentences, floor)
-        caught = sum(gate.fails(list(p)) for labels, probabilities in sets.values()
-                     for p, y in zip(probabilities, labels, strict=True) if y)
-        if best is None or caught > best[0]:
+        shares = [sum(gate.fails(list(p)) for p, y in zip(probabilities, labels, strict=True) if y) / sum(labels)
+                  for labels, probabilities in sets.values() if sum(labels)]
+        caught = sum(shares) / len(shares) if shares else 0.0
+        if best is None or caught > best[0] + 1e-12:
             best = (caught, gate)
     assert best is not None
     return best[1]

@@ -11,6 +11,8 @@ training parts for training, the held-out parts and the challenge set for evalua
 from __future__ import annotations
 
 import random
+import re
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -100,6 +102,25 @@ def pools_from_labels(reviews: Sequence[LabelledReview], headings: Sequence[str]
     clean = [s.text for r in reviews for s, label in zip(r.sentences, r.labels, strict=True)
              if not label and 20 <= len(s.text) <= longest and s.kind is BlockKind.paragraph]
     return Pools(spoilers, clean, clean, headings)
+
+
+HASHTAG = re.compile(r"\s*#\w+")
+
+
+def reveals_from_file(reviews: Sequence[LabelledReview], part: str, shortest: int = 20) -> list[str]:
+    """A file's spoiler sentences as reveals for composed reviews, split in two halves by a stable hash of the
+    text: ``part`` "train" composes training reviews, "dev" the reviews the gate is fitted on.
+
+    Why: plainly stated reveals (tweets about an episode: "Thoros froze into an icicle") teach the head that a
+    reveal keeps its score among a review's premises and opinions. Hashtags are dropped: a collector appended
+    them to spoiler tweets only, so they would teach a tag, not a reveal. In a file labelled by whole review
+    (tweets), every sentence of a spoiler review counts as a reveal.
+    """
+    wanted = 0 if part == "train" else 1
+    texts = {HASHTAG.sub("", s.text).strip() for r in reviews
+             for s, label in zip(r.sentences, r.labels if r.sentence_labels else [r.review_label] * len(r.sentences),
+                                 strict=True) if label}
+    return sorted(t for t in texts if len(t) >= shortest and zlib.crc32(t.encode()) % 2 == wanted)
 
 
 def check_fails(scorer: Any, probabilities: Sequence[float]) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from spoilerscan.errors import DataFormatError
 from spoilerscan.training.composed import SOURCE as COMPOSED_SOURCE
-from spoilerscan.training.composed import compose, pools_from_labels
+from spoilerscan.training.composed import Pools, compose, pools_from_labels, reveals_from_file
 from spoilerscan.training.data import LabelledReview, load_reviews
 from spoilerscan.training.synthetic import SOURCE as SYNTHETIC_SOURCE
 from spoilerscan.training.synthetic import synthetic_reviews
@@ -20,6 +20,7 @@ class TrainingData:
     train: list[LabelledReview] = field(default_factory=list)
     dev: dict[str, list[LabelledReview]] = field(default_factory=dict)
     described: dict[str, str] = field(default_factory=dict)
+    reveals_dev: list[str] = field(default_factory=list)  # the dev half of --composed-reveals, for the gate
 
 
 def _count(reviews: Sequence[LabelledReview]) -> str:
@@ -28,14 +29,16 @@ def _count(reviews: Sequence[LabelledReview]) -> str:
 
 
 def gather_data(data: Sequence[Path], holdout: Sequence[Path], dev: Sequence[Path], synthetic: int = 0,
-                seed: int = 0, composed: int = 0) -> TrainingData:
+                seed: int = 0, composed: int = 0, composed_reveals: Sequence[Path] = ()) -> TrainingData:
     """Training reviews from ``data`` (whole files) and the train part of ``holdout`` files.
 
     ``holdout`` files lend their hash-split dev part to model selection and keep their test part
     away from training entirely; ``dev`` files are used whole for model selection. ``synthetic``
     invented short reviews (:mod:`spoilerscan.training.synthetic`) are added to training only, and
     ``composed`` short reviews of one reveal each (:mod:`spoilerscan.training.composed`), drawn from the
-    training reviews' own sentences (invented ones included).
+    training reviews' own sentences (invented ones included), each with its clean control (the reveal
+    replaced by another clean sentence). With ``composed_reveals``, their reveals are those files' spoiler
+    sentences (the train half; the dev half is kept for the gate) instead of the training spoilers.
     """
     gathered = TrainingData()
     for path in [*data, *holdout, *dev]:
@@ -63,10 +66,20 @@ def gather_data(data: Sequence[Path], holdout: Sequence[Path], dev: Sequence[Pat
                                                 "premises, opinions, headings), training only")
     if composed:
         titles = sorted({r.title for r in gathered.train if r.title})
-        made = [c.review for c in compose(pools_from_labels(gathered.train, titles), composed, seed)]
+        pools = pools_from_labels(gathered.train, titles)
+        origin = "the training spoiler sentences above"
+        if composed_reveals:
+            files = [load_reviews(path) for path in composed_reveals]
+            pools = Pools([t for f in files for t in reveals_from_file(f, "train")], pools.premises, pools.opinions,
+                          titles)
+            gathered.reveals_dev = [t for f in files for t in reveals_from_file(f, "dev")]
+            origin = (f"{len(pools.reveals)} spoiler sentences of {', '.join(f[0].source for f in files)} "
+                      "(hashtags dropped; the other half of them composes the gate's dev reviews)")
+        made = [r for c in compose(pools, composed, seed) for r in (c.review, c.control)]
         gathered.train += made
-        gathered.described[COMPOSED_SOURCE] = (f"{_count(made)}, short reviews composed from the training sentences "
-                                               "above (one reveal among clean sentences, at any place), training only")
+        gathered.described[COMPOSED_SOURCE] = (f"{_count(made)}, short reviews composed around one reveal from "
+                                               f"{origin}, among the training clean sentences, at any place, each "
+                                               "with its clean control; training only")
     return gathered
 
 

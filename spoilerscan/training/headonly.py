@@ -28,7 +28,7 @@ from spoilerscan.errors import ModelError
 from spoilerscan.model.detect import Detector
 from spoilerscan.model.engines import ENCODER_FILES
 from spoilerscan.training.calibration import fit_gate
-from spoilerscan.training.composed import check_fails, compose, pools_from_labels
+from spoilerscan.training.composed import Pools, check_fails, compose, pools_from_labels
 from spoilerscan.training.data import LabelledReview
 from spoilerscan.training.embeddings import EmbeddingStore, encoder_digest, open_detector
 from spoilerscan.training.modeldir import make_output_directory, read_metadata, write_metadata
@@ -54,8 +54,13 @@ def gate_sets(data: TrainingData, gate_dev: dict[str, list[LabelledReview]], see
     sets = {name: reviews for name, reviews in data.dev.items() if any(len(r.labels) > 1 for r in reviews)}
     sets |= gate_dev
     dev_reviews = [r for reviews in data.dev.values() for r in reviews]
-    composed = compose(pools_from_labels(dev_reviews), COMPOSED_DEV, seed, source="composed/dev")
+    pools = pools_from_labels(dev_reviews)
+    composed = compose(pools, COMPOSED_DEV, seed, source="composed/dev")
     sets["composed/dev"] = [c.review for c in composed] + [c.control for c in composed]
+    if data.reveals_dev:  # the dev half of --composed-reveals among the same clean dev sentences
+        composed = compose(Pools(data.reveals_dev, pools.premises, pools.opinions), COMPOSED_DEV, seed,
+                           source="composed/reveals-dev")
+        sets["composed/reveals-dev"] = [c.review for c in composed] + [c.control for c in composed]
     return sets
 
 
@@ -91,9 +96,13 @@ def train_head(config: TrainConfig, encoder_model: Path, data: TrainingData, con
             raise ModelError("--from-head continues the old head, which has no contrast input: drop --contrast")
         head = load_onnx_head(encoder_model / "head.onnx")
     else:
+        if config.anchor:
+            raise ModelError("--anchor keeps a head close to the one it starts from: it needs --from-head")
         head = ReviewHead(dim, config.hidden, contrast=config.contrast)
     model = ReviewModel(None, head, None, int(old.get("max_length", config.max_length)))
     model.frozen = {t: torch.from_numpy(np.asarray(store.vectors[t])) for t in dict.fromkeys(texts)}
+    if from_head and config.anchor:
+        model.teacher = load_onnx_head(encoder_model / "head.onnx").eval()
     loss_weights, steps, epochs_log = fit(model, [{"params": list(head.parameters()),
                                                    "lr": config.head_learning_rate}], config, data, console)
     recipe = describe_recipe(config, data, loss_weights, steps, epochs_log)
@@ -107,6 +116,9 @@ def train_head(config: TrainConfig, encoder_model: Path, data: TrainingData, con
     recipe["head"] = ("contrast: each sentence's embedding less its review's mean is read too" if config.contrast
                       else f"{encoder_model.name}'s own head (read back from its head.onnx), trained further"
                       if from_head else "plain, trained from scratch")
+    if config.anchor:
+        recipe["head"] += (f"; its squared logit distance from the head it started from, on the real (not composed) "
+                           f"training reviews, weighted {config.anchor:g} in the loss")
     recipe["training time"] = f"{time.monotonic() - started:.0f} s on {os.cpu_count()} CPU cores (head only, " \
                               "embeddings cached)"
     for key in ("known_similarity", "known_similarity_rule"):  # the encoder is the same, so are its similarities
@@ -138,15 +150,17 @@ def choose_gate(model: ReviewModel, reference: Detector, store: EmbeddingStore, 
     gate = fit_gate(scored, allowed, threshold)
     clean = sum(1 for labels, _ in scored.values() for y in labels if not y)
     spoilers = sum(1 for labels, _ in scored.values() for y in labels if y)
-    caught = sum(gate.fails(p) for labels, probabilities in scored.values()
-                 for p, y in zip(probabilities, labels, strict=True) if y)
+    caught = {name: f"{sum(gate.fails(p) for p, y in zip(probabilities, labels, strict=True) if y)}/{sum(labels)}"
+              for name, (labels, probabilities) in scored.items() if sum(labels)}
     rule = (f"check fails a review when a sentence reaches max(threshold, sigmoid(intercept + slope * log(min(n, "
             f"{gate.max_sentences})))) for a review of n scored sentences ("
             + ", ".join(f"{gate.fail_cut(n):.3f} at {n}" for n in (1, 4, 8, 15, 25, 100)) + "). Chosen on review-level "
             f"dev data only ({', '.join(f'{name} {len(r)}' for name, r in sets.items())} reviews; {clean} clean, "
-            f"{spoilers} spoiler): among slopes 0 to 0.6, the one that catches the most spoiler dev reviews "
-            f"({caught}) with the lowest intercept at which no set fails more clean reviews than the encoder's own "
-            f"model did ({', '.join(f'{name} {count}' for name, count in allowed.items())}).")
+            f"{spoilers} spoiler): among slopes 0 to 0.6, the one that catches the largest share of spoiler dev "
+            "reviews averaged over the sets (each set counts the same, whatever its size; caught: "
+            f"{', '.join(f'{name} {share}' for name, share in caught.items())}) with the lowest intercept at which no "
+            f"set fails more clean reviews than the encoder's own model did "
+            f"({', '.join(f'{name} {count}' for name, count in allowed.items())}).")
     settings = gate.as_dict()
     del settings["floor"]
     return settings, rule

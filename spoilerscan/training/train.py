@@ -34,6 +34,7 @@ from spoilerscan.errors import ModelError
 from spoilerscan.model.features import structure_features
 from spoilerscan.training.batches import class_weights, group_loose, review_batches, with_title
 from spoilerscan.training.calibration import calibrate, choose_thresholds, fold_calibration
+from spoilerscan.training.composed import SOURCE as COMPOSED_SOURCE
 from spoilerscan.training.data import LabelledReview
 from spoilerscan.training.evaluate import compute_metrics
 from spoilerscan.training.gather import TrainingData, gather_data
@@ -70,6 +71,9 @@ class TrainConfig:
     device: str = "auto"
     # A head that also reads each sentence's embedding less its review's mean (see ReviewHead).
     contrast: bool = False
+    # Weight of the head's drift from the head it started from (squared logit distance on the real, not
+    # composed, training reviews): a head trained further learns composed reviews without forgetting.
+    anchor: float = 0.0
 
 
 
@@ -108,6 +112,7 @@ class ReviewModel:
         self.device = device
         self.frozen: dict[str, Any] | None = None  # text -> embedding, while the encoder is not trained
         self.anchors: dict[str, Any] | None = None  # text -> the base encoder's embedding, to stay close to
+        self.teacher: Any = None  # the head training started from, when the new one is kept close to it
 
     def embed(self, texts: Sequence[str]) -> Any:
         """Sentence embeddings from the encoder (gradients kept), or from the cache of a frozen one."""
@@ -203,9 +208,10 @@ def _chunks(order: list[int], sizes: list[int], budget: int) -> list[list[int]]:
 
 
 def batch_loss(model: ReviewModel, reviews: Sequence[LabelledReview], class_weights: dict[str, tuple[float, float]],
-               source_weights: dict[str, float], keep_similarity: float = 0.0) -> Any:
+               source_weights: dict[str, float], keep_similarity: float = 0.0, anchor: float = 0.0) -> Any:
     """Weighted binary cross-entropy over every sentence of a batch of reviews (padding ignored), plus
-    ``keep_similarity`` times the encoder's drift from the base encoder."""
+    ``keep_similarity`` times the encoder's drift from the base encoder and ``anchor`` times the head's
+    drift from the head it started from (:func:`head_drift`)."""
     import torch
 
     logits, lengths, drift = model.logits(reviews)
@@ -218,7 +224,27 @@ def batch_loss(model: ReviewModel, reviews: Sequence[LabelledReview], class_weig
         weights[row, : lengths[row]] = source_weights.get(review.source, 1.0) * (
             labels * positive + (1 - labels) * negative)
     losses = torch.nn.functional.binary_cross_entropy_with_logits(logits, targets, reduction="none")
-    return (losses * weights).sum() / weights.sum() + keep_similarity * drift
+    loss = (losses * weights).sum() / weights.sum() + keep_similarity * drift
+    if anchor and model.teacher is not None:
+        loss = loss + anchor * head_drift(model, reviews, logits, lengths)
+    return loss
+
+
+def head_drift(model: ReviewModel, reviews: Sequence[LabelledReview], logits: Any, lengths: Sequence[int]) -> Any:
+    """Mean squared distance of ``logits`` from the starting head's on the batch's real (not composed) reviews."""
+    import torch
+
+    student, model.head = model.head, model.teacher
+    try:
+        with torch.no_grad():
+            target, _, _ = model.logits(reviews)
+    finally:
+        model.head = student
+    mask = torch.zeros_like(logits)
+    for row, review in enumerate(reviews):
+        if review.source != COMPOSED_SOURCE:
+            mask[row, : lengths[row]] = 1.0
+    return (((logits - target) ** 2) * mask).sum() / mask.sum().clamp(min=1.0)
 
 
 def dev_roc_aucs(model: ReviewModel, dev: dict[str, list[LabelledReview]]) -> tuple[dict[str, float | None], float]:
@@ -356,7 +382,8 @@ def fit(model: ReviewModel, trained: list[dict[str, Any]], config: TrainConfig, 
                     break
                 reviews = [epoch_reviews[i] for i in batch]
                 reviews = [with_title(r) if r.title and rng.random() < config.title_share else r for r in reviews]
-                loss = batch_loss(model, reviews, loss_weights, config.source_weights, config.keep_similarity)
+                loss = batch_loss(model, reviews, loss_weights, config.source_weights, config.keep_similarity,
+                                  config.anchor)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_([p for group in trained for p in group["params"]], 1.0)
                 optimizer.step()

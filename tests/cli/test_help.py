@@ -109,3 +109,58 @@ def test_a_command_imports_only_its_own_module() -> None:
     listing = subprocess.run([sys.executable, "-c", probe, "--help"], capture_output=True, text=True, check=True)
     for command in ("redact", "highlight", "scan", "check", "adapt", "lsp", "serve", "train", "evaluate"):
         assert f" {command} " in listing.stdout
+
+
+def imported_by(*args: str, env: dict[str, str] | None = None) -> tuple[set[str], str]:
+    """The modules a whole `spoilerscan ARGS` process imported, and its stdout."""
+    import os
+    import subprocess
+    import sys
+
+    probe = ("import sys\nsys.argv = ['spoilerscan', *sys.argv[1:]]\nfrom spoilerscan.cli import main\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\nprint(sorted(sys.modules), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, check=True,
+                          env={**os.environ, **(env or {})}, timeout=300)
+    return set(eval(done.stderr.strip().splitlines()[-1])), done.stdout
+
+
+def test_the_top_level_help_imports_no_command_nor_the_model() -> None:
+    """`spoilerscan --help` (and the bare command, and --version) lists the commands from their summaries:
+    no command's module, no numpy, ONNX Runtime, pydantic or reading code is imported for it (rich and
+    markdown-it are: typer draws its help with them)."""
+    for args in (("--help",), (), ("--version",)):
+        loaded, stdout = imported_by(*args)
+        heavy = {m for m in loaded if m.split(".")[0] in ("numpy", "onnxruntime", "tokenizers", "sentencex",
+                                                          "pydantic")}
+        ours = {m for m in loaded if m.startswith("spoilerscan.") and m not in
+                ("spoilerscan.cli", "spoilerscan.cli.app", "spoilerscan.cli.help", "spoilerscan.cli.coercion",
+                 "spoilerscan.cli.output", "spoilerscan.errors")}
+        assert (heavy, ours) == (set(), set()), args
+        assert ("redact" in stdout) if args != ("--version",) else stdout.startswith("spoilerscan ")
+
+
+@pytest.mark.parametrize("columns", ["80", "250"])
+def test_the_index_of_commands_is_the_full_apps_help(columns: str) -> None:
+    """The summaries the index lists are each command's own first paragraph: the help is the same text."""
+    from spoilerscan.cli.app import build_app
+
+    shown = [runner.invoke(built, ["--help"], env={"COLUMNS": columns}) for built in (build_app(index=True), app)]
+    assert [result.exit_code for result in shown] == [0, 0]
+    assert shown[0].stdout == shown[1].stdout
+
+
+def test_a_word_that_is_no_command_is_refused_by_the_index() -> None:
+    from spoilerscan.cli.app import app_for
+
+    result = runner.invoke(app_for(["bogus"]), ["bogus"])
+    assert result.exit_code == 2 and "No such command 'bogus'" in result.output
+
+
+def test_shell_completion_gets_every_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shell asking for completions names no command on the command line, yet needs every command's options."""
+    from spoilerscan.cli.app import COMPLETION_VARIABLE, app_for, full_app
+
+    assert app_for([]) is not full_app()
+    monkeypatch.setenv(COMPLETION_VARIABLE, "complete_bash")
+    assert app_for([]) is full_app()
+

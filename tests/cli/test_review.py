@@ -62,6 +62,18 @@ def test_summary_goes_to_stderr_not_stdout(review: Path, model: str) -> None:
     assert result.stderr.strip() == f"{len(split_sentences(MESSY, 'markdown'))} spoiler sentence(s) found"
 
 
+def test_a_quiet_redact_does_not_import_rich(review: Path, model: str) -> None:
+    """rich draws messages and the progress bar on stderr; a --quiet run writes neither, so it does not
+    pay for importing rich (start-up time)."""
+    from tests.cli.test_help import imported_by
+
+    loaded, stdout = imported_by("redact", str(review), "--model", model, "--threshold", "0", "--quiet")
+    assert "\u2588" in stdout  # it did score and redact
+    assert not {m for m in loaded if m.split(".")[0] == "rich"}
+    loud, _ = imported_by("redact", str(review), "--model", model, "--threshold", "0")
+    assert "rich.console" in loud  # (the summary line is rich's)
+
+
 def test_stdin(model: str) -> None:
     result = run("redact", "-", "-m", model, "-t", "1", "-q", input=MESSY_BYTES)
     assert result.exit_code == 0

@@ -302,3 +302,13 @@ def test_a_repeated_sentence_is_encoded_once(detector: Detector, monkeypatch: py
     np.testing.assert_array_equal(vectors[1], vectors[4])
     for row, text in enumerate(texts):
         np.testing.assert_allclose(vectors[row], detector.embed([text])[0], atol=1e-6)
+
+
+def test_an_int8_sentence_scores_the_same_whatever_shares_its_encoder_run(tiny_model_dir: Path) -> None:
+    # dynamic int8 quantises a run's activations with one scale: run together, sentences would move each other
+    detector = Detector.load(tiny_model_dir, precision="int8")
+    texts = ["Short.", "The butler did it in the library with the candlestick, long before the storm.",
+             "It was all a dream.", "Five stars, and the music alone is worth the ticket price twice over."]
+    alone = np.vstack([detector.embed([text]) for text in texts])
+    assert np.array_equal(detector.embed(texts), alone)
+    assert np.array_equal(detector.embed(texts[::-1])[::-1], alone)

@@ -16,7 +16,16 @@ from typer.testing import CliRunner
 from spoilerscan import cli
 from spoilerscan.errors import ModelError
 from spoilerscan.model.detect import Detector
-from spoilerscan.model.engines import ENCODER_FILES, HEAD_FILE, PAD_MULTIPLE, TOKENIZER_FILE, OnnxModel, threads
+from spoilerscan.model.engines import (
+    ENCODER_FILES,
+    HEAD_FILE,
+    PAD_MULTIPLE,
+    TOKENIZER_FILE,
+    OnnxModel,
+    padded_width,
+    threads,
+    width_batches,
+)
 from spoilerscan.training.export import export_head
 from spoilerscan.training.network import ReviewHead
 from tests.conftest import update_metadata
@@ -102,15 +111,15 @@ def test_threads_counts_the_cores_this_process_may_use() -> None:
     assert 1 <= threads() <= (os.cpu_count() or 1)
 
 
-def test_a_service_can_load_the_model_with_idle_threads_sleeping(tiny_model_dir: Path) -> None:
+def test_idle_threads_sleep_unless_spinning_is_asked_for(tiny_model_dir: Path) -> None:
+    """On a shared machine a spinning pool thread holds a core that the thread with work waits for."""
     key = "session.intra_op.allow_spinning"
-    quiet = Detector.load(tiny_model_dir, threads=2, spinning=False)
     plain = Detector.load(tiny_model_dir, threads=2)
-    for session in (quiet.model.encoder, quiet.model.head):
+    spinning = Detector.load(tiny_model_dir, threads=2, spinning=True)
+    for session in (plain.model.encoder, plain.model.head):
         assert session.get_session_options().get_session_config_entry(key) == "0"
-    with pytest.raises(RuntimeError, match="does not have configuration"):  # the default: spinning
-        plain.model.encoder.get_session_options().get_session_config_entry(key)
-    assert quiet.score(["He dies.", "Fine."]) == plain.score(["He dies.", "Fine."])
+    assert spinning.model.encoder.get_session_options().get_session_config_entry(key) == "1"
+    assert plain.score(["He dies.", "Fine."]) == spinning.score(["He dies.", "Fine."])
 
 
 def test_cli_precision_option(tiny_model_dir: Path) -> None:
@@ -193,7 +202,20 @@ def test_the_detectors_batch_size_is_what_embed_runs_unless_told(tiny_model_dir:
     recorder = RecordingSession(detector.model.encoder)
     detector.model.encoder = recorder
     assert detector.embed_cached(SENTENCES) == pytest.approx(alone, abs=1e-5)
-    assert [rows for rows, _ in recorder.shapes] == [2] * (len(SENTENCES) // 2) + [1] * (len(SENTENCES) % 2)
+    assert max(rows for rows, _ in recorder.shapes) == 2 and sum(rows for rows, _ in recorder.shapes) == len(SENTENCES)
     recorder.shapes.clear()
-    detector.embed(SENTENCES, batch_size=len(SENTENCES))
-    assert [rows for rows, _ in recorder.shapes] == [len(SENTENCES)]
+    detector.embed(SENTENCES, batch_size=len(SENTENCES))  # one run per padded width
+    widths = padded_width(detector.model.tokenize(SENTENCES).lengths)
+    assert recorder.shapes == [(int((widths == w).sum()), int(w)) for w in np.unique(widths)]
+
+
+def test_encoder_batches_never_span_two_padded_widths() -> None:
+    """A short sentence is never run at a long one's width: batches are cut where the padded width changes,
+    hold at most batch_size rows, split a width's rows evenly, and cover every row once, in token order."""
+    lengths = np.array([40, 5, 17, 16, 3, 33, 12, 1, 30, 18, 16])
+    batches = width_batches(lengths, 3)
+    assert sorted(int(row) for batch in batches for row in batch) == list(range(len(lengths)))
+    assert all(len(set(padded_width(lengths[batch]).tolist())) == 1 for batch in batches)
+    assert [lengths[batch].tolist() for batch in batches] == [[1, 3, 5], [12, 16, 16], [17, 18, 30], [33, 40]]
+    assert [len(batch) for batch in width_batches(np.full(65, 10), 64)] == [33, 32]
+    assert width_batches(np.zeros(0, dtype=np.int64), 64) == []

@@ -32,3 +32,14 @@ def test_an_allowance_lets_that_many_clean_reviews_fail() -> None:
     gate = fit_gate({"a": (labels, reviews)}, {"a": 1}, floor=0.0, slopes=(0.0,))
     assert sum(gate.fails(r) for y, r in zip(labels, reviews, strict=True) if not y) == 1
     assert gate.fails(reviews[3]) and math.isclose(gate.fail_cut(3), 0.6, abs_tol=1e-6)
+
+
+def test_a_large_set_does_not_outvote_a_small_one() -> None:
+    # a flat cut (0.5) catches both long spoiler reviews and half the 20 short ones (12 in all, shares 1 and 0.5);
+    # a steep cut catches all 20 short ones and neither long one (20 in all, shares 0 and 1): each set counts the same
+    short_set = ([1] * 20 + [0], [_review(0.55, 4)] * 10 + [_review(0.45, 4)] * 10 + [_review(0.3, 4)])
+    long_set = ([1, 1, 0], [_review(0.6, 40), _review(0.62, 40), _review(0.5, 40)])
+    gate = fit_gate({"short": short_set, "long": long_set}, {"short": 0, "long": 0}, floor=0.1, slopes=(0.0, 1.0))
+    assert gate.slope == 0.0
+    assert all(gate.fails(r) for y, r in zip(*long_set, strict=True) if y)
+    assert sum(gate.fails(r) for y, r in zip(*short_set, strict=True) if y) == 10

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from spoilerscan.training.composed import (
     judge,
     pools_from_categories,
     pools_from_labels,
+    reveals_from_file,
 )
 from spoilerscan.training.data import load_reviews
 from spoilerscan.training.gather import gather_data
@@ -56,8 +58,40 @@ def test_pools_from_labels_take_spoilers_as_reveals_and_short_clean_paragraphs_a
 def test_gather_data_adds_composed_reviews_to_training_only() -> None:
     gathered = gather_data([TINY_LABELLED], [], [TINY_LABELLED], composed=8, seed=2)
     made = [r for r in gathered.train if r.source == "composed/reveals"]
-    assert len(made) == 8 and all(sum(r.labels) == 1 for r in made)
+    assert len(made) == 16  # each review with its clean control
+    assert sorted(sum(r.labels) for r in made) == [0] * 8 + [1] * 8
     assert "composed/reveals" in gathered.described and "composed/reveals" not in gathered.dev
+
+
+def _tweets(tmp_path: Path) -> Path:
+    rows = [{"id": str(i), "text": f"Character number {i} dies in the battle at the wall #gameofthrones",
+             "is_spoiler": True} for i in range(40)]
+    rows += [{"id": "c", "text": "What a lovely episode that was, honestly.", "is_spoiler": False},
+             {"id": "s", "text": "Jon dies", "is_spoiler": True}]  # clean, and too short to stand as a reveal
+    path = tmp_path / "tweets.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_reveals_from_a_file_are_its_spoilers_without_hashtags_in_two_stable_halves(tmp_path: Path) -> None:
+    reviews = load_reviews(_tweets(tmp_path))
+    train, dev = reveals_from_file(reviews, "train"), reveals_from_file(reviews, "dev")
+    assert not set(train) & set(dev) and len(train) + len(dev) == 40 and train and dev
+    assert all("#" not in t and t.endswith("at the wall") for t in train + dev)
+    assert train == reveals_from_file(list(reversed(reviews)), "train")  # by a hash of the text, not the order
+    labelled = load_reviews(TINY_LABELLED)  # a file labelled by sentence: only its spoiler sentences
+    spoilers = {s.text for r in labelled for s, y in zip(r.sentences, r.labels, strict=True) if y and len(s.text) >= 20}
+    assert set(reveals_from_file(labelled, "train")) | set(reveals_from_file(labelled, "dev")) == spoilers
+
+
+def test_composed_reveals_from_a_file_train_on_one_half_and_keep_the_other_for_the_gate(tmp_path: Path) -> None:
+    path = _tweets(tmp_path)
+    gathered = gather_data([TINY_LABELLED], [], [TINY_LABELLED], composed=30, seed=2, composed_reveals=[path])
+    train_half = set(reveals_from_file(load_reviews(path), "train"))
+    made = [r for r in gathered.train if r.source == "composed/reveals"]
+    reveals = {s.text for r in made for s, y in zip(r.sentences, r.labels, strict=True) if y}
+    assert reveals <= train_half and gathered.reveals_dev == reveals_from_file(load_reviews(path), "dev")
+    assert "tweets" in gathered.described["composed/reveals"]
 
 
 @pytest.fixture(scope="module")

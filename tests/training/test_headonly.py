@@ -95,3 +95,32 @@ def test_from_head_continues_the_old_head(tiny_model_dir: Path, tmp_path: Path) 
     old_logits, new_logits = old.head_logits(review[0:1], old.embed([s.text for s in review[0]]))[0], \
         new.head_logits(review[0:1], new.embed([s.text for s in review[0]]))[0]
     assert np.argsort(old_logits).tolist() == np.argsort(new_logits).tolist()
+
+
+def test_an_anchored_head_stays_closer_to_the_head_it_started_from(tiny_model_dir: Path, tmp_path: Path) -> None:
+    data = gather_data([TINY_LABELLED], [], [TINY_LABELLED], composed=12, seed=3)
+    review = [SentenceInput("The acting is superb."), SentenceInput("The butler did it."),
+              SentenceInput("It was all a dream.")]
+    old = Detector.load(tiny_model_dir, precision="fp32")
+    embedded = old.embed([s.text for s in review])
+    drift = {}
+    for anchor in (0.0, 50.0):
+        out = tmp_path / f"anchor-{anchor:g}"
+        settings = SETTINGS | {"max_steps": 8, "head_learning_rate": 3e-2}
+        config = TrainConfig(base=tiny_model_dir, out=out, anchor=anchor, **settings)  # type: ignore[arg-type]
+        meta = train_head(config, tiny_model_dir, data, Console(file=io.StringIO()), {}, None, from_head=True)
+        new = Detector.load(out, precision="fp32")
+        # the new head's Platt scaling is folded over the old (already calibrated) head's output: undo it
+        scale, bias = meta["calibration"]["scale"], meta["calibration"]["bias"]  # type: ignore[index]
+        trained = (new.head_logits([review], embedded)[0] - bias) / scale
+        drift[anchor] = float(np.abs(trained - old.head_logits([review], embedded)[0]).mean())
+    assert drift[50.0] < drift[0.0]
+
+
+def test_anchor_needs_the_head_it_starts_from(tiny_model_dir: Path, tmp_path: Path) -> None:
+    import pytest
+
+    from spoilerscan.errors import ModelError
+
+    with pytest.raises(ModelError, match="--from-head"):
+        _train(tiny_model_dir, tmp_path / "new", None, anchor=1.0)

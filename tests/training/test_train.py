@@ -454,3 +454,12 @@ def test_running_out_of_gpu_memory_is_one_line(tiny_base_dir: Path, tmp_path: Pa
              "with --device cpu\n")
     assert result.stderr.endswith("\n" + error)  # after the progress line, no traceback
     assert "Traceback" not in result.stderr and result.stderr.count("error") == 1
+
+
+def test_composed_reveals_and_anchor_need_their_companions(tiny_base_dir: Path, tmp_path: Path) -> None:
+    args = train_args(tiny_base_dir, tmp_path / "out")
+    alone = runner.invoke(app, [*args, "--composed-reveals", str(TINY_LABELLED)], env={"COLUMNS": "300"})
+    assert alone.exit_code == 2 and "needs --composed N" in alone.stderr
+    anchored = runner.invoke(app, [*args, "--anchor", "1"], env={"COLUMNS": "300"})
+    assert anchored.exit_code == 2 and "only with --encoder" in anchored.stderr
+    assert not (tmp_path / "out").exists()
