@@ -339,13 +339,15 @@ class Detector:
                 on_batch(len(sentences) - len(distinct))
             return vectors[[where[text] for text in sentences]] if len(vectors) else vectors
         batch_size = batch_size or self.batch_size
-        if self.precision == "int8":  # dynamic int8 scales a run's activations together: alone, a score is its own
-            batch_size = 1
         embeddings: np.ndarray | None = None
         for start in range(0, len(sentences), TOKENIZE_CHUNK):
             tokens = self.model.tokenize(sentences[start : start + TOKENIZE_CHUNK])
-            for rows in width_batches(tokens.lengths, batch_size):
-                batch = self.model.encode(tokens, rows)
+            if self.precision == "int8":  # a run's activations share one int8 scale: each sentence runs alone
+                runs: Iterable[tuple[np.ndarray, np.ndarray]] = (
+                    (np.array([row]), batch) for row, batch in enumerate(self.model.encode_alone(tokens)))
+            else:
+                runs = ((rows, self.model.encode(tokens, rows)) for rows in width_batches(tokens.lengths, batch_size))
+            for rows, batch in runs:
                 if embeddings is None:
                     embeddings = np.empty((len(sentences), batch.shape[1]), dtype=np.float32)
                 embeddings[start + rows] = batch

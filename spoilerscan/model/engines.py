@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,12 +102,14 @@ class Tokens:
 class OnnxModel:
     """The sentence encoder and the review head, each an ONNX Runtime session, and the tokenizer."""
 
-    def __init__(self, encoder: Any, head: Any, tokenizer: Any, precision: str) -> None:
+    def __init__(self, encoder: Any, head: Any, tokenizer: Any, precision: str, workers: int = 1) -> None:
         self.encoder = encoder
         self.head = head
         self.tokenizer = tokenizer
         self.precision = precision
         self.input_names = [entry.name for entry in encoder.get_inputs()]
+        self.workers = workers  # threads that run single-sentence encoder runs side by side (int8)
+        self._pool: Any = None
 
     @classmethod
     def load(cls, directory: Path, precision: str = "fp32", max_length: int = 128,
@@ -132,10 +134,12 @@ class OnnxModel:
         tokenizer.enable_truncation(max_length=max_length)
         tokenizer.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token=pad_token,
                                  pad_to_multiple_of=PAD_MULTIPLE)
-        encoder = _session(encoder_file, intra_op_threads, spinning)
+        cores = intra_op_threads or threads()
+        # int8 runs one sentence per run (see encode_alone): one thread each, the cores side by side
+        encoder = _session(encoder_file, 1 if precision == "int8" else cores, spinning)
         head = _session(directory / HEAD_FILE, intra_op_threads, spinning)
         _check_graphs(encoder_file, encoder, directory / HEAD_FILE, head)
-        return cls(encoder, head, tokenizer, precision)
+        return cls(encoder, head, tokenizer, precision, cores if precision == "int8" else 1)
 
     @property
     def embedding_size(self) -> int:
@@ -162,6 +166,21 @@ class OnnxModel:
         columns = {"input_ids": tokens.ids, "attention_mask": tokens.mask, "token_type_ids": tokens.types}
         inputs = {name: np.ascontiguousarray(columns[name][chosen, :width]) for name in self.input_names}
         return np.asarray(self.encoder.run(None, inputs)[0], dtype=np.float32)
+
+    def encode_alone(self, tokens: Tokens) -> Iterator[np.ndarray]:
+        """Each tokenized sentence's (1, dim) embedding from a run of its own, in order, ``workers`` runs at a
+        time. Why: dynamic int8 quantises a run's activations with one scale, so in a batch a sentence's
+        embedding moves with its companions; alone it is its own. A run of one short sentence keeps a single
+        core busy, so the cores take one sentence each (ONNX Runtime lets threads share a session)."""
+        rows = [np.array([row]) for row in range(len(tokens))]
+        if self.workers <= 1 or len(rows) <= 1:
+            yield from (self.encode(tokens, row) for row in rows)
+            return
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="spoilerscan-encoder")
+        yield from self._pool.map(lambda row: self.encode(tokens, row), rows)
 
     def embed(self, sentences: Sequence[str]) -> np.ndarray:
         """(sentences, dim) unit-length embeddings of one batch, each sentence read on its own."""
