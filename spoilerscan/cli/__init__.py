@@ -8,14 +8,41 @@ stdout/stderr and errors, the common read-and-score path, and the progress bar.
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import Any
 
-from spoilerscan.cli.app import main
-
 __all__ = ["app", "main"]
-# Importing the submodule bound ``app`` to it; unbound, ``spoilerscan.cli.app`` is the Typer app again
-# (through __getattr__ below), as when this module built it eagerly.
-globals().pop("app", None)
+
+
+class _Package(types.ModuleType):
+    """This package, whose ``app`` stays the Typer app (see ``__getattr__``): Python binds a submodule to its
+    package's attribute of the same name when it is first imported, and ``spoilerscan.cli.app`` is imported
+    lazily now (only once a command runs), so that binding is refused instead of undone after an eager import."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if not (name == "app" and isinstance(value, types.ModuleType)):
+            super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+def main() -> None:
+    """Console entry point: ``spoilerscan --help`` is written by :mod:`spoilerscan.cli.index` without
+    importing typer or rich (a few milliseconds); everything else runs :func:`spoilerscan.cli.app.main`."""
+    from spoilerscan.cli.index import index_help, is_index_help
+
+    if is_index_help(sys.argv[1:]):
+        try:
+            sys.stdout.write(index_help())
+            sys.stdout.flush()
+        except BrokenPipeError:
+            pass
+        sys.exit(0)
+    from spoilerscan.cli.app import main as run
+
+    run()
 
 
 def __getattr__(name: str) -> Any:

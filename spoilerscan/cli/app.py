@@ -18,28 +18,9 @@ import typer
 
 from spoilerscan import __version__
 from spoilerscan.cli.help import Command, Group
+from spoilerscan.cli.index import COMMANDS, COMPLETION_VARIABLE, DESCRIPTION, SUMMARIES
 from spoilerscan.cli.output import error
 from spoilerscan.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE
-
-# Each command, in help order, and the module of spoilerscan.cli that holds it. A run imports only
-# the module of the command it names (redact does not pay for serve's, lsp's or adapt's imports).
-COMMANDS = {"redact": "review", "highlight": "review", "scan": "scan", "check": "check", "adapt": "adapt",
-            "lsp": "lsp", "serve": "serve", "train": "training", "evaluate": "training"}
-# What the top-level help says of each command: the first paragraph of its docstring (a test holds them
-# equal), so that `spoilerscan --help` lists the commands without importing their modules.
-SUMMARIES = {
-    "redact": "Hide spoiler sentences; everything else comes back byte for byte.",
-    "highlight": "Show the review with its spoiler sentences marked, and their scores.",
-    "scan": "Score every sentence: file, index, start, end, text, score, spoiler, plus a summary.",
-    "check": "Fail when a review has a spoiler its writer has not marked: a gate for CI and pre-commit.",
-    "adapt": "Fit an adapter to the site's own labels: a small head over the frozen model, kilobytes, no torch.",
-    "lsp": "Run the language server: editors show unmarked spoilers while the review is written.",
-    "serve": "Serve the detector over HTTP: a JSON API (/v1), its docs (/docs), and a review page (/).",
-    "train": "Fine-tune the review model (sentence encoder + review head) and write a model directory with its card.",
-    "evaluate": "Sentence ROC-AUC, PR-AUC, precision/recall/F1 per dataset; whole reviews; challenge categories.",
-}
-# Set by a shell asking for completions (typer's variable for the prog name): they need every command's options.
-COMPLETION_VARIABLE = "_SPOILERSCAN_COMPLETE"
 
 
 def _listed_only() -> None:
@@ -51,12 +32,7 @@ def build_app(commands: Iterable[str] = tuple(COMMANDS), index: bool = False) ->
     and summary, for the top-level help and for a word that is no command (nothing of theirs imported)."""
     built = typer.Typer(
         name="spoilerscan",
-        help="Find the sentences of a review that give the story away, and hide or mark them.\n\n"
-        "Every command reads review files, globs, directories (--recursive) or stdin ('-' or nothing). "
-        "--threshold SCORE: a sentence from this score is a spoiler \\[default: the model's own]; "
-        "--model DIR \\[default: the shipped model]; --quiet: nothing but errors on stderr. "
-        "'spoilerscan COMMAND --help' explains each command with an example.\n\n"
-        "Exit codes: 0 success, 1 unmarked spoilers found (check), 2 usage, input or model error.",
+        help=DESCRIPTION,
         cls=Group,
         pretty_exceptions_enable=False,
         context_settings={"help_option_names": ["-h", "--help"]},

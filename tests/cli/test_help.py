@@ -133,8 +133,8 @@ def test_the_top_level_help_imports_no_command_nor_the_model() -> None:
         heavy = {m for m in loaded if m.split(".")[0] in ("numpy", "onnxruntime", "tokenizers", "sentencex",
                                                           "pydantic")}
         ours = {m for m in loaded if m.startswith("spoilerscan.") and m not in
-                ("spoilerscan.cli", "spoilerscan.cli.app", "spoilerscan.cli.help", "spoilerscan.cli.coercion",
-                 "spoilerscan.cli.output", "spoilerscan.errors")}
+                ("spoilerscan.cli", "spoilerscan.cli.app", "spoilerscan.cli.index", "spoilerscan.cli.help",
+                 "spoilerscan.cli.coercion", "spoilerscan.cli.output", "spoilerscan.errors")}
         assert (heavy, ours) == (set(), set()), args
         assert ("redact" in stdout) if args != ("--version",) else stdout.startswith("spoilerscan ")
 
@@ -164,3 +164,20 @@ def test_shell_completion_gets_every_command(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv(COMPLETION_VARIABLE, "complete_bash")
     assert app_for([]) is full_app()
 
+
+
+@pytest.mark.parametrize("columns", [60, 80, 120, 250])
+def test_the_fast_top_level_help_is_typers_own_text(columns: int) -> None:
+    """`spoilerscan --help` is drawn without typer or rich, and reads exactly as typer draws the index."""
+    from spoilerscan.cli.app import build_app
+    from spoilerscan.cli.index import index_help
+
+    typers = runner.invoke(build_app(index=True), ["--help"], env={"COLUMNS": str(columns)})
+    assert typers.exit_code == 0 and index_help(columns) == typers.stdout
+
+
+def test_the_fast_help_imports_neither_typer_nor_rich() -> None:
+    for args in (("--help",), ("-h",)):
+        loaded, stdout = imported_by(*args)
+        assert not {m for m in loaded if m.split(".")[0] in ("typer", "click", "rich")}, args
+        assert all(name in stdout for name in ("redact", "check", "evaluate", "Exit codes"))
