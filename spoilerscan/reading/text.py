@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
+from spoilerscan.reading.blockquote import bounded_blockquote
 from spoilerscan.reading.document import (
     BOM,
     IMAGE_TAG,
@@ -278,6 +279,8 @@ def _markdown_parser(own_rules: bool = True) -> Any:
         parser.block.ruler.before("table", "plain_paragraph", partial(_plain_paragraph, trim))
         # the blocks a thematic break may interrupt, as markdown-it's own rule is registered
         parser.block.ruler.at("hr", _thematic_break, {"alt": ["paragraph", "reference", "blockquote", "list"]})
+        parser.block.ruler.at("blockquote", bounded_blockquote,
+                              {"alt": ["paragraph", "reference", "blockquote", "list"]})
     return parser
 
 

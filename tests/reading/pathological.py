@@ -72,6 +72,9 @@ FAMILIES: tuple[Family, ...] = (
     Family("a heading of unclosed tags (Markdown)", "<", "markdown", prefix="# "),
     Family("boundaries without spaces", "!>", "text"),
     Family("lines of one sentence", "He dies.\n", "text"),
+    # hypothesis found it: every quote read the rest of the text to keep one line (markdown-it's own rule)
+    Family("quoted HTML blocks between lazy lines (Markdown)", "\nx\n> <div>", "markdown", sentinel_scored=False),
+    Family("quoted comments between lazy lines (Markdown)", "\n[spoiler]\n> <!--", "markdown", sentinel_scored=False),
 )
 
 

@@ -188,14 +188,16 @@ _MARKDOWN_LINES = ["a", "Ab cd.", "- - -", "* * * a", "_ _\t_", "--", "- - - - -
                    "<script>", "</script>", "| a | b |", "|---|---|", "a | b", "--|--", "[x]: /u", "[x]",
                    "a [l](u) b", "b <span>c</span>", "", "", " ", "a  ", "a\u00a0", "a\u2003", "x\x00y", "\u00a0a",
                    "  - a", "   b", "      c", ">> q", "> - a", "- > b", "<?php", "?>", "a\\", "Zed >!spoil!<",
-                   "\ufeffa", "1.", "-", "b:"]
+                   "\ufeffa", "1.", "-", "b:", "> <div>", "> <!--", "> ```", "> # h", ">     c", "> a  b"]
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from(_MARKDOWN_LINES), min_size=1, max_size=14),
+@given(st.lists(st.sampled_from(_MARKDOWN_LINES), min_size=1, max_size=40),
        st.sampled_from(["\n", "\r\n", "\r"]))
 @example(["a", "", "b", "", "c"], "\n")
 @example(["- a", "b", "", "  c", "d"], "\n")
+@example(["> a", "b"] * 20 + ["> <div>", "c"] * 5, "\n")  # a quote longer than the first windows, then short ones
+@example(["x", "> <div>"] * 20, "\n")
 @example(["- - - - a", "* * *", " _\t_ _ ", "- -", "a", "---", "    ***", "-- -"], "\n")
 def test_markdown_read_with_the_readers_own_block_rules_reads_as_with_markdown_its(lines_: list[str],
                                                                                   end: str) -> None:
