@@ -110,6 +110,10 @@ class OnnxModel:
         self.input_names = [entry.name for entry in encoder.get_inputs()]
         self.workers = workers  # threads that run single-sentence encoder runs side by side (int8)
         self._pool: Any = None
+        if workers > 1:  # made here, not on first use: callers on several threads (serve) share one pool
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="spoilerscan-encoder")
 
     @classmethod
     def load(cls, directory: Path, precision: str = "fp32", max_length: int = 128,
@@ -173,13 +177,9 @@ class OnnxModel:
         embedding moves with its companions; alone it is its own. A run of one short sentence keeps a single
         core busy, so the cores take one sentence each (ONNX Runtime lets threads share a session)."""
         rows = [np.array([row]) for row in range(len(tokens))]
-        if self.workers <= 1 or len(rows) <= 1:
+        if self._pool is None or len(rows) <= 1:
             yield from (self.encode(tokens, row) for row in rows)
             return
-        if self._pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="spoilerscan-encoder")
         yield from self._pool.map(lambda row: self.encode(tokens, row), rows)
 
     def embed(self, sentences: Sequence[str]) -> np.ndarray:
