@@ -102,3 +102,13 @@ async def until(condition: Callable[[], bool], what: str, seconds: float = 20.0)
 async def wait_for(event: threading.Event, seconds: float = 20.0) -> None:
     """Wait for a thread's event without blocking the loop."""
     assert await asyncio.to_thread(event.wait, seconds), "the event was not set"
+
+
+async def holding_the_worker(client: httpx.AsyncClient, stub: StubDetector,
+                             text: str = "The worker holds this.") -> asyncio.Task[httpx.Response]:
+    """A request the stub's worker has started and holds until ``stub.gate`` is set: what the next waits behind."""
+    stub.gate.clear()
+    stub.entered.clear()
+    held = asyncio.create_task(client.post("/v1/annotate", json={"text": text}))
+    await wait_for(stub.entered)
+    return held

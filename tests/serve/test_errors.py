@@ -10,7 +10,7 @@ import pytest
 
 import spoilerscan.service.operations as operations
 from spoilerscan.model.detect import Detector
-from tests.serve.conftest import StubDetector, app_of, service_of, serving, until, wait_for
+from tests.serve.conftest import StubDetector, app_of, holding_the_worker, service_of, serving, until
 
 pytestmark = pytest.mark.anyio
 
@@ -98,10 +98,7 @@ async def test_a_full_queue_is_a_503_with_retry_after(stub: StubDetector) -> Non
     app = app_of(stub, max_queued_sentences=2)
     async with serving(app) as client:
         engine = service_of(app).engine
-        stub.gate.clear()
-        stub.entered.clear()
-        busy = asyncio.create_task(client.post("/v1/annotate", json={"text": "The worker holds this."}))
-        await wait_for(stub.entered)
+        busy = await holding_the_worker(client, stub)
         queued = asyncio.create_task(client.post("/v1/annotate", json={"text": "One. Two."}))
         await until(lambda: engine.queued_sentences == 2, "the second request to queue")
         refused = await client.post("/v1/annotate", json={"text": "Three."})

@@ -15,7 +15,7 @@ from asgi_lifespan import LifespanManager
 
 from spoilerscan.serve import ServeSettings
 from spoilerscan.serve.guard import RequestGuard, Traffic
-from tests.serve.conftest import StubDetector, app_of, service_of, serving, until, wait_for
+from tests.serve.conftest import StubDetector, app_of, holding_the_worker, service_of, serving, until
 from tests.serve.test_errors import error_of
 
 pytestmark = pytest.mark.anyio
@@ -75,10 +75,7 @@ async def test_a_client_that_disconnects_frees_its_work(stub: StubDetector) -> N
     async with LifespanManager(app) as manager, httpx.AsyncClient(
             transport=httpx.ASGITransport(app=manager.app), base_url="http://testserver") as client:
         engine = service_of(app).engine
-        stub.gate.clear()
-        stub.entered.clear()
-        busy = asyncio.create_task(client.post("/v1/annotate", json={"text": "The worker holds this."}))
-        await wait_for(stub.entered)
+        busy = await holding_the_worker(client, stub)
         gone = asyncio.Event()
         body = [{"type": "http.request", "body": json.dumps({"text": "The client went away."}).encode(),
                  "more_body": False}]
@@ -108,10 +105,7 @@ async def test_a_client_that_disconnects_frees_its_work(stub: StubDetector) -> N
 
 async def test_past_the_cap_on_requests_in_flight_a_503_and_health_still_answers(stub: StubDetector) -> None:
     async with serving(app_of(stub, max_requests=1)) as client:
-        stub.gate.clear()
-        stub.entered.clear()
-        busy = asyncio.create_task(client.post("/v1/annotate", json={"text": "Held."}))
-        await wait_for(stub.entered)
+        busy = await holding_the_worker(client, stub, "Held.")
         refused = await client.post("/v1/annotate", json={"text": "One too many."})
         health = await client.get("/healthz")
         stub.gate.set()

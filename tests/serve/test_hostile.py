@@ -18,7 +18,7 @@ from spoilerscan.reading.stopping import ReadingStopped
 from spoilerscan.runtime import Project
 from spoilerscan.serve import ServeSettings
 from spoilerscan.serve.guard import RequestGuard, Traffic
-from tests.serve.conftest import StubDetector, app_of, service_of, serving, until, wait_for
+from tests.serve.conftest import StubDetector, app_of, holding_the_worker, service_of, serving, until
 from tests.serve.test_errors import error_of
 from tests.serve.test_guard import http_scope
 
@@ -117,10 +117,7 @@ async def test_one_client_cannot_hold_every_reading_slot(stub: StubDetector) -> 
 
 async def test_a_request_past_its_time_is_a_503_and_its_work_is_dropped(stub: StubDetector) -> None:
     async with serving(app_of(stub, request_seconds=0.5)) as client:
-        stub.gate.clear()
-        stub.entered.clear()
-        held = asyncio.create_task(client.post("/v1/annotate", json={"text": "The worker holds this."}))
-        await wait_for(stub.entered)
+        held = await holding_the_worker(client, stub)
         late = await client.post("/v1/annotate", json={"text": "This waits past its time."})
         stub.gate.set()
         await held
@@ -254,10 +251,7 @@ async def test_1_mb_bodies_are_read_whole_and_judged_by_their_sentences(stub: St
 async def test_at_shutdown_what_is_in_flight_is_answered_503_within_the_timeout(stub: StubDetector) -> None:
     app = app_of(stub)
     async with serving(app) as client:
-        stub.gate.clear()
-        stub.entered.clear()
-        held = asyncio.create_task(client.post("/v1/annotate", json={"text": "The worker holds this."}))
-        await wait_for(stub.entered)
+        held = await holding_the_worker(client, stub)
         waiting = asyncio.create_task(client.post("/v1/annotate", json={"text": "Queued behind it."}))
         await until(lambda: service_of(app).engine.queued_sentences == 1, "the second request to queue")
         app.state.traffic.stop(0.4)  # as SIGTERM does, with --shutdown-timeout 0.4
