@@ -21,7 +21,7 @@ import numpy as np
 
 from spoilerscan.errors import ModelError
 from spoilerscan.model.adapter import Adapter
-from spoilerscan.model.engines import ENCODER_FILES, HEAD_FILE, TOKENIZER_FILE, OnnxModel, width_batches
+from spoilerscan.model.engines import ENCODER_FILES, HEAD_FILE, TOKENIZER_FILE, OnnxModel
 from spoilerscan.model.features import SentenceInput, structure_features
 from spoilerscan.model.review_gate import ReviewGate
 from spoilerscan.reading.document import BlockKind, Format
@@ -324,8 +324,8 @@ class Detector:
               on_batch: Callable[[int], None] | None = None) -> np.ndarray:
         """Unit-length embeddings, in input order.
 
-        Sentences are tokenized a chunk at a time and run in batches of one padded width (see
-        :func:`~spoilerscan.model.engines.width_batches`), so that batches carry little padding. A sentence
+        Sentences are tokenized a chunk at a time and run as :meth:`OnnxModel.runs` cuts them (fp32 in
+        batches of one padded width, so that batches carry little padding). A sentence
         that occurs several times is encoded once: reviews rarely repeat one, hostile input does
         (``"a\\n\\n"`` a hundred thousand times is one encoder run, not a hundred thousand). The int8
         encoder runs each sentence alone, whatever ``batch_size`` says: its dynamic quantisation scales a
@@ -342,12 +342,7 @@ class Detector:
         embeddings: np.ndarray | None = None
         for start in range(0, len(sentences), TOKENIZE_CHUNK):
             tokens = self.model.tokenize(sentences[start : start + TOKENIZE_CHUNK])
-            if self.precision == "int8":  # a run's activations share one int8 scale: each sentence runs alone
-                runs: Iterable[tuple[np.ndarray, np.ndarray]] = (
-                    (np.array([row]), batch) for row, batch in enumerate(self.model.encode_alone(tokens)))
-            else:
-                runs = ((rows, self.model.encode(tokens, rows)) for rows in width_batches(tokens.lengths, batch_size))
-            for rows, batch in runs:
+            for rows, batch in self.model.runs(tokens, batch_size):
                 if embeddings is None:
                     embeddings = np.empty((len(sentences), batch.shape[1]), dtype=np.float32)
                 embeddings[start + rows] = batch

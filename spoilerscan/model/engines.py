@@ -171,6 +171,14 @@ class OnnxModel:
         inputs = {name: np.ascontiguousarray(columns[name][chosen, :width]) for name in self.input_names}
         return np.asarray(self.encoder.run(None, inputs)[0], dtype=np.float32)
 
+    def runs(self, tokens: Tokens, batch_size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(rows, embeddings) of every tokenized sentence, run by run: fp32 in batches of one padded width
+        (:func:`width_batches`), int8 one sentence a run (:meth:`encode_alone`), whatever ``batch_size`` says."""
+        if self.precision == "int8":
+            yield from ((np.array([row]), vector) for row, vector in enumerate(self.encode_alone(tokens)))
+        else:
+            yield from ((rows, self.encode(tokens, rows)) for rows in width_batches(tokens.lengths, batch_size))
+
     def encode_alone(self, tokens: Tokens) -> Iterator[np.ndarray]:
         """Each tokenized sentence's (1, dim) embedding from a run of its own, in order, ``workers`` runs at a
         time. Why: dynamic int8 quantises a run's activations with one scale, so in a batch a sentence's
