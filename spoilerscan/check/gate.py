@@ -57,7 +57,7 @@ class FileReport:
     path: str
     findings: list[Finding]
     sentences: int  # unmarked sentences scored
-    fail_threshold: float | None = None  # the cut its sentences failed at (with a review gate: by its length)
+    fail_threshold: float | None = None  # the cut its sentences failed at (with a review gate: its review_cut)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +126,11 @@ def check_readings(readings: Iterable[tuple[str, Reading]], scorer: Scorer, thre
 
 def file_report(path: str, reading: Reading, sentences: Sequence[Any], threshold: float,
                 fail_threshold: float, gate: ReviewGate | None = None) -> FileReport:
-    """Findings of one review from its scored sentences; with a ``gate``, the fail cut is the one for
-    a review of its length (never below ``threshold``: nothing fails that is not reported)."""
+    """Findings of one review from its scored sentences; with a ``gate``, the fail cut is the one it sets for
+    this review (by its length, or its highest sentence where that one stands out from the rest; never below
+    ``threshold``: nothing fails that is not reported)."""
     lines = reading.document.line_index
-    cut = fail_threshold if gate is None else max(gate.fail_cut(len(sentences)), threshold)
+    cut = fail_threshold if gate is None else max(gate.review_cut([s.score for s in sentences]), threshold)
     findings = [
         Finding(path, s.start, s.end, *lines.span(s.start, s.end), s.score, shown(reading, s.start, s.end),
                 s.score >= cut or s.known is not None, s.known)

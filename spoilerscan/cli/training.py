@@ -95,6 +95,9 @@ def train(
     gate_holdout: Annotated[list[Path] | None, typer.Option("--gate-holdout", metavar="FILE", help="With --encoder: "
         "a file of whole reviews whose dev part fits the review gate; its test part stays held out (repeatable).")
     ] = None,
+    gate_only: Annotated[bool, typer.Option("--gate-only", help="With --encoder: train nothing; keep that model's "
+        "head, calibration and thresholds and fit only its review gate (with the contrast rule for short reviews) "
+        "on the review-level dev sets, at the model's default precision.")] = False,
     from_head: Annotated[bool, typer.Option("--from-head", help="With --encoder: start from that model's own head "
         "(read back from its head.onnx) instead of a new one, and train it further.")] = False,
     embedding_cache: Annotated[Path | None, typer.Option("--embedding-cache", metavar="DIR", help="With --encoder: "
@@ -135,9 +138,17 @@ def train(
             check_model_directory(encoder)
             gates = {r[0].source: r for r in [load_reviews(p) for p in gate_dev or []]
                      + [load_reviews(p, "dev") for p in gate_holdout or []]}
-            meta = train_head(config, encoder, training, output.stderr, gates, embedding_cache, from_head)
+            if gate_only:
+                from spoilerscan.training.headonly import refit_gate
+
+                for given, name in ((from_head, "--from-head"), (anchor, "--anchor"), (contrast, "--contrast")):
+                    if given:
+                        raise typer.BadParameter(f"--gate-only trains no head: drop {name}", param_hint="'--gate-only'")
+                meta = refit_gate(out, encoder, training, output.stderr, gates, embedding_cache, seed)
+            else:
+                meta = train_head(config, encoder, training, output.stderr, gates, embedding_cache, from_head)
         else:
-            if gate_dev or gate_holdout or embedding_cache or from_head or anchor:
+            if gate_dev or gate_holdout or embedding_cache or from_head or anchor or gate_only:
                 raise typer.BadParameter("only with --encoder (a head-only run)", param_hint="'--gate-dev'")
             meta = run_training(config, training, output.stderr)
     output.stderr.print(f"model written to {out} (threshold {meta['threshold']:.4f}, fail threshold "

@@ -82,6 +82,7 @@ class CheckResult:
     sentences: int
     document: Document  # the review's structure (the same however marked text is counted)
     config: Path | None = None
+    fail_cut: float | None = None  # the cut this review's sentences fail from, where the review gate set it
 
     @property
     def mark_style(self) -> RedactStyle | None:
@@ -144,4 +145,5 @@ class Checker:
         findings = report.findings
         return CheckResult(snapshot, project, findings, adjacent_groups(reading, findings),
                            snapshot.lines.ranges([(f.start, f.end) for f in findings]), report.sentences,
-                           reading.document, resolved.path)
+                           reading.document, resolved.path,
+                           report.fail_threshold if project.gate is not None else None)

@@ -16,20 +16,24 @@ def explain(finding: Finding, result: CheckResult, markdown: bool = True) -> str
     project = result.project
     bold = (lambda text: f"**{text}**") if markdown else (lambda text: text)
     code = (lambda text: f"`{text}`") if markdown else (lambda text: text)
+    # with the model's review gate, the cut is this review's: by its length, or its top sentence's own score
+    # where that one stands out from the rest (docs/check.md)
+    cut, named = ((project.fail_threshold, "the fail threshold") if result.fail_cut is None
+                  else (result.fail_cut, "this review's fail cut"))
     if finding.known is not None:
         why = f"It restates a known spoiler of the work: “{finding.known}”, so it fails whatever its score."
     elif finding.failing:
-        why = f"At or above the fail threshold {project.fail_threshold:.2f}: `check` fails on it."
+        why = f"At or above {named} {cut:.2f}: `check` fails on it."
     else:
-        why = (f"Between the report threshold {project.check_threshold:.2f} and the fail threshold "
-               f"{project.fail_threshold:.2f}: a warning, `check` still passes.")
+        why = (f"Between the report threshold {project.check_threshold:.2f} and {named} "
+               f"{cut:.2f}: a warning, `check` still passes.")
     if not markdown:
         why = why.replace("`", "")
     severity = "error" if finding.failing else "warning"
     lines = [
         f"{bold('spoilerscan: unmarked spoiler')} ({severity})",
         f"Score {bold(f'{finding.score:.2f}')}: reported from {project.check_threshold:.2f}, "
-        f"fails from {project.fail_threshold:.2f}.",
+        f"fails from {cut:.2f}.",
         why,
         f"To fix: {how_to_mark(project.styles)}.",
     ]

@@ -122,7 +122,16 @@ class CheckedFile(BaseModel):
     path: str
     sentences: int
     findings: int
-    fail_threshold: float = Field(description="The cut this text failed from (the review gate's for its length).")
+    fail_threshold: float = Field(description="The cut this text failed from (the review gate's for its length, or its "
+                                  "top sentence's score where that sentence stands out: see docs/check.md).")
+
+
+class ReviewGateContrast(BaseModel):
+    """A short review also fails when its highest sentence's logit exceeds its other sentences' median by this."""
+
+    margin: float
+    min_sentences: int
+    max_sentences: int
 
 
 class ReviewGateInfo(BaseModel):
@@ -132,6 +141,7 @@ class ReviewGateInfo(BaseModel):
     intercept: float
     max_sentences: int
     floor: float
+    contrast: ReviewGateContrast | None = None
 
 
 class CheckSummary(BaseModel):

@@ -8,11 +8,13 @@ set nearest the real spoiler rate, ``fail_threshold`` the lowest cut at which at
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from spoilerscan.model.review_gate import CONTRAST_SENTENCES, logit
 from spoilerscan.model.thresholds import best_f_threshold, fail_cut
 from spoilerscan.training.data import LabelledReview
 from spoilerscan.training.evaluate import compute_metrics
@@ -87,39 +89,78 @@ def fold_calibration(head: Any, scale: float, bias: float) -> None:
 
 # Slopes of the review gate's rising cut tried by fit_gate (0: a flat cut).
 GATE_SLOPES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
+# Contrast margins tried by fit_gate (logits of the top sentence over the median of the review's others; None:
+# no contrast rule), from the strictest down: on a tie the stricter rule wins.
+GATE_MARGINS: tuple[float | None, ...] = (None, *(round(6.0 - 0.1 * i, 1) for i in range(51)))
 
 
 def fit_gate(sets: Mapping[str, tuple[Sequence[int], Sequence[Sequence[float]]]], allowed: Mapping[str, int],
-             floor: float, slopes: Sequence[float] = GATE_SLOPES, max_sentences: int = 100) -> Any:
+             floor: float, slopes: Sequence[float] = GATE_SLOPES, max_sentences: int = 100,
+             margins: Sequence[float | None] = (None,), binding: Collection[str] | None = None,
+             contrast_sentences: tuple[int, int] = CONTRAST_SENTENCES, long_cuts_from: Any = None) -> Any:
     """The review gate that catches the largest share of spoiler reviews, averaged over the sets of ``sets``, while
-    failing at most ``allowed[name]`` clean reviews of each (``sets``: name -> (review labels, each review's sentence
-    probabilities)).
+    failing at most ``allowed[name]`` clean reviews of each set named in ``binding`` (default: every set; ``sets``:
+    name -> (review labels, each review's sentence probabilities)).
 
     Why the average of shares: each set is a kind of text (short composed reviews, Reddit comments, long IMDB
-    reviews), so a set of 600 composed reviews must not outvote a set of 40 long reviews. For each slope the
-    intercept is the lowest one within every set's allowance; the slope with the highest average share wins (the
-    smaller on a tie). A review fails when max logit - slope * log(min(n, cap)) reaches the intercept, so a set's
-    allowance fixes the intercept just above its (allowed + 1)-th highest clean value (by 1e-6).
+    reviews), so a set of 600 composed reviews must not outvote a set of 40 long reviews. For each slope and
+    contrast margin (``margins``; None: no contrast rule) the intercept is the lowest one within every binding
+    set's allowance, counting the clean reviews the contrast rule already fails; the pair with the highest average
+    share wins (on a tie the smaller slope, then the stricter margin). A review fails by length when it is flagged
+    (its top sentence reaches ``floor``) and max logit - slope * log(min(n, cap)) reaches the intercept, so a set's
+    allowance fixes the intercept just above its (allowed + 1)-th highest such clean value (by 1e-6). With
+    ``long_cuts_from`` (a gate), no review longer than the contrast rule's longest gets a lower length cut than that
+    gate gives it: long reviews are judged no more harshly than before.
     """
     from spoilerscan.model.review_gate import ReviewGate
 
-    def values(probabilities: Sequence[Sequence[float]], slope: float) -> np.ndarray:
-        top = np.array([min(max(max(p), 1e-9), 1 - 1e-9) for p in probabilities])
-        lengths = np.minimum([len(p) for p in probabilities], max_sentences)
-        return np.log(top / (1 - top)) - slope * np.log(lengths)
-
+    bound = set(sets if binding is None else binding)
+    columns = {name: _gate_columns(probabilities) for name, (_, probabilities) in sets.items()}
+    floor_logit = logit(floor) if floor > 0 else -np.inf
     best: tuple[float, Any] | None = None
     for slope in slopes:
-        intercept = -np.inf
-        for name, (labels, probabilities) in sets.items():
-            clean = np.sort(values([p for p, y in zip(probabilities, labels, strict=True) if not y and p], slope))[::-1]
-            if len(clean) > allowed[name]:
-                intercept = max(intercept, float(clean[allowed[name]]) + 1e-6)  # just above it, rounding included
-        gate = ReviewGate(slope, float(intercept) if np.isfinite(intercept) else -10.0, max_sentences, floor)
-        shares = [sum(gate.fails(list(p)) for p, y in zip(probabilities, labels, strict=True) if y) / sum(labels)
-                  for labels, probabilities in sets.values() if sum(labels)]
-        caught = sum(shares) / len(shares) if shares else 0.0
-        if best is None or caught > best[0] + 1e-12:
-            best = (caught, gate)
-    assert best is not None
+        for margin in margins:
+            intercept, feasible = -np.inf, True
+            outstanding: dict[str, np.ndarray] = {}
+            for name, (labels, _) in sets.items():
+                top, lengths, gap = columns[name]
+                flagged = top >= floor_logit
+                shortest, longest = max(contrast_sentences[0], 2), contrast_sentences[1]
+                outstanding[name] = flagged & (lengths >= shortest) & (lengths <= longest) & (gap >= margin) \
+                    if margin is not None else np.zeros(len(top), dtype=bool)
+                if name not in bound:
+                    continue
+                clean = np.asarray(labels) == 0
+                spare = allowed[name] - int((outstanding[name] & clean).sum())
+                if spare < 0:
+                    feasible = False
+                    break
+                rest = clean & flagged & ~outstanding[name]
+                values = np.sort(top[rest] - slope * np.log(np.minimum(lengths[rest], max_sentences)))[::-1]
+                if len(values) > spare:
+                    intercept = max(intercept, float(values[spare]) + 1e-6)  # just above it, rounding included
+            if not feasible:
+                continue
+            if long_cuts_from is not None:  # its cut at every length past the contrast rule's, at least
+                intercept = max(intercept, *(logit(long_cuts_from.fail_cut(n)) - slope * math.log(n)
+                                             for n in (contrast_sentences[1] + 1, max_sentences)))
+            gate = ReviewGate(slope, float(intercept) if np.isfinite(intercept) else -10.0, max_sentences, floor,
+                              margin, contrast_sentences)
+            shares = [sum(gate.fails(list(p)) for p, y in zip(probabilities, labels, strict=True) if y) / sum(labels)
+                      for labels, probabilities in sets.values() if sum(labels)]
+            caught = sum(shares) / len(shares) if shares else 0.0
+            if best is None or caught > best[0] + 1e-12:
+                best = (caught, gate)
+    assert best is not None, "no margin keeps every set within its allowance (margins should include None)"
     return best[1]
+
+
+def _gate_columns(probabilities: Sequence[Sequence[float]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per review: its top logit, its length, and its top logit's margin over the median of its other logits."""
+    top, lengths, gaps = [], [], []
+    for p in probabilities:
+        logits = sorted((logit(x) for x in p), reverse=True) or [-np.inf]
+        top.append(logits[0])
+        lengths.append(max(len(p), 1))
+        gaps.append(logits[0] - float(np.median(logits[1:])) if len(logits) > 1 else -np.inf)
+    return np.array(top, dtype=float), np.array(lengths), np.array(gaps, dtype=float)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from rich.console import Console
 from spoilerscan.errors import ModelError
 from spoilerscan.model.detect import Detector
 from spoilerscan.model.engines import ENCODER_FILES
-from spoilerscan.training.calibration import fit_gate
+from spoilerscan.training.calibration import GATE_MARGINS, fit_gate
 from spoilerscan.training.composed import Pools, check_fails, compose, pools_from_labels
 from spoilerscan.training.data import LabelledReview
 from spoilerscan.training.embeddings import EmbeddingStore, encoder_digest, open_detector
@@ -125,8 +125,16 @@ def train_head(config: TrainConfig, encoder_model: Path, data: TrainingData, con
         if key in old:
             meta[key] = old[key]
     meta["notes"] = inherited_notes(old, encoder_model.name)
-    reference = open_detector(encoder_model)
-    fitted = choose_gate(model, reference, store, sets, meta["threshold"])
+    # The gate decides what check does at the precision check runs by default (the encoder model's own): it is
+    # fitted on scores at that precision (int8 scores move clean reviews' tops enough to change a fitted cut).
+    precision = str(old.get("precision", "fp32"))
+    gate_store = store if precision == "fp32" else EmbeddingStore(encoder_model, cache, precision)
+    gate_texts = list(dict.fromkeys(s.text for reviews in sets.values() for r in reviews for s in r.sentences))
+    gate_store.ensure(gate_texts)
+    model.frozen = {t: torch.from_numpy(np.asarray(gate_store.vectors[t])) for t in gate_texts}
+    reference = open_detector(encoder_model, precision)
+    fitted = choose_gate(lambda reviews: [list(1 / (1 + np.exp(-logits))) for logits in model.predict(reviews)],
+                         reference, gate_store, sets, meta["threshold"], precision)
     meta["review_gate"], meta["review_gate_rule"] = fitted
     for name in (*ENCODER_FILES.values(), *TOKENIZER_FILES):
         if (encoder_model / name).is_file():
@@ -136,31 +144,85 @@ def train_head(config: TrainConfig, encoder_model: Path, data: TrainingData, con
     return meta
 
 
-def choose_gate(model: ReviewModel, reference: Detector, store: EmbeddingStore, sets: dict[str, list[LabelledReview]],
-                threshold: float) -> tuple[dict[str, Any], str]:
-    """The new head's review gate, within the reference model's clean fails on each set, and its rule in words."""
+def refit_gate(out: Path, encoder_model: Path, data: TrainingData, console: Console,
+               gate_dev: dict[str, list[LabelledReview]] | None = None, cache: Path | None = None,
+               seed: int = 13) -> dict[str, Any]:
+    """A copy of ``encoder_model`` whose head, calibration and thresholds are kept byte for byte and whose review
+    gate is fitted anew (with the contrast rule) on the review-level dev sets, at the model's default precision.
+
+    Why: a gate is a decision on top of the scores; refitting it alone changes what check fails and nothing a
+    sentence scores, so every sentence metric of the model stays as measured.
+    """
+    old = read_metadata(encoder_model)
+    make_output_directory(out)
+    if out.resolve() == encoder_model.resolve():
+        raise ModelError(f"--out {out} is the encoder's own directory: write the new model elsewhere")
+    sets = gate_sets(data, gate_dev or {}, seed)
+    precision = str(old.get("precision", "fp32"))
+    store = EmbeddingStore(encoder_model, cache, precision)
+    texts = list(dict.fromkeys(s.text for reviews in sets.values() for r in reviews for s in r.sentences))
+    console.print(f"embedding {len(set(texts) - store.vectors.keys())} new sentences with {encoder_model}'s "
+                  f"{precision} encoder ({len(store)} cached)")
+    store.ensure(texts)
+    reference = open_detector(encoder_model, precision)
+    meta = dict(old)
+    meta["review_gate"], meta["review_gate_rule"] = choose_gate(
+        lambda reviews: _reference_probabilities(reference, store, reviews), reference, store, sets,
+        reference.threshold, precision)
+    for name in (*ENCODER_FILES.values(), *TOKENIZER_FILES, "head.onnx"):
+        if (encoder_model / name).is_file():
+            shutil.copyfile(encoder_model / name, out / name)
+    write_metadata(out, meta)
+    return meta
+
+
+def choose_gate(probabilities: Callable[[Sequence[LabelledReview]], list[list[float]]], reference: Detector,
+                store: EmbeddingStore, sets: dict[str, list[LabelledReview]], threshold: float,
+                precision: str = "fp32") -> tuple[dict[str, Any], str]:
+    """The review gate of a head whose sentence ``probabilities`` these are, within the reference model's clean
+    fails on each set of real reviews, and its rule in words.
+
+    Composed sets count in the catch but do not bind: their clean controls are sentences labelled clean in data
+    where an unmarked plot outcome is "clean" (TV Tropes entries, Reddit comments), put together at random, so a
+    control whose top sentence states an outcome is as likely a missed label as a clean review.
+    """
     scored: dict[str, tuple[list[int], list[list[float]]]] = {}
     allowed: dict[str, int] = {}
     for name, reviews in sets.items():
         labels = [r.review_label for r in reviews]
-        mine = [list(1 / (1 + np.exp(-logits))) for logits in model.predict(reviews)]
+        mine = probabilities(reviews)
         theirs = _reference_probabilities(reference, store, reviews)
         scored[name] = (labels, mine)
         allowed[name] = sum(1 for y, p in zip(labels, theirs, strict=True) if not y and check_fails(reference, p))
-    gate = fit_gate(scored, allowed, threshold)
+    binding = [name for name in sets if not name.startswith("composed/")]
+    gate = fit_gate(scored, allowed, threshold, margins=GATE_MARGINS, binding=binding,
+                    long_cuts_from=getattr(reference, "review_gate", None))
     clean = sum(1 for labels, _ in scored.values() for y in labels if not y)
     spoilers = sum(1 for labels, _ in scored.values() for y in labels if y)
-    caught = {name: f"{sum(gate.fails(p) for p, y in zip(probabilities, labels, strict=True) if y)}/{sum(labels)}"
-              for name, (labels, probabilities) in scored.items() if sum(labels)}
+
+    def tally(name: str) -> str:
+        labels, probabilities = scored[name]
+        failed = [gate.fails(p) for p in probabilities]
+        return (f"{name} {sum(f for f, y in zip(failed, labels, strict=True) if not y)} clean failed (allowed "
+                f"{allowed[name]}{'' if name in binding else ', not binding'}), "
+                f"{sum(f for f, y in zip(failed, labels, strict=True) if y)}/{sum(labels)} caught")
+
+    contrast = ("no contrast rule" if gate.contrast_margin is None else
+                f"a review of {gate.contrast_sentences[0]} to {gate.contrast_sentences[1]} sentences also fails "
+                "when its top sentence is flagged and its logit exceeds the median logit of the others by "
+                f"{gate.contrast_margin:.1f}")
     rule = (f"check fails a review when a sentence reaches max(threshold, sigmoid(intercept + slope * log(min(n, "
             f"{gate.max_sentences})))) for a review of n scored sentences ("
-            + ", ".join(f"{gate.fail_cut(n):.3f} at {n}" for n in (1, 4, 8, 15, 25, 100)) + "). Chosen on review-level "
-            f"dev data only ({', '.join(f'{name} {len(r)}' for name, r in sets.items())} reviews; {clean} clean, "
-            f"{spoilers} spoiler): among slopes 0 to 0.6, the one that catches the largest share of spoiler dev "
-            "reviews averaged over the sets (each set counts the same, whatever its size; caught: "
-            f"{', '.join(f'{name} {share}' for name, share in caught.items())}) with the lowest intercept at which no "
-            f"set fails more clean reviews than the encoder's own model did "
-            f"({', '.join(f'{name} {count}' for name, count in allowed.items())}).")
+            + ", ".join(f"{gate.fail_cut(n):.3f} at {n}" for n in (1, 4, 8, 15, 25, 100)) + f"); {contrast}. "
+            f"Chosen on review-level dev data only, scored with the {precision} encoder ("
+            f"{', '.join(f'{name} {len(r)}' for name, r in sets.items())} "
+            f"reviews; {clean} clean, {spoilers} spoiler): among slopes 0 to 0.6 and contrast margins 6 to 1 (or "
+            "none), the pair that catches the largest share of spoiler dev reviews averaged over the sets (each set "
+            "counts the same, whatever its size), with the lowest intercept at which no set of real reviews fails "
+            "more clean reviews than the encoder's own model did, and no review longer than the contrast rule's "
+            "longest gets a lower cut than that model gave it; composed sets count in the catch but do not bind "
+            f"(their controls are random clean-labelled sentences, often unmarked plot outcomes): "
+            f"{'; '.join(tally(name) for name in sets)}.")
     settings = gate.as_dict()
     del settings["floor"]
     return settings, rule

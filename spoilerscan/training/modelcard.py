@@ -208,8 +208,11 @@ def render_card(meta: dict[str, Any]) -> str:
     for key, title in (("review_metrics", "fp32"), ("review_metrics_int8", "int8")):
         if meta.get(key):
             gated = any(r.get("rule") == "gate" for r in meta[key])
+            contrast = bool((meta.get("review_gate") or {}).get("contrast"))
             lines += ["", f"## Whole reviews (held out), {title}", "",
-                      "A review fails `check` when a sentence reaches the review gate's cut for its length."
+                      ("A review fails `check` when a sentence reaches the review gate's cut for its length"
+                       + (", or, in a review of the contrast rule's length, when its flagged top sentence stands out "
+                          "from the rest." if contrast else "."))
                       if gated else "A review fails `check` when a sentence reaches the fail threshold.", "",
                       _review_table(meta[key])]
             if any(r.get("by_length") for r in meta[key]):

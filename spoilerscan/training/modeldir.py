@@ -87,7 +87,9 @@ def record_test_metrics(directory: Path, results: dict[str, list[dict[str, Any]]
     if results.get("composed"):
         meta[f"composed{suffix}"] = results["composed"]
     if results.get("composed_baseline") and baseline:
-        meta[f"composed_baseline{suffix}"] = {"model": baseline, "results": results["composed_baseline"],
+        # the baseline's summary only: its per-review rows are in its own card
+        summary = [{k: v for k, v in row.items() if k != "per_review"} for row in results["composed_baseline"]]
+        meta[f"composed_baseline{suffix}"] = {"model": baseline, "results": summary,
                                               "differences": results.get("differences", []),
                                               "reviews": results.get("reviews_baseline", [])}
     if precision == "int8" and "differences" in results and not baseline:

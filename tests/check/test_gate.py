@@ -103,3 +103,19 @@ def test_a_fail_threshold_someone_set_replaces_the_gate() -> None:
     assert Settings(CheckConfig()).gate(gate) is gate
     assert Settings(CheckConfig(), fail_threshold=0.8).gate(gate) is None
     assert Settings(CheckConfig(fail_threshold=0.8)).gate(gate) is None
+
+
+def test_a_short_review_whose_reveal_stands_out_fails_at_that_sentence() -> None:
+    from spoilerscan.check.gate import file_report
+    from spoilerscan.model.detect import annotate_with, sentence_scorer
+    from spoilerscan.model.review_gate import ReviewGate
+
+    gate = ReviewGate(slope=1.0, intercept=0.0, floor=0.3, contrast_margin=2.0)  # length cut 0.83 for 5 sentences
+    scorer = sentence_scorer(lambda texts: [0.45 if "dies" in t else 0.4 if "plot" in t else 0.03 for t in texts])
+    review = annotate_with("A quiet film. Lovely score. He dies. Great cast. See it.", scorer, 0.3)
+    talk = annotate_with("The plot goes on. A plot. He dies. More plot. The plot ends.", scorer, 0.3)
+    assert review.reading is not None and talk.reading is not None
+    report = file_report("r.md", review.reading, review.sentences, 0.3, 0.6, gate)
+    assert [f.failing for f in report.findings] == [True] and report.fail_threshold == pytest.approx(0.45)
+    report = file_report("t.md", talk.reading, talk.sentences, 0.3, 0.6, gate)
+    assert not any(f.failing for f in report.findings) and report.fail_threshold == pytest.approx(gate.fail_cut(5))

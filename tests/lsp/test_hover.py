@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from lsprotocol import types
 
 from spoilerscan.check.gate import Finding
@@ -81,3 +83,11 @@ def test_a_known_spoiler_is_named() -> None:
     reveal = finding("He dies.", 0.1, known="Bruce Willis is a ghost")
     text = explain(reveal, result_of(Snapshot("file:///r.md", 3, TEXT, "markdown"), [reveal]))
     assert "It restates a known spoiler of the work: “Bruce Willis is a ghost”, so it fails whatever its score." in text
+
+
+def test_a_finding_failed_by_the_review_gate_names_this_reviews_cut() -> None:
+    reveal = dataclasses.replace(finding("He dies.", 0.45), failing=True)  # under 0.8, failed by the gate
+    snapshot = Snapshot("file:///r.md", 3, TEXT, "markdown")
+    result = dataclasses.replace(result_of(snapshot, [reveal]), fail_cut=0.45)
+    text = explain(reveal, result)
+    assert "fails from 0.45." in text and "At or above this review's fail cut 0.45: `check` fails on it." in text

@@ -38,3 +38,27 @@ def test_the_model_records_it_and_an_adapter_switches_it_off(tiny_model_copy: Pa
 @pytest.mark.parametrize("settings", [None, "text", {"slope": "x", "intercept": 0}, {"intercept": 1.0}])
 def test_a_missing_or_malformed_gate_is_none(settings: object) -> None:
     assert ReviewGate.from_metadata(settings, 0.3) is None
+
+
+def test_a_short_review_fails_when_its_flagged_top_sentence_stands_out_from_the_rest() -> None:
+    gate = ReviewGate(slope=0.4, intercept=-0.41595, floor=0.35, contrast_margin=2.0, contrast_sentences=(4, 8))
+    twist_among_opinions = [0.02, 0.05, 0.45, 0.04, 0.03]  # under the length cut for 5 sentences (0.557)
+    assert gate.fail_cut(5) > 0.45 and gate.stands_out(twist_among_opinions)
+    assert gate.fails(twist_among_opinions) and gate.review_cut(twist_among_opinions) == 0.45
+    plot_talk = [0.30, 0.25, 0.45, 0.28, 0.33]  # the same top among sentences that say nearly as much
+    assert not gate.stands_out(plot_talk) and not gate.fails(plot_talk)
+    assert not gate.fails([0.02, 0.45, 0.03])  # three sentences: a comment, not a review's shape
+    assert not gate.fails([0.02] * 8 + [0.45])  # nine: the length cut alone decides
+    unflagged = [0.02, 0.05, 0.30, 0.04, 0.03]  # not flagged: nothing fails that is not reported
+    assert not gate.stands_out(unflagged) and gate.review_cut(unflagged) == gate.fail_cut(5)
+    assert gate.review_cut([0.02, 0.05, 0.9, 0.04]) == gate.fail_cut(4)  # never above the length cut
+    assert not ReviewGate(0.4, -0.41595, floor=0.35).fails(twist_among_opinions)  # no margin, no contrast rule
+
+
+def test_the_contrast_rule_goes_through_the_models_metadata() -> None:
+    gate = ReviewGate(0.3, 0.02, 100, 0.36, 1.2, (4, 8))
+    recorded = gate.as_dict()
+    assert recorded["contrast"] == {"margin": 1.2, "min_sentences": 4, "max_sentences": 8}
+    assert ReviewGate.from_metadata(recorded, 0.36) == gate
+    assert ReviewGate.from_metadata({"slope": 0.3, "intercept": 0.02}, 0.36) == ReviewGate(0.3, 0.02, 100, 0.36)
+    assert ReviewGate.from_metadata({"slope": 0.3, "intercept": 0.02, "contrast": {"min_sentences": 4}}, 0.3) is None

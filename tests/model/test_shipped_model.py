@@ -122,8 +122,9 @@ def test_title_byline_and_premise_are_not_spoilers_but_the_ending_is(shipped: De
 
 def test_the_cards_composed_reviews_are_the_shipped_models(shipped: Detector, shipped_model_dir: Path) -> None:
     """Issue 36: the card's results on short reviews composed from the challenge set (a heading, premises,
-    opinions, one twist at any place; never trained on) are what the shipped model gives today: check fails
-    only about a third of them, while it flags none of their other sentences and passes them without the twist."""
+    opinions, one twist at any place; never trained on) are what the shipped model gives today: check fails every
+    review whose twist is flagged in it (R7 failed about a third of them), while it flags none of their other
+    sentences and passes them without the twist."""
     import json
 
     from spoilerscan.training.composed import CHALLENGE_REVIEWS, compose, judge, pools_from_categories
@@ -134,7 +135,7 @@ def test_the_cards_composed_reviews_are_the_shipped_models(shipped: Detector, sh
     pools = pools_from_categories(load_reviews(DATA / "challenge.csv"))
     result = judge(shipped, card["dataset"], compose(pools, CHALLENGE_REVIEWS, 1))
     assert result == card
-    assert result["failed"] < 0.5 < result["reveal_flagged"]  # the level the issue is about (see docs/model.md)
+    assert 0.6 < result["failed"] == result["reveal_flagged"]  # the contrast rule; the rest is the head's level
     assert all(share <= 0.05 for share in result["flagged_by_role"].values()) and result["controls_failed"] <= 0.05
 
 

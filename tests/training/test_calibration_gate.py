@@ -43,3 +43,22 @@ def test_a_large_set_does_not_outvote_a_small_one() -> None:
     assert gate.slope == 0.0
     assert all(gate.fails(r) for y, r in zip(*long_set, strict=True) if y)
     assert sum(gate.fails(r) for y, r in zip(*short_set, strict=True) if y) == 10
+
+
+def test_a_contrast_margin_catches_short_reviews_whose_top_stands_out_within_the_binding_allowances() -> None:
+    # spoiler reviews: one flagged sentence (0.45) among opinions; clean real ones: plot talk at the same level
+    # (no contrast); composed controls: a lone clean plot statement, which contrast cannot tell from a reveal
+    twists = ([1] * 4, [[0.03, 0.45, 0.05, 0.02, 0.04]] * 4)
+    real = ([0] * 3 + [1], [[0.40, 0.38, 0.45, 0.36, 0.41]] * 3 + [[0.02, 0.6, 0.03, 0.05]])
+    composed = ([0] * 2, [[0.04, 0.50, 0.03, 0.02, 0.05]] * 2)
+    sets = {"twists": twists, "real": real, "composed/dev": composed}
+    allowed = {"twists": 0, "real": 0, "composed/dev": 0}
+    margins = (None, 3.0, 2.0, 1.0)
+    without = fit_gate(sets, allowed, floor=0.35, slopes=(0.0,), binding=("twists", "real"))
+    assert without.contrast_margin is None or not any(without.fails(r) for r in twists[1])
+    gate = fit_gate(sets, allowed, floor=0.35, slopes=(0.0,), margins=margins, binding=("twists", "real"))
+    assert gate.contrast_margin is not None and all(gate.fails(r) for r in twists[1])
+    assert not any(gate.fails(r) for y, r in zip(*real, strict=True) if not y)
+    assert all(gate.fails(r) for r in composed[1])  # not binding: its controls may fail
+    bound = fit_gate(sets, allowed, floor=0.35, slopes=(0.0,), margins=margins)
+    assert not any(bound.fails(r) for r in composed[1]) and not any(bound.fails(r) for r in twists[1])

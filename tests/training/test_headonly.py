@@ -37,7 +37,8 @@ def test_a_new_head_over_the_same_encoder(tiny_model_dir: Path, tmp_path: Path) 
     review = [SentenceInput("The acting is superb."), SentenceInput("The butler did it.")]
     scores = new.score_reviews([review])[0]
     assert all(0.0 <= s.probability <= 1.0 for s in scores)
-    assert "no set fails more clean reviews than the encoder's own model" in str(meta["review_gate_rule"])
+    rule = str(meta["review_gate_rule"])
+    assert "no set of real reviews fails more clean reviews than the encoder's own model" in rule
 
 
 def test_the_contrast_head_reads_the_review_mean(tiny_model_dir: Path, tmp_path: Path) -> None:
@@ -124,3 +125,23 @@ def test_anchor_needs_the_head_it_starts_from(tiny_model_dir: Path, tmp_path: Pa
 
     with pytest.raises(ModelError, match="--from-head"):
         _train(tiny_model_dir, tmp_path / "new", None, anchor=1.0)
+
+
+def test_a_gate_only_refit_keeps_every_score_and_changes_only_the_gate(tiny_model_dir: Path, tmp_path: Path) -> None:
+    from spoilerscan.training.headonly import refit_gate
+    from spoilerscan.training.modeldir import read_metadata
+
+    data = gather_data([TINY_LABELLED], [], [TINY_LABELLED], seed=3)
+    out = tmp_path / "gate"
+    meta = refit_gate(out, tiny_model_dir, data, Console(file=io.StringIO()), {}, tmp_path / "cache", seed=3)
+    for name in ("encoder.onnx", "head.onnx", "tokenizer.json"):
+        assert (out / name).read_bytes() == (tiny_model_dir / name).read_bytes()
+    old, new = read_metadata(tiny_model_dir), read_metadata(out)
+    assert {k: v for k, v in new.items() if not k.startswith("review_gate")} == \
+        {k: v for k, v in old.items() if not k.startswith("review_gate")}
+    assert new["review_gate"] == meta["review_gate"] and "contrast margins" in new["review_gate_rule"]
+    review = [SentenceInput("The acting is superb."), SentenceInput("The butler did it.")]
+    before = Detector.load(tiny_model_dir, precision="fp32").score_reviews([review])[0]
+    after = Detector.load(out, precision="fp32").score_reviews([review])[0]
+    assert [s.probability for s in before] == [s.probability for s in after]
+    assert Detector.load(out).review_gate is not None

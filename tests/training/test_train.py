@@ -463,3 +463,21 @@ def test_composed_reveals_and_anchor_need_their_companions(tiny_base_dir: Path, 
     anchored = runner.invoke(app, [*args, "--anchor", "1"], env={"COLUMNS": "300"})
     assert anchored.exit_code == 2 and "only with --encoder" in anchored.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_gate_only_refits_the_gate_of_a_model_directory(tiny_base_dir: Path, tiny_model_dir: Path,
+                                                        tmp_path: Path) -> None:
+    base = ["train", "--data", str(TINY_LABELLED), "--dev", str(TINY_LABELLED), "--seed", "3"]
+    alone = runner.invoke(app, [*base, "--out", str(tmp_path / "a"), "--base", str(tiny_base_dir), "--gate-only"],
+                          env={"COLUMNS": "300"})
+    assert alone.exit_code == 2 and "only with --encoder" in alone.stderr
+    headless = runner.invoke(app, [*base, "--out", str(tmp_path / "b"), "--encoder", str(tiny_model_dir),
+                                   "--gate-only", "--from-head"], env={"COLUMNS": "300"})
+    assert headless.exit_code == 2 and "--gate-only trains no head: drop --from-head" in headless.stderr
+    assert "Traceback" not in headless.stderr
+    out = tmp_path / "gate"
+    result = runner.invoke(app, [*base, "--out", str(out), "--encoder", str(tiny_model_dir), "--gate-only"],
+                           env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.stderr
+    assert (out / "head.onnx").read_bytes() == (tiny_model_dir / "head.onnx").read_bytes()
+    assert "review_gate" in (out / "spoilerscan.json").read_text(encoding="utf-8")
