@@ -117,6 +117,7 @@ def fit_gate(sets: Mapping[str, tuple[Sequence[int], Sequence[Sequence[float]]]]
     bound = set(sets if binding is None else binding)
     columns = {name: _gate_columns(probabilities) for name, (_, probabilities) in sets.items()}
     floor_logit = logit(floor) if floor > 0 else -np.inf
+    shortest, longest = max(contrast_sentences[0], 2), contrast_sentences[1]
     best: tuple[float, Any] | None = None
     for slope in slopes:
         for margin in margins:
@@ -125,7 +126,6 @@ def fit_gate(sets: Mapping[str, tuple[Sequence[int], Sequence[Sequence[float]]]]
             for name, (labels, _) in sets.items():
                 top, lengths, gap = columns[name]
                 flagged = top >= floor_logit
-                shortest, longest = max(contrast_sentences[0], 2), contrast_sentences[1]
                 outstanding[name] = flagged & (lengths >= shortest) & (lengths <= longest) & (gap >= margin) \
                     if margin is not None else np.zeros(len(top), dtype=bool)
                 if name not in bound:
@@ -143,7 +143,7 @@ def fit_gate(sets: Mapping[str, tuple[Sequence[int], Sequence[Sequence[float]]]]
                 continue
             if long_cuts_from is not None:  # its cut at every length past the contrast rule's, at least
                 intercept = max(intercept, *(logit(long_cuts_from.fail_cut(n)) - slope * math.log(n)
-                                             for n in (contrast_sentences[1] + 1, max_sentences)))
+                                             for n in (longest + 1, max_sentences)))
             gate = ReviewGate(slope, float(intercept) if np.isfinite(intercept) else -10.0, max_sentences, floor,
                               margin, contrast_sentences)
             shares = [sum(gate.fails(list(p)) for p, y in zip(probabilities, labels, strict=True) if y) / sum(labels)

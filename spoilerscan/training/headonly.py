@@ -128,9 +128,7 @@ def train_head(config: TrainConfig, encoder_model: Path, data: TrainingData, con
     # The gate decides what check does at the precision check runs by default (the encoder model's own): it is
     # fitted on scores at that precision (int8 scores move clean reviews' tops enough to change a fitted cut).
     precision = str(old.get("precision", "fp32"))
-    gate_store = store if precision == "fp32" else EmbeddingStore(encoder_model, cache, precision)
-    gate_texts = list(dict.fromkeys(s.text for reviews in sets.values() for r in reviews for s in r.sentences))
-    gate_store.ensure(gate_texts)
+    gate_store, gate_texts = gate_embeddings(encoder_model, cache, precision, sets, store)
     model.frozen = {t: torch.from_numpy(np.asarray(gate_store.vectors[t])) for t in gate_texts}
     reference = open_detector(encoder_model, precision)
     fitted = choose_gate(lambda reviews: [list(1 / (1 + np.exp(-logits))) for logits in model.predict(reviews)],
@@ -142,6 +140,17 @@ def train_head(config: TrainConfig, encoder_model: Path, data: TrainingData, con
     export_head(head, config.out / "head.onnx")
     write_metadata(config.out, meta)
     return meta
+
+
+def gate_embeddings(encoder_model: Path, cache: Path | None, precision: str, sets: dict[str, list[LabelledReview]],
+                    store: EmbeddingStore | None = None) -> tuple[EmbeddingStore, list[str]]:
+    """The gate sets' sentences embedded at ``precision`` (the one check runs by default), reusing ``store`` when it
+    is of that precision, and the sentences."""
+    if store is None or store.precision != precision:
+        store = EmbeddingStore(encoder_model, cache, precision)
+    texts = list(dict.fromkeys(s.text for reviews in sets.values() for r in reviews for s in r.sentences))
+    store.ensure(texts)
+    return store, texts
 
 
 def refit_gate(out: Path, encoder_model: Path, data: TrainingData, console: Console,
@@ -159,11 +168,8 @@ def refit_gate(out: Path, encoder_model: Path, data: TrainingData, console: Cons
         raise ModelError(f"--out {out} is the encoder's own directory: write the new model elsewhere")
     sets = gate_sets(data, gate_dev or {}, seed)
     precision = str(old.get("precision", "fp32"))
-    store = EmbeddingStore(encoder_model, cache, precision)
-    texts = list(dict.fromkeys(s.text for reviews in sets.values() for r in reviews for s in r.sentences))
-    console.print(f"embedding {len(set(texts) - store.vectors.keys())} new sentences with {encoder_model}'s "
-                  f"{precision} encoder ({len(store)} cached)")
-    store.ensure(texts)
+    console.print(f"embedding the gate's dev sentences with {encoder_model}'s {precision} encoder")
+    store, _ = gate_embeddings(encoder_model, cache, precision, sets)
     reference = open_detector(encoder_model, precision)
     meta = dict(old)
     meta["review_gate"], meta["review_gate_rule"] = choose_gate(
