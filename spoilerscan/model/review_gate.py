@@ -75,7 +75,8 @@ class ReviewGate:
         return bool(probabilities) and max(probabilities) >= self.review_cut(probabilities)
 
     def as_dict(self) -> dict[str, Any]:
-        """The gate as ``spoilerscan.json`` records it (without the floor, which is the model's threshold)."""
+        """The gate's settings, as ``check --format json`` and ``serve`` show them (``spoilerscan.json`` records
+        them without the floor, which is the model's threshold)."""
         settings: dict[str, Any] = {"slope": self.slope, "intercept": self.intercept,
                                     "max_sentences": self.max_sentences, "floor": self.floor}
         if self.contrast_margin is not None:
