@@ -37,6 +37,15 @@ def logit(probability: float) -> float:
     return math.log(p / (1 - p))
 
 
+def contrast(probabilities: Sequence[float]) -> float:
+    """How far a review's highest sentence stands out: its logit less the median logit of the other sentences
+    (-inf for a review of fewer than two sentences). What the contrast rule and its fit both measure."""
+    if len(probabilities) < 2:
+        return -math.inf
+    logits = sorted((logit(p) for p in probabilities), reverse=True)
+    return logits[0] - statistics.median(logits[1:])
+
+
 @dataclass(frozen=True)
 class ReviewGate:
     slope: float
@@ -59,8 +68,7 @@ class ReviewGate:
             return False
         if max(probabilities) < self.floor:  # not flagged: nothing fails that is not reported
             return False
-        logits = sorted((logit(p) for p in probabilities), reverse=True)
-        return logits[0] - statistics.median(logits[1:]) >= self.contrast_margin
+        return contrast(probabilities) >= self.contrast_margin
 
     def review_cut(self, probabilities: Sequence[float]) -> float:
         """The cut this review's sentences fail from: its length cut, or, where its highest sentence stands

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from spoilerscan.model.review_gate import CONTRAST_SENTENCES, logit
+from spoilerscan.model.review_gate import CONTRAST_SENTENCES, contrast, logit
 from spoilerscan.model.thresholds import best_f_threshold, fail_cut
 from spoilerscan.training.data import LabelledReview
 from spoilerscan.training.evaluate import compute_metrics
@@ -156,11 +156,7 @@ def fit_gate(sets: Mapping[str, tuple[Sequence[int], Sequence[Sequence[float]]]]
 
 
 def _gate_columns(probabilities: Sequence[Sequence[float]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per review: its top logit, its length, and its top logit's margin over the median of its other logits."""
-    top, lengths, gaps = [], [], []
-    for p in probabilities:
-        logits = sorted((logit(x) for x in p), reverse=True) or [-np.inf]
-        top.append(logits[0])
-        lengths.append(max(len(p), 1))
-        gaps.append(logits[0] - float(np.median(logits[1:])) if len(logits) > 1 else -np.inf)
-    return np.array(top, dtype=float), np.array(lengths), np.array(gaps, dtype=float)
+    """Per review: its top logit, its length, and how far its top sentence stands out (the contrast rule's measure)."""
+    top = np.array([logit(max(p)) if p else -np.inf for p in probabilities], dtype=float)
+    lengths = np.array([max(len(p), 1) for p in probabilities])
+    return top, lengths, np.array([contrast(p) for p in probabilities], dtype=float)
