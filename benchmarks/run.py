@@ -121,10 +121,11 @@ def end_to_end_rate(detector: Any, texts: list[str]) -> tuple[float, int]:
 
 def stage_profile(detector: Any, texts: list[str], batch_size: int) -> dict[str, float]:
     """Seconds spent in each stage of the pipeline over these reviews, run one stage at a time."""
-    from spoilerscan.model.detect import SentenceScore, _sigmoid, annotation_of
+    from spoilerscan.model.detect import SentenceScore, annotation_of
     from spoilerscan.model.detect import model_inputs as inputs_of
     from spoilerscan.model.engines import width_batches
     from spoilerscan.model.features import structure_features
+    from spoilerscan.model.thresholds import sigmoid
     from spoilerscan.reading.segment import read
     from spoilerscan.render import findings
 
@@ -148,7 +149,7 @@ def stage_profile(detector: Any, texts: list[str], batch_size: int) -> dict[str,
     for review in reviews:
         end = begin + len(review)
         rows = np.concatenate([embeddings[begin:end], structure_features(review)], axis=1)
-        scores.append(_sigmoid(model.logits(rows)) if len(review) else np.zeros(0))
+        scores.append(sigmoid(model.logits(rows)) if len(review) else np.zeros(0))
         begin = end
     spent["head_s"] = clock() - started
     started = clock()

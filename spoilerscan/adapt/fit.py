@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from spoilerscan.adapt.metrics import average_precision, bootstrap_difference, roc_auc, sigmoid
-from spoilerscan.model.thresholds import best_f_threshold, fail_cut
+from spoilerscan.adapt.metrics import average_precision, bootstrap_difference, roc_auc
+from spoilerscan.model.thresholds import best_f_threshold, fail_cut, sigmoid
 
 PENALTIES = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)  # C, the inverse penalty: larger fits the site's data more
 MIN_SPOILERS = 20

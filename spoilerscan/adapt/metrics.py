@@ -12,10 +12,6 @@ import numpy as np
 from spoilerscan.model.thresholds import by_cut
 
 
-def sigmoid(logits: np.ndarray) -> np.ndarray:
-    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(logits, -60, 60))))
-
-
 def _average_ranks(scores: np.ndarray) -> np.ndarray:
     order = np.argsort(scores, kind="mergesort")
     ordered = scores[order]

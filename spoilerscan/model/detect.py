@@ -24,6 +24,7 @@ from spoilerscan.model.adapter import Adapter
 from spoilerscan.model.engines import ENCODER_FILES, HEAD_FILE, TOKENIZER_FILE, OnnxModel
 from spoilerscan.model.features import SentenceInput, structure_features
 from spoilerscan.model.review_gate import ReviewGate
+from spoilerscan.model.thresholds import sigmoid
 from spoilerscan.reading.document import BlockKind, Format
 from spoilerscan.reading.segment import Reading, Span, read
 
@@ -200,10 +201,6 @@ def annotate_stream(texts: Iterable[tuple[object, str | Reading]], scorer: Score
             count = 0
     if pending:
         yield from flush()
-
-
-def _sigmoid(logits: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(logits, -60, 60)))
 
 
 class EmbeddingCache:
@@ -388,7 +385,7 @@ class Detector:
             end = begin + len(review)
             if self.adapter is not None and len(review):
                 logits = self.adapter.logits(embeddings[begin:end], logits)
-            probabilities = _sigmoid(logits)
+            probabilities = sigmoid(logits)
             results.append([SentenceScore(float(p), k) for p, k in zip(probabilities, matched[begin:end], strict=True)])
             begin = end
         return results

@@ -12,6 +12,12 @@ from collections.abc import Sequence
 import numpy as np
 
 
+def sigmoid(logits: np.ndarray) -> np.ndarray:
+    """Probabilities from logits, clipped so that no logit overflows: the one map from the model's calibrated
+    logits to the scores a user sees, shared by the detector, training and adapters."""
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(logits, -60, 60))))
+
+
 def by_cut(labels: Sequence[int] | np.ndarray, scores: Sequence[float] | np.ndarray
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(cut, true positives, flagged) at each distinct score, highest first (flagged: score >= cut)."""

@@ -27,6 +27,7 @@ from rich.console import Console
 from spoilerscan.errors import ModelError
 from spoilerscan.model.detect import Detector
 from spoilerscan.model.engines import ENCODER_FILES
+from spoilerscan.model.thresholds import sigmoid
 from spoilerscan.training.calibration import GATE_MARGINS, fit_gate
 from spoilerscan.training.composed import Pools, check_fails, compose, pools_from_labels
 from spoilerscan.training.data import LabelledReview
@@ -131,7 +132,7 @@ def train_head(config: TrainConfig, encoder_model: Path, data: TrainingData, con
     gate_store, gate_texts = gate_embeddings(encoder_model, cache, precision, sets, store)
     model.frozen = {t: torch.from_numpy(np.asarray(gate_store.vectors[t])) for t in gate_texts}
     reference = open_detector(encoder_model, precision)
-    fitted = choose_gate(lambda reviews: [list(1 / (1 + np.exp(-logits))) for logits in model.predict(reviews)],
+    fitted = choose_gate(lambda reviews: [list(sigmoid(logits)) for logits in model.predict(reviews)],
                          reference, gate_store, sets, meta["threshold"], precision)
     meta["review_gate"], meta["review_gate_rule"] = fitted
     for name in (*ENCODER_FILES.values(), *TOKENIZER_FILES):
@@ -237,7 +238,7 @@ def choose_gate(probabilities: Callable[[Sequence[LabelledReview]], list[list[fl
 def _reference_probabilities(reference: Detector, store: EmbeddingStore, reviews: Sequence[LabelledReview]
                              ) -> list[list[float]]:
     embeddings = store.matrix([s.text for r in reviews for s in r.sentences])
-    return [list(1 / (1 + np.exp(-logits))) for logits in reference.head_logits([r.sentences for r in reviews],
+    return [list(sigmoid(logits)) for logits in reference.head_logits([r.sentences for r in reviews],
                                                                               embeddings)]
 
 

@@ -32,6 +32,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from spoilerscan.errors import ModelError
 from spoilerscan.model.features import structure_features
+from spoilerscan.model.thresholds import sigmoid
 from spoilerscan.training.batches import class_weights, group_loose, review_batches, with_title
 from spoilerscan.training.calibration import calibrate, choose_thresholds, fold_calibration
 from spoilerscan.training.composed import SOURCE as COMPOSED_SOURCE
@@ -419,7 +420,7 @@ def calibrated_metadata(model: ReviewModel, config: TrainConfig, data: TrainingD
     pooled = np.concatenate([np.concatenate(v) for v in dev_logits.values()])
     scale, bias = calibrate(pooled, [label for reviews in data.dev.values() for r in reviews for label in r.labels])
     fold_calibration(model.head, scale, bias)
-    probabilities = {name: [1 / (1 + np.exp(-(scale * x + bias))) for x in logits]
+    probabilities = {name: [sigmoid(scale * x + bias) for x in logits]
                      for name, logits in dev_logits.items()}
     threshold, fail_threshold, rules, dev_metrics = choose_thresholds(probabilities, data.dev)
     return {
